@@ -1,0 +1,1 @@
+"""Remote and in-process probe checkers for slatrack. Never imports slatrack."""

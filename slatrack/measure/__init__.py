@@ -1,0 +1,1 @@
+"""Pure measurement core: plain records in, plain figures out. No Flask, no SQLAlchemy."""
