@@ -159,6 +159,7 @@ def test_sigkill_then_restart_with_same_spool(agent_run: AgentRun) -> None:
     agent = agent_run.start()
     try:
         wait_until(lambda: before_kill <= agent_run.server.sample_ids(), 15, "the killed run's results")
+        wait_until(lambda: len(agent_run.server.sample_ids() - before_kill) >= 3, 15, "the new run's results")
     finally:
         assert stop(agent) == 0
     agent_run.assert_exactly_once()

@@ -39,10 +39,10 @@ def test_host_within_thresholds_reports_metrics() -> None:
 
 
 def test_host_above_thresholds_fails_naming_each(tmp_path: Path) -> None:
-    result = check(make_spec(kind="host", memory_max=0, disk_max=0, load_max=0, path=str(tmp_path)))
+    result = check(make_spec(kind="host", cpu_max=100, memory_max=0, disk_max=0, load_max=0, path=str(tmp_path)))
     assert not result.ok
     assert "内存" in result.detail and f"磁盘 {tmp_path}" in result.detail
-    assert "CPU" not in result.detail  # cpu_max stayed at its default of 95
+    assert "CPU" not in result.detail  # cannot exceed 100 %
 
 
 def _backup(directory: Path, name: str, size: int, age_hours: float) -> Path:
