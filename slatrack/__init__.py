@@ -1,0 +1,127 @@
+"""slatrack: an SLA tracker for the maintenance contract of the Qiannan supervision-and-evaluation system.
+
+``create_app()`` builds the application and starts nothing: no scheduler, no threads. The scheduler is
+started on purpose by ``slatrack run`` or ``slatrack scheduler``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from slatrack import config as settings
+
+
+def _instance_path() -> str | None:
+    path = os.environ.get("SLATRACK_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def _secret_key(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, made once, readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.environment())
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'slatrack.sqlite3'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    settings.validate(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = settings.session_lifetime(app.config)
+    app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+
+    _configure_database(app)
+    _configure_security(app)
+    _configure_api(app)
+    _configure_web(app)
+    _configure_cli(app)
+    _check_policies(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    from flask_sqlalchemy.session import Session as FlaskSession
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from slatrack import audit
+    from slatrack.extensions import db, migrate
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    audit.install(FlaskSession)
+
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            engine: Engine = db.engine
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+                # Foreign keys are off by default in SQLite; WAL lets pages read while jobs write.
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+
+def _configure_security(app: Flask) -> None:
+    from slatrack import auth
+    from slatrack.extensions import csrf, login_manager
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "strong"
+    auth.install(app)
+
+
+def _configure_api(app: Flask) -> None:
+    from slatrack.api import register
+
+    register(app)
+
+
+def _configure_web(app: Flask) -> None:
+    from slatrack.web import register
+
+    register(app)
+
+
+def _configure_cli(app: Flask) -> None:
+    from slatrack.cli import register
+
+    register(app)
+
+
+def _check_policies(app: Flask) -> None:
+    from slatrack.policy import undeclared_routes
+
+    missing = undeclared_routes(app)
+    if missing:
+        raise RuntimeError("routes without a declared access policy: " + "; ".join(missing))

@@ -1,0 +1,22 @@
+"""GET /api/v1/indicators: both approval forms' indicators with targets, actuals and scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from slatrack.api.schemas import IndicatorSchema, YearQuery
+from slatrack.operations.indicators import indicator_rows
+from slatrack.policy import EVERYONE, allow
+
+blp = Blueprint("indicators", __name__, description="绩效指标")
+
+
+@blp.route("/indicators")
+@allow(*EVERYONE)
+@blp.arguments(YearQuery, location="query")
+@blp.response(200, IndicatorSchema(many=True))
+def list_indicators(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """绩效指标列表（两张批复表的全部指标）"""
+    return indicator_rows(query["year"], query["as_of"])

@@ -1,0 +1,60 @@
+"""Marshmallow schemas shared across API modules, with Chinese validation messages."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+# Users read these messages; marshmallow's defaults are English.
+fields.Field.default_error_messages.update(
+    {
+        "required": "缺少必填字段",
+        "null": "不能为空",
+        "validator_failed": "取值无效",
+    }
+)
+fields.String.default_error_messages.update({"invalid": "应为字符串"})
+fields.Integer.default_error_messages.update({"invalid": "应为整数"})
+fields.Number.default_error_messages.update({"invalid": "应为数字"})
+fields.Boolean.default_error_messages.update({"invalid": "应为 true 或 false"})
+fields.DateTime.default_error_messages.update({"invalid": "应为带时区的 ISO 8601 时间，例如 2025-05-10T09:30:00+08:00"})
+fields.Date.default_error_messages.update({"invalid": "应为日期，例如 2025-05-10"})
+fields.List.default_error_messages.update({"invalid": "应为列表"})
+fields.Nested.default_error_messages.update({"type": "应为对象"})
+Schema._default_error_messages = {  # type: ignore[attr-defined]
+    "type": "应为 JSON 对象",
+    "unknown": "未知字段",
+}
+
+
+class ErrorDetail(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetail)
+
+
+class YearQuery(Schema):
+    year = fields.Integer(required=True, metadata={"description": "财政年度，例如 2025"})
+    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)"})
+
+
+class IndicatorSchema(Schema):
+    code = fields.String()
+    project = fields.String()
+    project_code = fields.String()
+    level1 = fields.String()
+    level2 = fields.String()
+    name = fields.String()
+    operator = fields.String()
+    target = fields.Float(allow_none=True)
+    target_text = fields.String()
+    unit = fields.String()
+    explanation = fields.String()
+    actual = fields.Float(allow_none=True)
+    met = fields.Boolean(allow_none=True)
+    weight = fields.Float()
+    score = fields.Float(allow_none=True)
+    source = fields.String()

@@ -1,0 +1,157 @@
+"""Audit every change of business data, in the transaction that makes it, and every login.
+
+A SQLAlchemy ``after_flush`` hook inspects what the flush wrote and inserts audit rows through the
+same connection, so a change and its audit record commit or roll back together: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from slatrack.models import AuditRecord
+from slatrack.models.base import utcnow
+
+# Columns whose values never enter the audit log.
+SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash"}
+# Bookkeeping columns whose changes alone do not make an audit record (logins are audited explicitly).
+IGNORED_COLUMNS = {"failed_logins", "locked_until", "last_login_at", "last_used_at"}
+
+_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("slatrack_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    """Name who makes the changes outside a request (a CLI command, a scheduled job)."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor() -> str:
+    if has_request_context():
+        principal = getattr(g, "principal", None)
+        if principal is not None:
+            return str(principal.name)
+    return _actor.get() or "system"
+
+
+def _remote_addr() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    return {
+        attr.key: ("***" if attr.key in SECRET_COLUMNS else _plain(getattr(obj, attr.key)))
+        for attr in state.mapper.column_attrs
+    }
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes() or attr.key in IGNORED_COLUMNS:
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        secret = attr.key in SECRET_COLUMNS
+        before[attr.key] = "***" if secret else _plain(old)
+        after[attr.key] = "***" if secret else _plain(new)
+    return before, after
+
+
+def _row(action: str, obj: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    state = inspect(obj)
+    identity = [value for value in state.mapper.primary_key_from_instance(obj) if value is not None]
+    return {
+        "at": utcnow(),
+        "actor": current_actor()[:80],
+        "action": action,
+        "object_type": obj.__tablename__,
+        "object_id": ",".join(str(part) for part in identity) if identity else "",
+        "before": before,
+        "after": after,
+        "outcome": "success",
+        "remote_addr": _remote_addr(),
+        "detail": "",
+    }
+
+
+def _after_flush(session: Session, flush_context: object) -> None:
+    rows = []
+    for obj in session.new:
+        if getattr(obj, "__audited__", False):
+            rows.append(_row("create", obj, None, _columns(obj)))
+    for obj in session.dirty:
+        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after or before:
+                rows.append(_row("update", obj, before, after))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            rows.append(_row("delete", obj, _columns(obj), None))
+    if rows:
+        session.connection().execute(insert(AuditRecord), rows)
+
+
+def _refuse_change(mapper: object, connection: object, target: AuditRecord) -> None:
+    raise PermissionError("audit records cannot be changed or deleted")
+
+
+def install(session_class: type[Session]) -> None:
+    """Hook auditing into every session of this class; also forbid edits to audit rows via the ORM."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+        event.listen(AuditRecord, "before_update", _refuse_change)
+        event.listen(AuditRecord, "before_delete", _refuse_change)
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: str | None = None,
+    outcome: str = "success",
+    object_type: str = "",
+    object_id: str = "",
+    detail: str = "",
+) -> None:
+    """Add an explicit audit record (logins, downloads, refused actions) to the session's transaction."""
+    session.add(
+        AuditRecord(
+            at=utcnow(),
+            actor=(actor or current_actor())[:80],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+            remote_addr=_remote_addr(),
+            detail=detail,
+        )
+    )

@@ -1,0 +1,104 @@
+"""Settings: documented defaults, then ``instance/config.py``, then ``SLATRACK_*`` environment variables.
+
+Every value is validated once when the application is created, so a typo fails at start with a message
+that names the setting instead of surfacing later as an odd error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULTS: dict[str, Any] = {
+    # SQLite inside the instance folder unless a URL is given (filled in by create_app).
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SECRET_KEY": None,
+    "TIMEZONE": "Asia/Shanghai",
+    # 等保 2.0: idle sessions end after 30 minutes.
+    "SESSION_IDLE_MINUTES": 30,
+    "PASSWORD_MAX_AGE_DAYS": 90,
+    "PASSWORD_MIN_LENGTH": 8,
+    "LOCKOUT_THRESHOLD": 5,
+    "LOCKOUT_MINUTES": 15,
+    "RAW_RESULT_RETENTION_DAYS": 90,
+    "PROBE_WORKERS": 16,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+}
+
+# Environment variables that map onto settings, with the type each must parse as.
+ENV_SETTINGS: dict[str, tuple[str, type]] = {
+    "SLATRACK_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SLATRACK_SECRET_KEY": ("SECRET_KEY", str),
+    "SLATRACK_TIMEZONE": ("TIMEZONE", str),
+    "SLATRACK_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
+    "SLATRACK_PASSWORD_MAX_AGE_DAYS": ("PASSWORD_MAX_AGE_DAYS", int),
+    "SLATRACK_LOCKOUT_THRESHOLD": ("LOCKOUT_THRESHOLD", int),
+    "SLATRACK_LOCKOUT_MINUTES": ("LOCKOUT_MINUTES", int),
+    "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
+    "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
+}
+
+POSITIVE_INTS = (
+    "SESSION_IDLE_MINUTES",
+    "PASSWORD_MAX_AGE_DAYS",
+    "PASSWORD_MIN_LENGTH",
+    "LOCKOUT_THRESHOLD",
+    "LOCKOUT_MINUTES",
+    "RAW_RESULT_RETENTION_DAYS",
+    "PROBE_WORKERS",
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value slatrack cannot use; the message names the setting."""
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read the ``SLATRACK_*`` variables that are set, converted to their types."""
+    values: dict[str, Any] = {}
+    for variable, (key, kind) in ENV_SETTINGS.items():
+        raw = environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        if kind is int:
+            try:
+                values[key] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{variable} must be a whole number, got {raw!r}") from None
+        else:
+            values[key] = raw
+    return values
+
+
+def environment() -> dict[str, Any]:
+    return from_environment(os.environ)
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError naming the first setting that cannot work."""
+    try:
+        ZoneInfo(str(config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE (SLATRACK_TIMEZONE) is not a known time zone: {config['TIMEZONE']!r}") from None
+    for key in POSITIVE_INTS:
+        value = config.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{key} must be a positive whole number, got {value!r}")
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if not isinstance(uri, str) or not uri.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            f"SQLALCHEMY_DATABASE_URI (SLATRACK_DATABASE_URL) must be a sqlite:// or postgresql:// URL, got {uri!r}"
+        )
+    secret = config.get("SECRET_KEY")
+    if not isinstance(secret, str) or len(secret) < 16:
+        raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+
+
+def session_lifetime(config: Mapping[str, Any]) -> timedelta:
+    return timedelta(minutes=int(config["SESSION_IDLE_MINUTES"]))

@@ -1,0 +1,57 @@
+"""Typed ORM models, one module per subject. Importing this package registers every table."""
+
+from slatrack.models.account import ApiToken, User
+from slatrack.models.audit import AuditRecord
+from slatrack.models.base import Base, utcnow
+from slatrack.models.jobs import JobRun, Notification, SchedulerLease
+from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
+from slatrack.models.outage import Exclusion, MaintenanceWindow, Outage, outage_tickets
+from slatrack.models.records import Inspection, SurveyResponse
+from slatrack.models.reference import (
+    BudgetLine,
+    Contract,
+    Indicator,
+    IndicatorEntry,
+    IndicatorReview,
+    Payment,
+    Project,
+    SlaTerm,
+    Unit,
+)
+from slatrack.models.report import Report
+from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequence
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "Base",
+    "BudgetLine",
+    "Contract",
+    "EvidenceSegment",
+    "Exclusion",
+    "Indicator",
+    "IndicatorEntry",
+    "IndicatorReview",
+    "Inspection",
+    "JobRun",
+    "LatencyHourly",
+    "MaintenanceWindow",
+    "Notification",
+    "Outage",
+    "Payment",
+    "ProbeResult",
+    "Project",
+    "Report",
+    "SchedulerLease",
+    "SlaTerm",
+    "SurveyResponse",
+    "Target",
+    "Ticket",
+    "TicketEvent",
+    "TicketRating",
+    "TicketSequence",
+    "Unit",
+    "User",
+    "outage_tickets",
+    "utcnow",
+]

@@ -1,0 +1,76 @@
+"""A demo data set for newcomers: accounts for every role and a year of plausible activity."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from slatrack.extensions import db
+from slatrack.models import BudgetLine, Indicator, IndicatorEntry, Payment, User
+from slatrack.operations.accounts import create_user
+
+DEMO_PASSWORD = "Demo@2025"
+DEMO_USERS = [
+    ("admin", "admin", None, "督查考评局信息科"),
+    ("vendor", "vendor", None, "运维工程师"),
+    ("duyun", "unit", "522701", "都匀市督考办"),
+    ("auditor", "auditor", None, "审计管理员"),
+]
+DEMO_PAYMENTS = [
+    ("YW-2025-TAIL", "218000.00", date(2025, 6, 20), "记-2025-0612", "2023年度采购运维服务尾款（巡察整改完成后支付）"),
+    ("YW-2025-NEW", "135600.00", date(2025, 5, 15), "记-2025-0508", "2025年度运维服务首付款（30%）"),
+    ("YW-2025-NEW", "180800.00", date(2025, 10, 16), "记-2025-1011", "2025年度运维服务进度款（40%）"),
+    ("DK-2025", "286400.00", date(2025, 11, 28), "记-2025-1120", "督查考评事务管理支出"),
+]
+# Counts of 专项督查 work for the DK project's manual indicators: (indicator code, [(month, count)]).
+DEMO_ENTRIES = [
+    ("DK-2025-01", [(m, 1) for m in range(1, 13)]),
+    ("DK-2025-02", [(2, 3), (5, 4), (9, 4)]),
+    ("DK-2025-03", [(3, 2), (8, 2)]),
+    ("DK-2025-04", [(m, 3) for m in range(1, 12)]),
+    ("DK-2025-05", [(m, 2) for m in range(1, 13)] + [(12, 2)]),
+    ("DK-2025-06", [(3, 1), (6, 1), (9, 1), (12, 1)]),
+    ("DK-2025-07", [(m, 1) for m in range(1, 13)]),
+    ("DK-2025-08", [(3, 1)]),
+    ("DK-2025-09", [(8, 1)]),
+    ("YW-2025-01", [(1, 1)]),
+    ("YW-2025-13", [(12, 1)]),
+]
+
+
+def load_demo() -> list[str]:
+    """Add the demo data set once; running it again adds nothing. Returns what it did, in Chinese."""
+    done: list[str] = []
+    for username, role, unit_code, display in DEMO_USERS:
+        if db.session.scalar(select(User).where(User.username == username)) is None:
+            create_user(username, role, DEMO_PASSWORD, unit_code=unit_code, display_name=display)
+            done.append(f"演示账号 {username}（{role}），密码 {DEMO_PASSWORD}")
+    lines = {line.code: line for line in db.session.scalars(select(BudgetLine))}
+    if db.session.scalar(select(Payment).limit(1)) is None:
+        for code, amount, paid_on, voucher, note in DEMO_PAYMENTS:
+            db.session.add(
+                Payment(
+                    budget_line_id=lines[code].id, amount=Decimal(amount), paid_on=paid_on, voucher=voucher, note=note
+                )
+            )
+        done.append(f"演示支付记录 {len(DEMO_PAYMENTS)} 条")
+    if db.session.scalar(select(IndicatorEntry).limit(1)) is None:
+        indicators = {item.code: item for item in db.session.scalars(select(Indicator))}
+        count = 0
+        for code, months in DEMO_ENTRIES:
+            for month, quantity in months:
+                db.session.add(
+                    IndicatorEntry(
+                        indicator_id=indicators[code].id,
+                        fiscal_year=2025,
+                        occurred_on=date(2025, month, 15),
+                        quantity=Decimal(quantity),
+                        note="演示数据",
+                    )
+                )
+                count += 1
+        done.append(f"演示指标录入 {count} 条")
+    db.session.commit()
+    return done

@@ -1,0 +1,42 @@
+"""Jinja filters that show instants, money and rates the way Chinese users read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+
+def local_time(value: datetime | None, with_time: bool = True) -> str:
+    """``2025年5月10日 09:30`` in the configured time zone."""
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    day = f"{local.year}年{local.month}月{local.day}日"
+    return f"{day} {local:%H:%M}" if with_time else day
+
+
+def money(value: Decimal | float | int | None) -> str:
+    """``¥452,000.00``"""
+    if value is None:
+        return "—"
+    return f"¥{Decimal(str(value)):,.2f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number"] = number

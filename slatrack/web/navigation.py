@@ -1,0 +1,38 @@
+"""The navigation bar: each entry names the roles that see it, matching the route's own policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+
+from slatrack.models.enums import MACHINE_ROLE, ROLES
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+
+
+# Later features append their pages here, in the order they should appear.
+ENTRIES: list[NavEntry] = [
+    NavEntry("绩效指标", "web.index", ("admin", "vendor", "unit", "auditor")),
+]
+
+
+def install(app: Flask) -> None:
+    @app.context_processor
+    def navigation() -> dict[str, object]:
+        def nav_items(role: str) -> list[dict[str, str]]:
+            return [
+                {"label": entry.label, "url": url_for(entry.endpoint)}
+                for entry in ENTRIES
+                if role in entry.roles and entry.endpoint in app.view_functions
+            ]
+
+        def role_label(role: str) -> str:
+            return "探针" if role == MACHINE_ROLE else ROLES.get(role, role)
+
+        return {"nav_items": nav_items, "role_label": role_label}

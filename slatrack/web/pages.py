@@ -1,0 +1,97 @@
+"""Login, logout, password change, the home page and the health check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import text
+
+from slatrack import audit
+from slatrack.extensions import db
+from slatrack.models import User
+from slatrack.operations import OperationError
+from slatrack.operations.accounts import authenticate
+from slatrack.operations.accounts import change_password as change_user_password
+from slatrack.operations.indicators import indicator_rows
+from slatrack.policy import EVERYONE, allow, public
+from slatrack.web.forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("web", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a crafted link send users elsewhere after login.
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.index")
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> ResponseReturnValue:
+    """For monitors: answers 200 when the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = authenticate(form.username.data or "", form.password.data or "")
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            session["last_seen"] = datetime.now().astimezone().isoformat()
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [result.message]
+    elif getattr(g, "session_expired", False):
+        flash("会话已超时，请重新登录", "warning")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(*EVERYONE)
+def logout() -> ResponseReturnValue:
+    audit.record(db.session, "logout", object_type="users", object_id=str(current_user.id))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("已退出登录", "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*EVERYONE)
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user: User = current_user  # type: ignore[assignment]
+        try:
+            change_user_password(user, form.old_password.data or "", form.new_password.data or "")
+        except OperationError as exc:
+            target = form.old_password if "old_password" in exc.fields else form.new_password
+            target.errors = [exc.message]
+        else:
+            flash("密码已修改", "success")
+            return redirect(url_for("web.index"))
+    expired = request.args.get("expired") == "1"
+    max_age = current_app.config["PASSWORD_MAX_AGE_DAYS"]
+    return render_template("auth/change_password.html", form=form, expired=expired, max_age=max_age)
+
+
+@bp.route("/")
+@allow(*EVERYONE)
+def index() -> ResponseReturnValue:
+    year = request.args.get("year", type=int) or 2025
+    try:
+        rows = indicator_rows(year)
+    except OperationError:
+        rows = []
+    return render_template("home.html", rows=rows, year=year)

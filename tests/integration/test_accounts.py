@@ -1,0 +1,141 @@
+"""Logins, lockout, password rules and expiry, idle sessions, tokens — and their audit records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from slatrack.extensions import db
+from slatrack.models import ApiToken, AuditRecord, User, utcnow
+from slatrack.operations import OperationError
+from slatrack.operations.accounts import authenticate, create_token, create_user, revoke_token
+from tests.integration.conftest import PASSWORD, bearer, login
+
+
+def _audits(action: str, actor: str) -> list[AuditRecord]:
+    return list(
+        db.session.scalars(
+            select(AuditRecord).where(AuditRecord.action == action, AuditRecord.actor == actor).order_by(AuditRecord.id)
+        )
+    )
+
+
+def test_login_and_logout_pages(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("alice", "admin")
+    assert client.get("/").status_code == 302  # not logged in: to the login page
+    page = client.get("/login")
+    assert "登录" in page.get_data(as_text=True)
+    response = login(client, "alice")
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "系统故障率" in home.get_data(as_text=True)
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+    assert [r.outcome for r in _audits("login", "alice")] == ["success"]
+    assert len(_audits("logout", "alice")) == 1
+
+
+def test_failed_login_is_audited_and_refused(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("bob", "vendor")
+    response = login(client, "bob", "Wrong@Passw0rd")
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert [r.outcome for r in _audits("login", "bob")] == ["failure"]
+    login(client, "nobody", "x")
+    assert [r.outcome for r in _audits("login", "nobody")] == ["failure"]
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(app: Flask, make_user: Callable[..., Any]) -> None:
+    user = make_user("carol", "admin")
+    for _ in range(4):
+        assert not authenticate("carol", "bad").ok
+    fifth = authenticate("carol", "bad")
+    assert "锁定 15 分钟" in fifth.message
+    # Even the right password is refused while locked.
+    locked = authenticate("carol", PASSWORD)
+    assert not locked.ok and "账号已锁定" in locked.message
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
+    later = authenticate("carol", PASSWORD, now=utcnow() + timedelta(minutes=16))
+    assert later.ok
+    outcomes = [r.outcome for r in _audits("login", "carol")]
+    assert outcomes == ["failure"] * 5 + ["locked", "success"]
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("Ab1!", "至少为 8 位"), ("alllowercase1", "至少三类"), ("Dave@Passw0rd", "不能包含用户名")],
+)
+def test_password_complexity(app: Flask, password: str, reason: str) -> None:
+    with pytest.raises(OperationError, match=reason):
+        create_user("dave", "admin", password)
+    assert db.session.scalar(select(User).where(User.username == "dave")) is None
+
+
+def test_unit_role_needs_a_known_unit(app: Flask) -> None:
+    with pytest.raises(OperationError, match="必须指定所属单位"):
+        create_user("u1", "unit", PASSWORD)
+    with pytest.raises(OperationError, match="未知单位代码"):
+        create_user("u1", "unit", PASSWORD, unit_code="999999")
+    assert create_user("u1", "unit", PASSWORD, unit_code="522722").unit.name == "荔波县"
+
+
+def test_expired_password_must_be_changed(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    user = make_user("erin", "vendor")
+    user.password_changed_at = utcnow() - timedelta(days=91)
+    db.session.commit()
+    login(client, "erin")
+    response = client.get("/")
+    assert response.status_code == 302 and "/account/password" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert "超过 90 天" in page.get_data(as_text=True)
+    changed = client.post(
+        "/account/password",
+        data={"old_password": PASSWORD, "new_password": "N3w#Secret", "confirm": "N3w#Secret"},
+    )
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_idle_session_ends_after_thirty_minutes(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("frank", "admin")
+    login(client, "frank")
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["last_seen"] = (utcnow() - timedelta(minutes=31)).isoformat()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/").status_code == 302  # and the session is gone for good
+
+
+def test_tokens_are_hashed_shown_once_revocable_and_track_use(
+    client: FlaskClient, make_user: Callable[..., Any]
+) -> None:
+    make_user("gina", "admin")
+    token, plain = create_token("gina-laptop", "gina")
+    stored = db.session.get(ApiToken, token.id)
+    assert stored is not None and plain not in (stored.token_hash, stored.prefix) and stored.last_used_at is None
+    assert client.get("/api/v1/indicators?year=2025", headers=bearer(plain)).status_code == 200
+    db.session.refresh(stored)
+    assert stored.last_used_at is not None
+    revoke_token(token.id)
+    response = client.get("/api/v1/indicators?year=2025", headers=bearer(plain))
+    assert response.status_code == 401
+    # The token never appears in the audit log.
+    for record in db.session.scalars(select(AuditRecord)):
+        assert plain not in str(record.before) + str(record.after) + record.detail
+
+
+def test_machine_token_may_not_read_indicators(client: FlaskClient, make_token: Callable[..., str]) -> None:
+    probe = make_token(None)
+    response = client.get("/api/v1/indicators?year=2025", headers=bearer(probe))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"

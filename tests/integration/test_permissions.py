@@ -1,0 +1,107 @@
+"""The permission matrix: every route, every role. A new route fails here until its access is declared."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from slatrack.policy import allow, undeclared_routes
+from tests.integration.conftest import PASSWORD, bearer
+
+ALL = {"admin", "vendor", "unit", "auditor"}
+ANYONE = ALL | {"anonymous", "probe"}
+STAFF = {"admin", "vendor"}
+
+# "METHOD /rule" -> the principals that may use it. Every route of the app must be listed.
+MATRIX: dict[str, set[str]] = {
+    "GET /healthz": ANYONE,
+    "GET /login": ANYONE,
+    "POST /login": ANYONE,
+    "POST /logout": ALL,
+    "GET /account/password": ALL,
+    "POST /account/password": ALL,
+    "GET /": ALL,
+    "GET /api/v1/openapi.json": ANYONE,
+    "GET /api/v1/indicators": ALL,
+}
+ROLES = ["anonymous", "admin", "vendor", "unit", "auditor", "probe"]
+
+
+def _routes(app: Flask) -> list[tuple[str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"OPTIONS", "HEAD"}):
+            found.append((method, rule.rule))
+    return found
+
+
+def test_every_route_declares_a_policy(app: Flask) -> None:
+    assert undeclared_routes(app) == []
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    routes = {f"{method} {rule}" for method, rule in _routes(app)}
+    assert routes - set(MATRIX) == set(), "add the new routes to MATRIX with who may use them"
+    assert set(MATRIX) - routes == set(), "MATRIX lists routes that no longer exist"
+
+
+def test_a_route_without_policy_stops_the_app_and_is_never_served(make_app: Callable[..., Flask]) -> None:
+    from slatrack import _check_policies
+
+    app = make_app()
+
+    def sneaky() -> str:
+        return "no policy"
+
+    app.add_url_rule("/sneaky", view_func=sneaky)
+    with pytest.raises(RuntimeError, match="/sneaky"):
+        _check_policies(app)
+    # Even if such a route slipped in after start-up, the request guard refuses it.
+    assert app.test_client().get("/sneaky").status_code == 403
+
+
+def test_policy_rejects_unknown_roles() -> None:
+    with pytest.raises(ValueError, match="unknown roles"):
+        allow("superuser")
+
+
+def _fill(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(
+    app: Flask, role: str, make_user: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
+    client = app.test_client()
+    headers: dict[str, str] = {}
+    if role == "probe":
+        headers = bearer(make_token(None))
+    elif role != "anonymous":
+        make_user(f"m-{role}", role)
+        token = make_token(role)
+        response = client.post("/login", data={"username": f"m-{role}", "password": PASSWORD})
+        assert response.status_code == 302
+        headers = {}
+        api_headers = bearer(token)
+    for method, rule in _routes(app):
+        if rule == "/logout":
+            continue  # would end the session used for the rest of the loop; covered in test_accounts
+        path = _fill(rule)
+        is_api = rule.startswith("/api/")
+        use = api_headers if (is_api and role not in ("anonymous", "probe")) else headers
+        response = client.open(path, method=method, headers=use, json={} if method != "GET" and is_api else None)
+        allowed = role in MATRIX[f"{method} {rule}"]
+        denied = response.status_code in (401, 403) or (
+            response.status_code == 302 and "/login" in response.headers.get("Location", "")
+        )
+        assert denied != allowed, f"{role} {method} {rule} -> {response.status_code}"
+        if denied and is_api:
+            body = response.get_json()
+            assert body["error"]["code"] in ("unauthorized", "forbidden")
