@@ -133,7 +133,6 @@ def install(session_class: type[Session]) -> None:
 
 
 def record(
-    session: Session,
     action: str,
     *,
     actor: str | None = None,
@@ -142,8 +141,10 @@ def record(
     object_id: str = "",
     detail: str = "",
 ) -> None:
-    """Add an explicit audit record (logins, downloads, refused actions) to the session's transaction."""
-    session.add(
+    """Add an explicit audit record (logins, downloads, refused actions) to the current transaction."""
+    from slatrack.extensions import db
+
+    db.session.add(
         AuditRecord(
             at=utcnow(),
             actor=(actor or current_actor())[:80],

@@ -57,7 +57,7 @@ def _principal_from_session(app: Flask) -> Principal | None:
             return None
     session["last_seen"] = now.isoformat()
     session.permanent = True
-    user: User = current_user  # type: ignore[assignment]
+    user: User = current_user
     return Principal(name=user.username, role=user.role, user_id=user.id, unit_id=user.unit_id)
 
 
@@ -81,7 +81,7 @@ def install(app: Flask) -> None:
                 and g.principal.token_id is None
                 and not is_api_request()
                 and request.endpoint not in EXPIRED_PASSWORD_ENDPOINTS
-                and password_expired(current_user)  # type: ignore[arg-type]
+                and password_expired(current_user)
             ):
                 return redirect(url_for("web.change_password", expired=1))
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
 
 from flask import Flask
@@ -48,14 +49,20 @@ def _handle_unexpected(error: Exception) -> ResponseReturnValue:
     return _handle_http_exception(InternalServerError())
 
 
+# Modules under slatrack/api/ that define a flask-smorest Blueprint named ``blp``, one per line.
+API_MODULES = (
+    "indicators",
+)
+
+
 def register(app: Flask) -> None:
-    from slatrack.api import indicators
     from slatrack.extensions import api, csrf
 
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
     api.init_app(app)
-    for blueprint in (indicators.blp,):
+    for name in API_MODULES:
+        blueprint = importlib.import_module(f"slatrack.api.{name}").blp
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         # Bearer tokens, not cookies, authenticate API calls, so CSRF does not apply to them.
         csrf.exempt(blueprint)
@@ -66,7 +73,7 @@ def register(app: Flask) -> None:
 
     @functools.wraps(view)
     def openapi_json(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        return view(*args, **kwargs)  # type: ignore[no-any-return]
+        return view(*args, **kwargs)  # type: ignore[return-value]
 
     app.view_functions[endpoint] = public(openapi_json)
 

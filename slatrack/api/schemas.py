@@ -20,7 +20,7 @@ fields.DateTime.default_error_messages.update({"invalid": "应为带时区的 IS
 fields.Date.default_error_messages.update({"invalid": "应为日期，例如 2025-05-10"})
 fields.List.default_error_messages.update({"invalid": "应为列表"})
 fields.Nested.default_error_messages.update({"type": "应为对象"})
-Schema._default_error_messages = {  # type: ignore[attr-defined]
+Schema._default_error_messages = {
     "type": "应为 JSON 对象",
     "unknown": "未知字段",
 }

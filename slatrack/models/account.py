@@ -12,7 +12,7 @@ from slatrack.models.base import Base, utcnow
 from slatrack.models.enums import ROLES, check_in
 
 
-class User(UserMixin, Base):
+class User(UserMixin, Base):  # type: ignore[misc]
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -47,6 +47,9 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Deadlines as of the last event (the resolution deadline moves with pauses), for queues sorted by due time.
+    response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
     # A hash of the identifying fields of an imported row, so re-importing it creates nothing.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -62,6 +65,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_reported_at", "reported_at"),
         Index("ix_tickets_status", "status"),
+        Index("ix_tickets_resolution_due", "resolution_due_at"),
         Index("ix_tickets_unit_reported", "unit_id", "reported_at"),
         CheckConstraint(check_in("category", TICKET_CATEGORIES), name="category_known"),
         CheckConstraint(check_in("priority", PRIORITIES), name="priority_known"),

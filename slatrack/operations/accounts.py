@@ -81,12 +81,12 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> L
     user = db.session.scalar(select(User).where(User.username == username))
     generic = "用户名或密码错误"
     if user is None or not user.active:
-        audit.record(db.session, "login", actor=username or "?", outcome="failure", detail="unknown or disabled user")
+        audit.record("login", actor=username or "?", outcome="failure", detail="unknown or disabled user")
         db.session.commit()
         return LoginResult(None, generic)
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        audit.record(db.session, "login", actor=username, outcome="locked", object_type="users", object_id=str(user.id))
+        audit.record("login", actor=username, outcome="locked", object_type="users", object_id=str(user.id))
         db.session.commit()
         return LoginResult(None, f"账号已锁定，请 {minutes} 分钟后再试")
     if not verify_password(user.password_hash, password):
@@ -96,15 +96,13 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> L
             user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
             user.failed_logins = 0
             message = f"连续登录失败次数过多，账号锁定 {config['LOCKOUT_MINUTES']} 分钟"
-        audit.record(
-            db.session, "login", actor=username, outcome="failure", object_type="users", object_id=str(user.id)
-        )
+        audit.record("login", actor=username, outcome="failure", object_type="users", object_id=str(user.id))
         db.session.commit()
         return LoginResult(None, message)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record(db.session, "login", actor=username, outcome="success", object_type="users", object_id=str(user.id))
+    audit.record("login", actor=username, outcome="success", object_type="users", object_id=str(user.id))
     db.session.commit()
     return LoginResult(user, "")
 

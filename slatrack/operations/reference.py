@@ -26,10 +26,11 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _sync(model: type, key: str, rows: list[dict[str, Any]], label: str, changes: list[str]) -> dict[str, Any]:
     """Insert or update rows of one model by key; returns the objects by key."""
-    existing = {getattr(obj, key): obj for obj in db.session.scalars(select(model))}
+    items: list[Any] = list(db.session.scalars(select(model)))
+    existing = {getattr(item, key): item for item in items}
     result = {}
     for row in rows:
-        obj = existing.get(row[key])
+        obj: Any = existing.get(row[key])
         if obj is None:
             obj = model(**row)
             db.session.add(obj)

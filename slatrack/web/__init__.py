@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
 from slatrack.web import filters, navigation
 
+# Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
+PAGE_MODULES = (
+    "pages",
+)
+
 
 def register(app: Flask) -> None:
-    from slatrack.web import pages
-
     filters.install(app)
     navigation.install(app)
-    app.register_blueprint(pages.bp)
+    for name in PAGE_MODULES:
+        app.register_blueprint(importlib.import_module(f"slatrack.web.{name}").bp)

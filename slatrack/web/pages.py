@@ -59,7 +59,7 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @allow(*EVERYONE)
 def logout() -> ResponseReturnValue:
-    audit.record(db.session, "logout", object_type="users", object_id=str(current_user.id))
+    audit.record("logout", object_type="users", object_id=str(current_user.id))
     db.session.commit()
     logout_user()
     session.clear()
@@ -72,7 +72,7 @@ def logout() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user: User = current_user  # type: ignore[assignment]
+        user: User = current_user
         try:
             change_user_password(user, form.old_password.data or "", form.new_password.data or "")
         except OperationError as exc:

@@ -445,6 +445,8 @@ def upgrade():
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('response_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('import_key', sa.String(length=64), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -463,6 +465,7 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_reported_at', ['reported_at'], unique=False)
         batch_op.create_index('ix_tickets_status', ['status'], unique=False)
+        batch_op.create_index('ix_tickets_resolution_due', ['resolution_due_at'], unique=False)
         batch_op.create_index('ix_tickets_unit_reported', ['unit_id', 'reported_at'], unique=False)
 
     op.create_table('exclusions',
