@@ -160,7 +160,7 @@ class ProbeScheduler:
             return
         if flight is not None:
             self._skipped += 1
-            log.warning("skipping %s: previous check still running", spec.name)
+            log.debug("skipping %s: previous check still running", spec.name)
             return
         assert self._pool is not None
         flight = _Flight(spec, utc_now(), now + spec.timeout_seconds + self._overrun_grace)
