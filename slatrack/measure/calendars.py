@@ -16,11 +16,13 @@ Both walk whole days, never single minutes.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
@@ -81,14 +83,22 @@ class WorkingHours:
 
     ``windows`` are (opening, closing) local times, sorted and not overlapping. ``is_workday``
     decides which local dates are working days (default: China's official calendar).
+    Whole working days count ``minutes_per_workday``; in a zone with daylight saving a window
+    crossing the clock change would be off by the shift (Asia/Shanghai has none).
     """
 
     windows: tuple[tuple[time, time], ...] = DEFAULT_WINDOWS
     tz: str = DEFAULT_TZ
     is_workday: Callable[[date], bool] = china_workday
+    _windows_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _year_counts: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _per_day: float = field(default=0.0, init=False, repr=False, compare=False)
+    _tzinfo: ZoneInfo = field(default=ZoneInfo("UTC"), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        zone(self.tz)
+        object.__setattr__(self, "_tzinfo", zone(self.tz))
         if not self.windows:
             raise ValueError("工作时段不能为空")
         previous_close: time | None = None
@@ -98,64 +108,124 @@ class WorkingHours:
             if previous_close is not None and opening < previous_close:
                 raise ValueError("工作时段必须按时间先后排列且互不重叠")
             previous_close = closing
+        object.__setattr__(self, "_per_day", sum(_clock_minutes(c) - _clock_minutes(o) for o, c in self.windows))
 
     @property
     def minutes_per_workday(self) -> float:
-        return sum(_clock_minutes(c) - _clock_minutes(o) for o, c in self.windows)
+        return self._per_day
 
-    def _day_windows(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The day's windows as UTC instants (empty on a day off)."""
-        if not self.is_workday(day):
-            return []
-        tzinfo = zone(self.tz)
-        return [
-            (
-                datetime.combine(day, opening, tzinfo=tzinfo).astimezone(UTC),
-                datetime.combine(day, closing, tzinfo=tzinfo).astimezone(UTC),
+    def _day_windows(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The day's windows as UTC instants (empty on a day off); cached, as tickets revisit the same days."""
+        cached = self._windows_cache.get(day)
+        if cached is None:
+            tzinfo = self._tzinfo
+            cached = (
+                tuple(
+                    (
+                        datetime.combine(day, opening, tzinfo=tzinfo).astimezone(UTC),
+                        datetime.combine(day, closing, tzinfo=tzinfo).astimezone(UTC),
+                    )
+                    for opening, closing in self.windows
+                )
+                if self.is_workday(day)
+                else ()
             )
-            for opening, closing in self.windows
-        ]
+            self._windows_cache[day] = cached
+        return cached
+
+    def _running(self, year: int) -> list[int]:
+        """``running[i]`` = working days among the first ``i`` days of ``year`` (cached per year)."""
+        running = self._year_counts.get(year)
+        if running is None:
+            jan1 = date(year, 1, 1)
+            running = [0]
+            for offset in range((date(year + 1, 1, 1) - jan1).days):
+                running.append(running[-1] + bool(self.is_workday(jan1 + timedelta(days=offset))))
+            self._year_counts[year] = running
+        return running
+
+    def _workdays(self, first: date, stop: date) -> int:
+        """Working days in [first, stop)."""
+        count = 0
+        if stop <= first:
+            return count
+        for year in range(first.year, (stop - timedelta(days=1)).year + 1):
+            jan1 = date(year, 1, 1)
+            running = self._running(year)
+            lo = (max(first, jan1) - jan1).days
+            hi = (min(stop, date(year + 1, 1, 1)) - jan1).days
+            count += running[hi] - running[lo]
+        return count
+
+    def _nth_workday_after(self, day: date, count: int) -> date:
+        """The ``count``-th working day after ``day`` (``day`` itself for 0), found by bisecting running counts."""
+        year, wanted = day.year, count
+        # Working days of `year` up to and including `day` are already behind us.
+        behind = self._running(year)[(day - date(year, 1, 1)).days + 1]
+        idle_years = 0
+        while wanted > 0:
+            running = self._running(year)
+            if behind + wanted <= running[-1]:
+                index = bisect_left(running, behind + wanted)
+                return date(year, 1, 1) + timedelta(days=index - 1)
+            idle_years = idle_years + 1 if running[-1] == behind else 0
+            if idle_years > 1:
+                raise ValueError("服务日历在一年内没有任何工作日")
+            wanted -= running[-1] - behind
+            year, behind = year + 1, 0
+        return day
 
     def _local_date(self, moment: datetime) -> date:
-        return moment.astimezone(zone(self.tz)).date()
+        return moment.astimezone(self._tzinfo).date()
+
+    def _minutes_on(self, day: date, start: datetime, end: datetime) -> float:
+        total = 0.0
+        for opening, closing in self._day_windows(day):
+            lo, hi = max(opening, start), min(closing, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 60
+        return total
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
+        # The first and last days are cut by the instants; the whole days between count in full
+        # (their number comes from running counts, so a year costs no more than a day).
         start, end = require_aware(start), require_aware(end)
         if end <= start:
             return 0.0
-        total = 0.0
-        day, last = self._local_date(start), self._local_date(end)
-        while day <= last:
-            for opening, closing in self._day_windows(day):
-                lo, hi = max(opening, start), min(closing, end)
-                if hi > lo:
-                    total += (hi - lo).total_seconds() / 60
-            day += timedelta(days=1)
-        return total
+        # The day of the last instant inside [start, end): an end at local midnight needs nothing of its own day.
+        first, last = self._local_date(start), self._local_date(end - timedelta(microseconds=1))
+        if first == last:
+            return self._minutes_on(first, start, end)
+        inner = self._workdays(first + timedelta(days=1), last) * self.minutes_per_workday
+        return self._minutes_on(first, start, end) + inner + self._minutes_on(last, start, end)
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         _check_minutes(minutes)
         start = require_aware(start)
-        if minutes == 0:
-            return start
         remaining = timedelta(minutes=minutes)
+        if not remaining:
+            return start
         day = self._local_date(start)
-        # A year without a single working day would mean a broken is_workday; stop instead of looping forever.
-        days_without_work = 0
-        while True:
-            windows = self._day_windows(day)
-            days_without_work = 0 if windows else days_without_work + 1
-            if days_without_work > 366:
-                raise ValueError("服务日历在一年内没有任何工作日")
-            for opening, closing in windows:
-                if closing <= start:
-                    continue
+        # What is left of the first day...
+        for opening, closing in self._day_windows(day):
+            if closing > start:
                 lo = max(opening, start)
-                available = closing - lo
-                if remaining <= available:
+                if remaining <= closing - lo:
                     return lo + remaining
-                remaining -= available
-            day += timedelta(days=1)
+                remaining -= closing - lo
+        # ...then jump over the working days consumed in full, keeping the last one to land in
+        # (an exact multiple of a day ends at that day's closing time, not the next morning)...
+        per_day = timedelta(minutes=self.minutes_per_workday)
+        whole_days = (remaining - timedelta(microseconds=1)) // per_day
+        day = self._nth_workday_after(day, whole_days)
+        remaining -= per_day * whole_days
+        # ...and finish on the next working day (or the one after, should a clock change shorten it).
+        while True:
+            day = self._nth_workday_after(day, 1)
+            for opening, closing in self._day_windows(day):
+                if remaining <= closing - opening:
+                    return opening + remaining
+                remaining -= closing - opening
 
 
 def _clock_minutes(moment: time) -> float:

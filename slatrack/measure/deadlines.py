@@ -31,6 +31,7 @@ from slatrack.measure.lifecycle import TicketTimeline
 from slatrack.measure.periods import require_aware
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+_KNOWN_PRIORITIES = frozenset(PRIORITIES)
 DEFAULT_RESPONSE_MINUTES: Mapping[str, float] = {"P1": 30, "P2": 30, "P3": 30, "P4": 30}
 DEFAULT_RESOLUTION_MINUTES: Mapping[str, float] = {"P1": 120, "P2": 240, "P3": 480, "P4": 72 * 60}
 
@@ -81,7 +82,7 @@ class TicketSla:
 
 
 def _check_priority(priority: str) -> str:
-    if priority not in PRIORITIES:
+    if priority not in _KNOWN_PRIORITIES:
         raise ValueError(f"未知的优先级：{priority!r}，应为 P1、P2、P3 或 P4")
     return priority
 

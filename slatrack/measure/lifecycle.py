@@ -32,7 +32,7 @@ the next ``resolve``. The first response is kept: it happened once and for all.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -184,7 +184,7 @@ def start(reported_at: datetime) -> TicketTimeline:
 
 def next_state(state: State, event_type: EventType | str, note: str = "") -> State:
     """The state after an event, by the transition table alone (no time rules)."""
-    kind = EventType(event_type)
+    kind = event_type if isinstance(event_type, EventType) else EventType(event_type)
     target = TRANSITIONS[kind].get(state)
     if target is None:
         reason = _REFUSALS.get((kind, state))
@@ -196,49 +196,91 @@ def next_state(state: State, event_type: EventType | str, note: str = "") -> Sta
     return target
 
 
+class _Fold:
+    """Mutable working copy of a timeline: replaying a long history builds one object, not one per event."""
+
+    __slots__ = (
+        "cancel_reason",
+        "cancelled_at",
+        "closed_at",
+        "first_response_at",
+        "last_event_at",
+        "paused_since",
+        "pauses",
+        "reopen_count",
+        "reported_at",
+        "resolved_at",
+        "state",
+    )
+
+    def __init__(self, timeline: TicketTimeline) -> None:
+        self.reported_at = timeline.reported_at
+        self.state = timeline.state
+        self.last_event_at = timeline.last_event_at
+        self.first_response_at = timeline.first_response_at
+        self.resolved_at = timeline.resolved_at
+        self.closed_at = timeline.closed_at
+        self.cancelled_at = timeline.cancelled_at
+        self.cancel_reason = timeline.cancel_reason
+        self.pauses: list[tuple[datetime, datetime]] = list(timeline.pauses)
+        self.paused_since = timeline.paused_since
+        self.reopen_count = timeline.reopen_count
+
+    def step(self, event: Event, now: datetime | None) -> None:
+        at = event.at
+        if at < self.reported_at:
+            raise TransitionError(f"事件时间 {_show(at)} 早于工单报告时间 {_show(self.reported_at)}")
+        if self.last_event_at is not None and at < self.last_event_at:
+            raise TransitionError(f"事件时间 {_show(at)} 早于上一个事件的时间 {_show(self.last_event_at)}")
+        if now is not None and at > now:
+            raise TransitionError(f"事件时间 {_show(at)} 晚于当前时间，不能登记未来的事件")
+
+        kind = event.type
+        target = next_state(self.state, kind, event.note)
+        if self.paused_since is not None and target is not State.PAUSED:
+            self.pauses.append((self.paused_since, at))
+            self.paused_since = None
+        if kind is EventType.RESPOND or (kind is EventType.RESOLVE and self.first_response_at is None):
+            self.first_response_at = at
+        if kind is EventType.PAUSE:
+            self.paused_since = at
+        elif kind is EventType.RESOLVE:
+            self.resolved_at = at
+        elif kind is EventType.CLOSE:
+            self.closed_at = at
+        elif kind is EventType.REOPEN:
+            self.resolved_at = self.closed_at = None
+            self.reopen_count += 1
+        elif kind is EventType.CANCEL:
+            self.cancelled_at = at
+            self.cancel_reason = event.note.strip()
+        self.state = target
+        self.last_event_at = at
+
+    def freeze(self) -> TicketTimeline:
+        return TicketTimeline(
+            reported_at=self.reported_at,
+            state=self.state,
+            last_event_at=self.last_event_at,
+            first_response_at=self.first_response_at,
+            resolved_at=self.resolved_at,
+            closed_at=self.closed_at,
+            cancelled_at=self.cancelled_at,
+            cancel_reason=self.cancel_reason,
+            pauses=tuple(self.pauses),
+            paused_since=self.paused_since,
+            reopen_count=self.reopen_count,
+        )
+
+
 def apply(timeline: TicketTimeline, event: Event, now: datetime | None = None) -> TicketTimeline:
     """Apply one event, enforcing the time rules and the transition table.
 
     ``now`` is the present instant; ``None`` skips the future check (for replaying stored history).
     """
-    at = event.at
-    if at < timeline.reported_at:
-        raise TransitionError(f"事件时间 {_show(at)} 早于工单报告时间 {_show(timeline.reported_at)}")
-    if timeline.last_event_at is not None and at < timeline.last_event_at:
-        raise TransitionError(f"事件时间 {_show(at)} 早于上一个事件的时间 {_show(timeline.last_event_at)}")
-    if now is not None and at > require_aware(now, "当前时间"):
-        raise TransitionError(f"事件时间 {_show(at)} 晚于当前时间，不能登记未来的事件")
-
-    target = next_state(timeline.state, event.type, event.note)
-    kind = event.type
-    pauses, paused_since = timeline.pauses, timeline.paused_since
-    if paused_since is not None and target is not State.PAUSED:
-        pauses, paused_since = (*pauses, (paused_since, at)), None
-    if kind is EventType.PAUSE:
-        paused_since = at
-    first_response_at = timeline.first_response_at
-    if kind is EventType.RESPOND or (kind is EventType.RESOLVE and first_response_at is None):
-        first_response_at = at
-    resolved_at, closed_at = timeline.resolved_at, timeline.closed_at
-    if kind is EventType.RESOLVE:
-        resolved_at = at
-    elif kind is EventType.CLOSE:
-        closed_at = at
-    elif kind is EventType.REOPEN:
-        resolved_at, closed_at = None, None
-    return replace(
-        timeline,
-        state=target,
-        last_event_at=at,
-        first_response_at=first_response_at,
-        resolved_at=resolved_at,
-        closed_at=closed_at,
-        cancelled_at=at if kind is EventType.CANCEL else timeline.cancelled_at,
-        cancel_reason=event.note.strip() if kind is EventType.CANCEL else timeline.cancel_reason,
-        pauses=pauses,
-        paused_since=paused_since,
-        reopen_count=timeline.reopen_count + (1 if kind is EventType.REOPEN else 0),
-    )
+    fold = _Fold(timeline)
+    fold.step(event, None if now is None else require_aware(now, "当前时间"))
+    return fold.freeze()
 
 
 def replay(
@@ -253,16 +295,17 @@ def replay(
     Events must be in the order they were recorded; with ``now`` given, future events are refused.
     A refused event raises ``TransitionError`` with its position in ``index``.
     """
-    timeline = start(reported_at)
+    fold = _Fold(start(reported_at))
     cut = None if as_of is None else require_aware(as_of, "as_of")
+    present = None if now is None else require_aware(now, "当前时间")
     for index, event in enumerate(events):
         if cut is not None and event.at > cut:
             continue
         try:
-            timeline = apply(timeline, event, now)
+            fold.step(event, present)
         except TransitionError as exc:
             raise TransitionError(exc.reason, index) from exc
-    return timeline
+    return fold.freeze()
 
 
 def _show(moment: datetime) -> str:

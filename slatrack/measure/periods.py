@@ -35,6 +35,8 @@ def zone(tz: str) -> ZoneInfo:
 
 def require_aware(moment: datetime, what: str = "时间") -> datetime:
     """Return ``moment`` in UTC; refuse a naive datetime (its meaning would depend on the server)."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what}必须带时区：{moment.isoformat()}")
     return moment.astimezone(UTC)

@@ -100,6 +100,51 @@ def test_add_then_measure_round_trips(start: datetime, minutes: float) -> None:
     assert HOURS.minutes_between(begin, end) == pytest.approx(minutes, abs=1e-4)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2024, 6, 30)),  # noqa: DTZ001
+    minutes=st.integers(min_value=0, max_value=200_000),
+)
+def test_long_additions_jump_over_years_and_round_trip(start: datetime, minutes: int) -> None:
+    # Up to 200,000 minutes (about 476 working days) from early 2024 ends in 2025 or early 2026.
+    begin = start.replace(tzinfo=CST)
+    end = HOURS.add_minutes(begin, minutes)
+    assert HOURS.minutes_between(begin, end) == pytest.approx(minutes, abs=1e-6)
+    # The answer is the first such instant: a moment earlier, less time has elapsed.
+    if minutes:
+        assert HOURS.minutes_between(begin, end - timedelta(seconds=1)) < minutes
+
+
+def reference_minutes(start: datetime, end: datetime) -> float:
+    """Day-by-day sum of the default windows on China's working days: slow and obviously right."""
+    total = 0.0
+    day = start.astimezone(CST).date()
+    while day <= (end - timedelta(microseconds=1)).astimezone(CST).date():
+        if china_workday(day):
+            for opening, closing in ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30))):
+                lo = max(datetime.combine(day, opening, tzinfo=CST), start)
+                hi = min(datetime.combine(day, closing, tzinfo=CST), end)
+                total += max(0.0, (hi - lo).total_seconds() / 60)
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 30)),  # noqa: DTZ001
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=500)),
+)
+def test_long_spans_match_a_day_by_day_sum(start: datetime, length: timedelta) -> None:
+    begin = start.replace(tzinfo=CST)
+    end = min(begin + length, cst(2027, 1, 1))
+    assert HOURS.minutes_between(begin, end) == pytest.approx(reference_minutes(begin, end), abs=1e-6)
+
+
+def test_span_ending_at_midnight_needs_no_data_for_the_next_day() -> None:
+    # Thursday 2026-12-31 is a working day; chinesecalendar has no 2027 data, and none is needed.
+    assert HOURS.minutes_between(cst(2026, 12, 31, 9, 0), cst(2027, 1, 1)) == 420
+
+
 def test_unknown_year_is_a_clear_error() -> None:
     with pytest.raises(CalendarUnavailableError, match="节假日数据不包含 2031 年"):
         HOURS.add_minutes(cst(2031, 1, 6, 9, 0), 30)
