@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from types import FrameType
@@ -60,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         lock = lock_spool(args.spool)
+        spool = Spool(args.spool)
     except SpoolInUseError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except (OSError, sqlite3.Error) as exc:
+        print(f"无法打开本地缓存 {args.spool}：{exc}", file=sys.stderr)
         return 2
     settings = AgentSettings(
         server=args.server,
@@ -72,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
         max_backoff=args.max_backoff,
         max_workers=args.max_workers,
     )
-    spool = Spool(args.spool)
     agent = Agent(targets, settings, spool)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

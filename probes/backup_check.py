@@ -13,8 +13,10 @@ from probes.spec import TargetSpec
 def check_backup(spec: TargetSpec) -> CheckResult:
     assert spec.path is not None
     observed_at = utc_now()
+    # A plain folder means "the files in it".
+    pattern = os.path.join(spec.path, "*") if os.path.isdir(spec.path) else spec.path
     newest: tuple[float, int, str] | None = None
-    for name in glob.iglob(spec.path, recursive=True):
+    for name in glob.iglob(pattern, recursive=True):
         try:
             stat = os.stat(name)
         except OSError:

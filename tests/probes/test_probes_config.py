@@ -143,20 +143,32 @@ def test_missing_config_file(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml")
 
 
-def test_agent_refuses_bad_config_with_exit_code_2(tmp_path: Path) -> None:
-    path = tmp_path / "agent.toml"
-    path.write_text("[[targets]]\nname = 'hb'\nkind = 'push'\n", encoding="utf-8")
-    spool = tmp_path / "spool.sqlite3"
+def run_agent(tmp_path: Path, config: Path, spool: Path) -> subprocess.CompletedProcess[str]:
     server = ["--server", "http://127.0.0.1:9", "--token", "secret-token-1"]
-    completed = subprocess.run(
-        [sys.executable, "-m", "probes", *server, "--config", str(path), "--spool", str(spool)],
+    return subprocess.run(
+        [sys.executable, "-m", "probes", *server, "--config", str(config), "--spool", str(spool)],
         capture_output=True,
         text=True,
         timeout=30,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         cwd=tmp_path,
     )
+
+
+def test_agent_refuses_bad_config_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "agent.toml"
+    path.write_text("[[targets]]\nname = 'hb'\nkind = 'push'\n", encoding="utf-8")
+    spool = tmp_path / "spool.sqlite3"
+    completed = run_agent(tmp_path, path, spool)
     assert completed.returncode == 2
     assert "配置错误" in completed.stderr and "push" in completed.stderr
     assert "secret-token-1" not in completed.stderr
     assert not spool.exists()
+
+
+def test_agent_reports_an_unusable_spool_path(tmp_path: Path) -> None:
+    path = tmp_path / "agent.toml"
+    path.write_text("[[targets]]\nname = 'h'\nkind = 'host'\n", encoding="utf-8")
+    completed = run_agent(tmp_path, path, tmp_path / "missing-dir" / "spool.sqlite3")
+    assert completed.returncode == 2
+    assert "无法打开本地缓存" in completed.stderr and "Traceback" not in completed.stderr

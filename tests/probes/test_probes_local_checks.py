@@ -87,3 +87,10 @@ def test_backup_without_matching_file_fails(tmp_path: Path) -> None:
     result = check(make_spec(kind="backup", path=str(tmp_path / "**" / "*.dump")))
     assert not result.ok and "没有与" in result.detail
     assert check(make_spec(kind="backup", path=str(tmp_path / "**" / "*.txt"))).ok
+
+
+def test_backup_path_may_be_a_folder(tmp_path: Path) -> None:
+    _backup(tmp_path, "a.tar.gz", 500, age_hours=40)
+    _backup(tmp_path, "b.tar.gz", 600, age_hours=3)
+    result = check(make_spec(kind="backup", path=str(tmp_path)))
+    assert result.ok and "b.tar.gz" in result.detail
