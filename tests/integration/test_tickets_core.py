@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,7 +75,7 @@ def test_contract_and_default_deadlines_on_7x24(app: Flask) -> None:
         ("channel", {"channel": "飞鸽"}),
         ("mode", {"mode": "空投"}),
         ("title", {"title": "  "}),
-        ("reported_at", {"reported_at": datetime(2025, 5, 10, 9, 30)}),
+        ("reported_at", {"reported_at": datetime(2025, 5, 10, 9, 30)}),  # noqa: DTZ001 - naive on purpose
         ("reported_at", {"reported_at": datetime.now(UTC) + timedelta(hours=1)}),
     ],
 )
