@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slatrack.measure.deadlines import SlaTerms, Status, TicketSla, evaluate
+from slatrack.measure.deadlines import PRIORITIES, SlaTerms, Status, TicketSla, evaluate
 from slatrack.measure.lifecycle import Event, TicketTimeline, replay
 from slatrack.measure.periods import Period, require_aware
 from slatrack.measure.rates import percent
@@ -60,6 +60,11 @@ class TicketRecord:
     mode: str
     reported_at: datetime
     events: tuple[Event, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reported_at", require_aware(self.reported_at, f"工单 {self.number} 的报告时间"))
+        if self.priority not in PRIORITIES:
+            raise ValueError(f"工单 {self.number} 的优先级 {self.priority!r} 无效，应为 P1、P2、P3 或 P4")
 
 
 @dataclass(frozen=True)

@@ -195,3 +195,10 @@ def test_events_after_as_of_are_ignored_even_when_the_ticket_is_resolved_later()
     assert after.resolved == 1 and after.median_resolution_minutes == pytest.approx(
         (datetime(2025, 6, 30, 12, 30, tzinfo=CST) - cst(6, 10, 9)).total_seconds() / 60
     )
+
+
+def test_bad_records_are_refused() -> None:
+    with pytest.raises(ValueError, match="工单 GD-X 的优先级 'P5' 无效"):
+        ticket("X", "consult", "522701", "P5", cst(5, 1, 9), [])
+    with pytest.raises(ValueError, match="工单 GD-X 的报告时间必须带时区"):
+        ticket("X", "consult", "522701", "P1", datetime(2025, 5, 1, 9), [])  # noqa: DTZ001
