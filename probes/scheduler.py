@@ -14,8 +14,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
 from probes.checks import check
@@ -32,11 +32,13 @@ OVERRUN_GRACE_SECONDS = 2.0
 
 @dataclass
 class _Flight:
+    """One check in progress. ``overrun``: reported as failed already; ``finishing``: delivering."""
+
     spec: TargetSpec
     launched_at: datetime
     deadline: float
-    reported: bool = False
-    future: Future[CheckResult] | None = field(default=None, repr=False)
+    overrun: bool = False
+    finishing: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,13 +148,13 @@ class ProbeScheduler:
                     self._schedule(name, following if following > now else now + spec.interval_seconds)
                     self._launch(spec, now)
                 wake = [self._queue[0][0]] if self._queue else []
-                wake += [flight.deadline for flight in self._flights.values() if not flight.reported]
+                wake += [f.deadline for f in self._flights.values() if not (f.overrun or f.finishing)]
                 timeout = max(0.0, min(wake) - time.monotonic()) if wake else None
                 self._lock.wait(timeout)
 
     def _launch(self, spec: TargetSpec, now: float) -> None:
         flight = self._flights.get(spec.name)
-        if flight is not None and flight.reported:
+        if flight is not None and flight.overrun:
             # Still hung long after its timeout: every run that cannot start counts as a failure,
             # otherwise a checker stuck for good would leave only unknown time behind.
             self._overruns += 1
@@ -166,27 +168,30 @@ class ProbeScheduler:
         flight = _Flight(spec, utc_now(), now + spec.timeout_seconds + self._overrun_grace)
         self._flights[spec.name] = flight
         self._started += 1
-        flight.future = self._pool.submit(self._execute, flight)
+        self._pool.submit(self._execute, flight)
 
-    def _execute(self, flight: _Flight) -> CheckResult:
+    def _execute(self, flight: _Flight) -> None:
         result = self._checker(flight.spec)
+        name = flight.spec.name
         with self._lock:
-            deliver = not flight.reported and self._flights.get(flight.spec.name) is flight
-            flight.reported = True
-            if self._flights.get(flight.spec.name) is flight:
-                del self._flights[flight.spec.name]
-            self._lock.notify_all()
+            # Not delivered when already reported as overrun, or abandoned by stop().
+            deliver = not flight.overrun and self._flights.get(name) is flight
+            flight.finishing = True
         if deliver:
             self._deliver(result)
         else:
-            log.info("dropping late result of %s (already reported as overrun)", flight.spec.name)
-        return result
+            log.info("dropping late result of %s", name)
+        with self._lock:
+            # Only now is the target free again, so stop() can wait for the sink call to end.
+            if self._flights.get(name) is flight:
+                del self._flights[name]
+            self._lock.notify_all()
 
     def _report_overruns(self, now: float) -> None:
         for flight in self._flights.values():
-            if flight.reported or now < flight.deadline:
+            if flight.overrun or flight.finishing or now < flight.deadline:
                 continue
-            flight.reported = True
+            flight.overrun = True
             self._overruns += 1
             spec = flight.spec
             detail = f"检查在 {spec.timeout_seconds:g} 秒超时后仍未返回"

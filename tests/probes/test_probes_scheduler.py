@@ -168,3 +168,27 @@ def test_failing_sink_does_not_stop_the_schedule() -> None:
     time.sleep(0.45)
     scheduler.stop()
     assert len(calls) >= 4
+
+
+def test_stop_waits_until_results_in_hand_are_stored() -> None:
+    events: list[float] = []
+
+    def instant(target: TargetSpec) -> CheckResult:
+        return CheckResult(target.name, utc_now(), True, 0.0, "ok")
+
+    def slow_sink(result: CheckResult) -> None:
+        events.append(time.monotonic())
+        time.sleep(0.3)
+        events.append(time.monotonic())
+
+    scheduler = ProbeScheduler(
+        [spec("a", kind="host", interval_seconds=0.05)], slow_sink, checker=instant, spread_first_runs=False
+    )
+    scheduler.start()
+    while not events:  # a result is being stored right now
+        time.sleep(0.01)
+    scheduler.stop(wait_seconds=2)
+    stopped = time.monotonic()
+    time.sleep(0.4)
+    assert len(events) == 2  # one result, stored while the next runs were skipped
+    assert all(at <= stopped for at in events)  # nothing reaches the sink after stop() returns
