@@ -14,6 +14,7 @@ Choices where the SPEC is silent:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,26 +107,30 @@ def wait_and_repair(downtime: Sequence[Interval], outage_links: Iterable[OutageL
     """Split each merged downtime interval into 停机等待时间 and 维修时间.
 
     Repair starts at the earliest first response among the tickets linked to any outage overlapping the
-    interval, clamped into it. A response after ``as_of`` must be passed as None (the caller filters);
-    since downtime ends by ``as_of``, such a response would be clamped to the interval's end anyway.
-    wait + repair = the interval's length (exactly, as durations).
+    interval, clamped into it. Responses after ``as_of`` need no filtering: downtime ends by ``as_of``, so
+    they clamp to the interval's end (all waiting). wait + repair = the interval's length (exactly, as
+    durations; the minutes are floats of those durations).
     """
-    links = [link for link in outage_links if any(response is not None for response in link.first_responses)]
+    intervals = normalize(downtime)
+    ends = [interval.end for interval in intervals]
+    earliest: list[datetime | None] = [None] * len(intervals)
+    for link in outage_links:
+        answered = [response for response in link.first_responses if response is not None]
+        if not answered:
+            continue
+        first = min(answered)
+        index = bisect_right(ends, link.span.start)  # the first interval ending after the outage starts
+        while index < len(intervals) and intervals[index].start < link.span.end:
+            current = earliest[index]
+            if current is None or first < current:
+                earliest[index] = first
+            index += 1
     rows: list[WaitRepairRow] = []
     total_wait = total_repair = timedelta(0)
-    for interval in normalize(downtime):
-        responses = [
-            response
-            for link in links
-            if link.span.overlaps(interval)
-            for response in link.first_responses
-            if response is not None
-        ]
-        if responses:
-            repair_start = min(max(min(responses), interval.start), interval.end)
-            wait, repair = repair_start - interval.start, interval.end - repair_start
-        else:
-            repair_start, wait, repair = None, interval.duration, timedelta(0)
+    for interval, response in zip(intervals, earliest, strict=True):
+        repair_start = None if response is None else min(max(response, interval.start), interval.end)
+        wait = interval.duration if repair_start is None else repair_start - interval.start
+        repair = interval.duration - wait
         total_wait += wait
         total_repair += repair
         rows.append(WaitRepairRow(interval.start, interval.end, repair_start, minutes(wait), minutes(repair)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from slatrack.measure.intervals import Interval, minutes
@@ -127,8 +127,8 @@ def evaluate(
         unknown.append(Interval(cursor, end))
 
     total = end - start
-    down_time = sum((interval.duration for interval in down), start - start)
-    unknown_time = sum((interval.duration for interval in unknown), start - start)
+    down_time = sum((interval.duration for interval in down), timedelta(0))
+    unknown_time = sum((interval.duration for interval in unknown), timedelta(0))
     return TargetEvidence(
         window=Interval(start, end),
         outages=tuple(outages),

@@ -48,7 +48,7 @@ class Interval:
 
 def normalize(intervals: Iterable[Interval]) -> list[Interval]:
     """The union of ``intervals`` as a sorted list of disjoint, non-touching, non-empty intervals."""
-    ordered = sorted(interval for interval in intervals if interval.start < interval.end)
+    ordered = sorted((interval for interval in intervals if interval.start < interval.end), key=_start)
     if not ordered:
         return []
     merged: list[Interval] = []
@@ -129,3 +129,7 @@ def total_duration(intervals: Iterable[Interval]) -> timedelta:
 def total_minutes(intervals: Iterable[Interval]) -> float:
     """The length of the union of ``intervals`` in minutes (overlaps are counted once)."""
     return minutes(total_duration(intervals))
+
+
+def _start(interval: Interval) -> datetime:
+    return interval.start

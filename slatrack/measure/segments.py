@@ -80,16 +80,17 @@ def stale_after(interval_seconds: int) -> timedelta:
 
 def collapse(observations: Iterable[Observation]) -> list[tuple[datetime, bool]]:
     """Sorted (instant in UTC, ok) pairs, one per instant; an instant is ok when any result at it is."""
-    pairs = sorted(
-        (at if at.tzinfo is UTC else at.astimezone(UTC), ok) for at, ok in ((o.observed_at, o.ok) for o in observations)
-    )
     members: list[tuple[datetime, bool]] = []
-    for at, ok in pairs:
-        if members and members[-1][0] == at:
-            # Sorted (at, False) before (at, True): the last one at an instant says whether any succeeded.
-            members[-1] = (at, ok)
+    last: datetime | None = None
+    for observation in sorted(observations, key=_observed_at):
+        at = observation.observed_at
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        if at == last:
+            members[-1] = (at, members[-1][1] or observation.ok)
         else:
-            members.append((at, ok))
+            members.append((at, observation.ok))
+            last = at
     return members
 
 
@@ -251,6 +252,10 @@ def _prefix_before(segment: Segment, instant: datetime, old: dict[datetime, bool
     if count < 1:
         raise ValueError("retained results do not match the stored segments (a result counted twice?)")
     return Segment(segment.state, segment.start, instant, count, tuple(at for at in segment.lead if at < instant))
+
+
+def _observed_at(observation: Observation) -> datetime:
+    return observation.observed_at
 
 
 def _segment_start(segment: Segment) -> datetime:
