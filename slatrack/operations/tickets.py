@@ -40,7 +40,7 @@ from slatrack.models import (
     User,
     outage_tickets,
 )
-from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS
+from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations import Conflict, NotFound, OperationError
 
 NUMBER_PREFIX = "YW"
@@ -625,3 +625,93 @@ def linked_outage_ids(ticket_ids: Sequence[int]) -> dict[int, list[int]]:
     ):
         found[ticket_id].append(outage_id)
     return found
+
+
+# ---------------------------------------------------------------- views shared by the API and the pages
+
+
+def _deadline_view(
+    deadline: datetime, status: str, minutes: float | None, left: float | None, overdue: float | None
+) -> dict[str, Any]:
+    return {
+        "deadline": deadline,
+        "status": status,
+        "status_label": {"met": "已达标", "breached": "已超时", "pending": "进行中"}[status],
+        "elapsed_minutes": None if minutes is None else round(minutes, 2),
+        "time_left_minutes": None if left is None else round(left, 2),
+        "overdue_minutes": None if overdue is None else round(overdue, 2),
+    }
+
+
+def deadlines_view(ticket: Ticket, as_of: datetime | None = None) -> dict[str, Any] | None:
+    """Each deadline of the ticket at ``as_of``: when, met or not, and how long is left (service minutes)."""
+    try:
+        sla = sla_of(ticket, as_of)
+    except CalendarUnavailableError:
+        return None
+    return {
+        "calendar": "workdays" if isinstance(calendar_of(ticket.contract), WorkingHours) else "7x24",
+        "response": _deadline_view(
+            sla.response_deadline,
+            sla.response_status.value,
+            sla.response_minutes,
+            sla.response_time_left,
+            sla.response_overdue_minutes,
+        ),
+        "resolution": _deadline_view(
+            sla.resolution_deadline,
+            sla.resolution_status.value,
+            sla.resolution_minutes,
+            sla.resolution_time_left,
+            sla.resolution_overdue_minutes,
+        ),
+        "paused": ticket.status == "paused",
+    }
+
+
+def ticket_view(
+    ticket: Ticket, *, as_of: datetime | None = None, detail: bool = False, outage_ids: list[int] | None = None
+) -> dict[str, Any]:
+    """A ticket as the API returns it; with ``detail`` its events and rating too."""
+    view: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "unit": ticket.unit.code,
+        "unit_name": ticket.unit.name,
+        "contract": ticket.contract.code if ticket.contract is not None else None,
+        "category": ticket.category,
+        "category_label": TICKET_CATEGORIES[ticket.category],
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "mode": ticket.mode,
+        "title": ticket.title,
+        "description": ticket.description,
+        "requester": ticket.requester,
+        "reported_at": ticket.reported_at,
+        "status": ticket.status,
+        "status_label": TICKET_STATUSES[ticket.status],
+        "first_response_at": ticket.first_response_at,
+        "resolved_at": ticket.resolved_at,
+        "response_due_at": ticket.response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "deadlines": deadlines_view(ticket, as_of),
+        "outage_ids": sorted(o.id for o in ticket.outages) if outage_ids is None else outage_ids,
+    }
+    if detail:
+        view["events"] = [
+            {
+                "id": e.id,
+                "type": e.type,
+                "type_label": TICKET_EVENTS[e.type],
+                "at": e.at,
+                "note": e.note,
+                "user": e.user.username if e.user is not None else None,
+                "recorded_at": e.recorded_at,
+            }
+            for e in ticket.events
+        ]
+        rating = rating_of(ticket)
+        view["rating"] = (
+            None if rating is None else {"score": rating.score, "comment": rating.comment, "rated_at": rating.rated_at}
+        )
+    return view

@@ -27,6 +27,12 @@ MATRIX: dict[str, set[str]] = {
     "GET /": ALL,
     "GET /api/v1/openapi.json": ANYONE,
     "GET /api/v1/indicators": ALL,
+    "POST /api/v1/tickets": {"admin", "vendor", "unit"},
+    "GET /api/v1/tickets": ALL,
+    "GET /api/v1/tickets/<int:ticket_id>": ALL,
+    "POST /api/v1/tickets/<int:ticket_id>/events": STAFF,
+    "POST /api/v1/tickets/<int:ticket_id>/links": STAFF,
+    "POST /api/v1/tickets/<int:ticket_id>/rating": {"admin", "unit"},
 }
 ROLES = ["anonymous", "admin", "vendor", "unit", "auditor", "probe"]
 

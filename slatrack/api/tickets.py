@@ -1,0 +1,241 @@
+"""Service tickets: create, list with filters, read with events and deadlines, record events, link, rate.
+
+Unit users create for and see their own unit only; another unit's ticket answers 404 so ids do not leak.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from slatrack.extensions import db
+from slatrack.models import User
+from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
+from slatrack.operations import tickets as ops
+from slatrack.policy import EVERYONE, STAFF, allow
+
+blp = Blueprint("tickets", __name__, description="服务工单")
+
+
+def _one_of(values: Any, label: str) -> validate.OneOf:
+    choices = list(values)
+    return validate.OneOf(choices, error=f"{label}应为 " + "、".join(map(str, choices)) + " 之一")
+
+
+class TicketCreateSchema(Schema):
+    unit = fields.String(required=True, metadata={"description": "单位代码，例如 522701"})
+    category = fields.String(required=True, validate=_one_of(TICKET_CATEGORIES, "类别"))
+    priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
+    channel = fields.String(required=True, validate=_one_of(CHANNELS, "渠道"))
+    mode = fields.String(required=True, validate=_one_of(MODES, "方式"))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200, error="标题长度应为 1 到 200 个字"))
+    description = fields.String(load_default="")
+    requester = fields.String(load_default="", validate=validate.Length(max=64, error="报告人不能超过 64 个字"))
+    reported_at = fields.AwareDateTime(required=True, metadata={"description": "报告时间 (ISO 8601，带时区)"})
+
+
+class TicketQuerySchema(Schema):
+    status = fields.String(
+        load_default=None,
+        validate=_one_of([*TICKET_STATUSES, "active"], "状态"),
+        metadata={"description": "active=未完成"},
+    )
+    unit = fields.String(load_default=None, metadata={"description": "单位代码"})
+    category = fields.String(load_default=None, validate=_one_of(TICKET_CATEGORIES, "类别"))
+    priority = fields.String(load_default=None, validate=_one_of(PRIORITIES, "优先级"))
+    deadline = fields.String(load_default=None, validate=_one_of(ops.DEADLINE_STATES, "时限状态"))
+    q = fields.String(load_default=None, metadata={"description": "标题或编号包含的文字"})
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "报告日期起 (含)"})
+    to = fields.Date(load_default=None, metadata={"description": "报告日期止 (含)"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="页码应不小于 1"))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500, error="每页条数应为 1 到 500"))
+
+
+class EventCreateSchema(Schema):
+    type = fields.String(required=True, validate=_one_of(TICKET_EVENTS, "事件类型"))
+    at = fields.AwareDateTime(required=True, metadata={"description": "事件发生时间 (ISO 8601，带时区)"})
+    note = fields.String(load_default="")
+
+
+class LinkSchema(Schema):
+    outage_id = fields.Integer(required=True, metadata={"description": "停机记录 id"})
+
+
+class RatingCreateSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5, error="评分应为 1 到 5"))
+    comment = fields.String(load_default="")
+
+
+class DeadlineSchema(Schema):
+    deadline = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "met / breached / pending"})
+    status_label = fields.String()
+    elapsed_minutes = fields.Float(allow_none=True)
+    time_left_minutes = fields.Float(allow_none=True, metadata={"description": "剩余服务分钟，超时为负"})
+    overdue_minutes = fields.Float(allow_none=True)
+
+
+class DeadlinesSchema(Schema):
+    calendar = fields.String()
+    response = fields.Nested(DeadlineSchema)
+    resolution = fields.Nested(DeadlineSchema)
+    paused = fields.Boolean()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    type_label = fields.String()
+    at = fields.AwareDateTime()
+    note = fields.String()
+    user = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+
+
+class RatingSchema(Schema):
+    score = fields.Integer()
+    comment = fields.String()
+    rated_at = fields.AwareDateTime()
+
+
+class TicketSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    unit = fields.String()
+    unit_name = fields.String()
+    contract = fields.String(allow_none=True)
+    category = fields.String()
+    category_label = fields.String()
+    priority = fields.String()
+    channel = fields.String()
+    mode = fields.String()
+    title = fields.String()
+    description = fields.String()
+    requester = fields.String()
+    reported_at = fields.AwareDateTime()
+    status = fields.String()
+    status_label = fields.String()
+    first_response_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    response_due_at = fields.AwareDateTime(allow_none=True)
+    resolution_due_at = fields.AwareDateTime(allow_none=True)
+    deadlines = fields.Nested(DeadlinesSchema, allow_none=True)
+    outage_ids = fields.List(fields.Integer())
+    events = fields.List(fields.Nested(EventSchema))
+    rating = fields.Nested(RatingSchema, allow_none=True)
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def _viewer() -> ops.Viewer:
+    principal = g.principal
+    return ops.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
+
+
+def _user() -> User | None:
+    user_id = g.principal.user_id
+    return None if user_id is None else db.session.get(User, user_id)
+
+
+def _detail(ticket_id: int) -> dict[str, Any]:
+    return ops.ticket_view(ops.get_ticket(ticket_id, _viewer()), detail=True)
+
+
+@blp.route("/tickets", methods=["POST"])
+@allow("admin", "vendor", "unit")
+@blp.arguments(TicketCreateSchema)
+@blp.response(201, TicketSchema)
+def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
+    """新建工单（使用单位只能为本单位提交）"""
+    ticket = ops.create_ticket(
+        unit_code=data["unit"],
+        category=data["category"],
+        priority=data["priority"],
+        channel=data["channel"],
+        mode=data["mode"],
+        title=data["title"],
+        description=data["description"],
+        requester=data["requester"],
+        reported_at=data["reported_at"],
+        user=_user(),
+    )
+    return _detail(ticket.id)
+
+
+@blp.route("/tickets", methods=["GET"])
+@allow(*EVERYONE)
+@blp.arguments(TicketQuerySchema, location="query")
+@blp.response(200, TicketPageSchema)
+def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
+    """工单列表：按状态、单位、类别、优先级、时限状态筛选，最先到期的在前"""
+    zone = ops.local_zone()
+    start = None if query["from_"] is None else datetime.combine(query["from_"], time(), zone)
+    end = None if query["to"] is None else datetime.combine(query["to"] + timedelta(days=1), time(), zone)
+    filters = ops.TicketFilter(
+        status=query["status"],
+        unit=query["unit"],
+        category=query["category"],
+        priority=query["priority"],
+        deadline=query["deadline"],
+        q=query["q"],
+        reported_from=start,
+        reported_to=end,
+    )
+    total, rows = ops.count_and_page(filters, _viewer(), query["page"], query["per_page"])
+    links = ops.linked_outage_ids([t.id for t in rows])
+    return {
+        "items": [ops.ticket_view(t, outage_ids=links[t.id]) for t in rows],
+        "total": total,
+        "page": query["page"],
+        "per_page": query["per_page"],
+    }
+
+
+@blp.route("/tickets/<int:ticket_id>", methods=["GET"])
+@allow(*EVERYONE)
+@blp.response(200, TicketSchema)
+def get_ticket(ticket_id: int) -> dict[str, Any]:
+    """工单详情：事件记录、响应与解决时限"""
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/events", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(EventCreateSchema)
+@blp.response(201, TicketSchema)
+def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """登记工单事件（响应、挂起、恢复、解决、关闭、重新打开、取消、备注）"""
+    ticket = ops.get_ticket(ticket_id, _viewer())
+    ops.record_event(ticket, data["type"], data["at"], data["note"], _user())
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/links", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(LinkSchema)
+@blp.response(201, TicketSchema)
+def add_link(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """关联停机记录"""
+    ticket = ops.get_ticket(ticket_id, _viewer())
+    ops.link_outage(ticket, data["outage_id"])
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/rating", methods=["POST"])
+@allow("admin", "unit")
+@blp.arguments(RatingCreateSchema)
+@blp.response(201, TicketSchema)
+def rate(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """评价已关闭的工单（1-5 分）"""
+    ticket = ops.get_ticket(ticket_id, _viewer())
+    ops.rate_ticket(ticket, data["score"], data["comment"], _user())
+    return _detail(ticket_id)
