@@ -17,7 +17,7 @@ SPEC section 4, "Evidence from checks", evaluated on the stored segments (``segm
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -144,14 +144,14 @@ def evaluate(
 def confirmed_outages(
     segments: Sequence[Segment], confirm_failures: int, now: datetime, since: datetime | None = None
 ) -> list[OutageRun]:
-    """Every confirmed failure run in ``segments`` (those ending after ``since`` when given).
+    """Every confirmed failure run in ``segments`` (those ending at or after ``since`` when given).
 
     Uses all stored results; ``now`` only tells an open run from a lapsed one. After ingesting a batch,
     the server reconciles its derived outage records in the rebuilt span with these runs: open a record
     (and its fault ticket, reported at ``start``) for a new run, set ``end`` on recovered or lapsed ones.
     """
     check_confirm_failures(confirm_failures)
-    first = 0 if since is None else bisect_right(segments, since, key=_segment_end)
+    first = 0 if since is None else bisect_left(segments, since, key=_segment_end)
     runs: list[OutageRun] = []
     for index in range(first, len(segments)):
         segment = segments[index]

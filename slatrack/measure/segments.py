@@ -203,6 +203,12 @@ def resegment(
     objects), and so are those starting after the latest new result, except that the first of them may
     merge with the rebuilt span. Only the span in between is rebuilt from raw results, so the result is
     exactly ``build_segments`` of all results, old and new.
+
+    Server flow for one batch of one target, in one transaction with the target's row locked: refuse
+    results older than ``retained_since``; ``start, end = affected_span(stored, batch)``; read the raw
+    results in [start, end); ``updated = resegment(...)``; store the batch's raw results; apply
+    ``segment_changes(stored, updated)``; reconcile derived outages with
+    ``evidence.confirmed_outages(updated, ..., since=start)``.
     """
     stale = stale_after(interval_seconds)
     new = collapse(new_observations)
@@ -237,6 +243,29 @@ def resegment(
         builder.add_segment(segments[after])
         tail = segments[after + 1 :]
     return [*segments[: max(before, 0)], *builder.finish(), *tail]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentChanges:
+    """What to delete from and insert into storage to turn one segment list into another."""
+
+    removed: tuple[Segment, ...]
+    added: tuple[Segment, ...]
+
+
+def segment_changes(stored: Sequence[Segment], updated: Sequence[Segment]) -> SegmentChanges:
+    """The segments to delete and to insert, leaving the common head and tail of the two lists alone."""
+    head = 0
+    limit = min(len(stored), len(updated))
+    while head < limit and stored[head] == updated[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and stored[len(stored) - 1 - tail] == updated[len(updated) - 1 - tail]:
+        tail += 1
+    return SegmentChanges(
+        tuple(stored[head : len(stored) - tail]),
+        tuple(updated[head : len(updated) - tail]),
+    )
 
 
 def _prefix_before(segment: Segment, instant: datetime, old: dict[datetime, bool]) -> Segment:

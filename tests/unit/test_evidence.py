@@ -178,16 +178,17 @@ def test_open_outage_and_its_status() -> None:
     assert open_outage(segments_of("ooxx"), CONFIRM, now=at(4)) is None
     assert open_outage(segments_of("xxxo"), CONFIRM, now=at(4)) is None
     assert open_outage([], CONFIRM, now=at(4)) is None
-    # since: only runs ending after it.
+    # since: only runs ending at or after it. x x x o x x x o: runs [0, 3) and [4, 7).
     two = segments_of("xxxoxxxo")
-    assert [run.start for run in confirmed_outages(two, CONFIRM, now=at(9), since=at(3))] == [at(4)]
+    assert [run.start for run in confirmed_outages(two, CONFIRM, now=at(9), since=at(3))] == [at(0), at(4)]
+    assert [run.start for run in confirmed_outages(two, CONFIRM, now=at(9), since=at(3.5))] == [at(4)]
 
 
 # --- property: evaluate(build_segments(...)) against the SPEC's rules applied result by result ---------
 
 
 def model(
-    raw: list[tuple[int, bool]], confirm: int, start: int, end: int, as_of: int, since: int
+    raw: list[tuple[int, bool]], confirm: int, start: int, end: int, as_of: int, since: int, retired: int
 ) -> tuple[set[int], set[int], int]:
     """Seconds down, seconds unknown and transient runs, straight from the SPEC with 10 s checks."""
     stale = 20
@@ -205,7 +206,7 @@ def model(
             runs[-1].append(i)  # the previous result failed too and its hold reaches this one
         else:
             runs.append([i])
-    measured = set(range(max(start, since), min(end, as_of)))
+    measured = set(range(max(start, since), min(end, as_of, retired)))
     covered = {s for t, h in holds for s in range(t, h)}
     down = {s for run in runs if len(run) >= confirm for s in range(times[run[0]], holds[run[-1]][1])}
     transient = sum(1 for run in runs if len(run) < confirm and times[run[0]] in measured)
@@ -220,17 +221,26 @@ def model(
     st.integers(0, 300),
     st.integers(0, 350),
     st.integers(0, 300),
+    st.integers(0, 400),
 )
 def test_evaluate_matches_the_rules(
-    raw: list[tuple[int, bool]], confirm: int, start: int, length: int, as_of: int, since: int
+    raw: list[tuple[int, bool]], confirm: int, start: int, length: int, as_of: int, since: int, retired: int
 ) -> None:
     def sec(s: int) -> datetime:
         return T0 + timedelta(seconds=s)
 
     segments = build_segments([Observation(sec(s), ok) for s, ok in raw], 10)
-    evidence = evaluate(segments, confirm, sec(start), sec(start + length), sec(as_of), monitored_since=sec(since))
-    down, unknown, transient = model(raw, confirm, start, start + length, as_of, since)
-    measured = max(0, min(start + length, as_of) - max(start, since))
+    evidence = evaluate(
+        segments,
+        confirm,
+        sec(start),
+        sec(start + length),
+        sec(as_of),
+        monitored_since=sec(since),
+        retired_at=sec(retired),
+    )
+    down, unknown, transient = model(raw, confirm, start, start + length, as_of, since, retired)
+    measured = max(0, min(start + length, as_of, retired) - max(start, since))
     assert evidence.down_minutes * 60 == pytest.approx(len(down))
     assert evidence.unknown_minutes * 60 == pytest.approx(len(unknown))
     assert evidence.up_minutes * 60 == pytest.approx(measured - len(down) - len(unknown))

@@ -17,9 +17,11 @@ from slatrack.measure.segments import (
     UP,
     Observation,
     Segment,
+    SegmentChanges,
     affected_span,
     build_segments,
     resegment,
+    segment_changes,
 )
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
@@ -154,6 +156,18 @@ def test_resending_a_batch_changes_nothing() -> None:
     assert resegment(stored, [], results, INTERVAL, retained_since=at(0)) == stored
 
 
+def test_segment_changes_leave_head_and_tail_alone() -> None:
+    # o o o . . . o o o . . . x x x: segments [0,4), [6,10), [12,16). A late success at 3 extends the
+    # first segment to [0, 5) with 4 members (3 + 2 = 5, before the next result at 6): only it changes.
+    results = sequence("ooo...ooo...xxx")
+    stored = build_segments(results, INTERVAL)
+    updated = resegment(stored, [obs(3, True)], results, INTERVAL, retained_since=at(0))
+    changes = segment_changes(stored, updated)
+    assert changes.removed == (Segment(UP, at(0), at(4), 3),)
+    assert changes.added == (Segment(UP, at(0), at(5), 4),)
+    assert segment_changes(stored, stored) == SegmentChanges((), ())
+
+
 def test_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="interval_seconds"):
         build_segments(sequence("o"), 0)
@@ -185,7 +199,11 @@ def test_incremental_equals_all_at_once(
             retained = [o for o in received if start <= o.observed_at and (end is None or o.observed_at < end)]
         else:
             retained = [o for o in received if o.observed_at >= retained_since]
-        stored = resegment(stored, batch, retained, interval, retained_since)
+        updated = resegment(stored, batch, retained, interval, retained_since)
+        changes = segment_changes(stored, updated)
+        kept = [segment for segment in stored if segment not in changes.removed]
+        assert sorted([*kept, *changes.added], key=lambda segment: segment.start) == updated
+        stored = updated
         received.extend(batch)
     expected = build_segments(observations, interval)
     assert stored == expected
