@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_CHECK_WAIT_SECONDS = 3.0
 SHUTDOWN_FLUSH_SECONDS = 10.0
 FIRST_BACKOFF_SECONDS = 1.0
+STOP_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,17 @@ class Agent:
         self._spool = spool
         self._uploader = Uploader(settings.server, settings.token, timeout=SHUTDOWN_FLUSH_SECONDS)
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stop_requested = False
         self._unsent = 0
         self._counter_lock = threading.Lock()
 
     def request_stop(self) -> None:
-        """Safe to call from a signal handler."""
-        self._stop.set()
-        self._wake.set()
+        """Safe in a signal handler: only sets a flag. Setting an Event there could deadlock, since
+        the handler runs in the main thread, possibly while that thread holds the Event's lock."""
+        self._stop_requested = True
+
+    def _stopping(self) -> bool:
+        return self._stop_requested
 
     def store(self, result: CheckResult) -> None:
         """The scheduler's sink: commit to disk first; wake the sender when a batch is full."""
@@ -99,16 +104,17 @@ class Agent:
     def _send_loop(self) -> None:
         backoff = 0.0
         next_attempt = time.monotonic()  # leftovers from an earlier run go out right away
-        while not self._stop.is_set():
-            self._wake.wait(max(0.0, next_attempt - time.monotonic()))
-            if self._stop.is_set():
+        while not self._stop_requested:
+            # Short slices, so a stop request is seen quickly (see request_stop).
+            self._wake.wait(min(STOP_POLL_SECONDS, max(0.0, next_attempt - time.monotonic())))
+            if self._stop_requested:
                 break
             now = time.monotonic()
-            if now < next_attempt and backoff > 0:
-                self._wake.clear()  # a full batch does not cut a backoff short
+            if now < next_attempt and (backoff > 0 or not self._wake.is_set()):
+                self._wake.clear()  # a full batch cuts the flush interval short, not a backoff
                 continue
             self._wake.clear()
-            if self._flush(None).drained:
+            if self._flush(None, interrupt=self._stopping).drained:
                 backoff = 0.0
                 next_attempt = time.monotonic() + self._settings.flush_interval
             else:
@@ -116,10 +122,10 @@ class Agent:
                 next_attempt = time.monotonic() + backoff * random.uniform(0.8, 1.2)
                 log.info("retrying in %.1f s; %d results waiting", backoff, self._spool.pending_count())
 
-    def _flush(self, deadline: float | None) -> FlushReport:
+    def _flush(self, deadline: float | None, interrupt: Callable[[], bool] | None = None) -> FlushReport:
         with self._counter_lock:
             self._unsent = 0
-        report = flush(self._spool, self._uploader, self._settings.batch_size, deadline)
+        report = flush(self._spool, self._uploader, self._settings.batch_size, deadline, interrupt)
         if report.dead_lettered:
             log.error("%d results refused by the server were moved to dead_letters", report.dead_lettered)
         return report

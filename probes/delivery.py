@@ -6,6 +6,7 @@ import enum
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -75,10 +76,17 @@ class Uploader:
         return Answer(Verdict.UNREACHABLE, message)
 
 
-def flush(spool: Spool, uploader: Uploader, batch_size: int, deadline: float | None = None) -> FlushReport:
-    """Send pending results in batches until the queue is empty, the server stops us, or ``deadline``."""
+def flush(
+    spool: Spool,
+    uploader: Uploader,
+    batch_size: int,
+    deadline: float | None = None,
+    interrupt: Callable[[], bool] | None = None,
+) -> FlushReport:
+    """Send pending results in batches until the queue is empty, the server stops us, ``deadline``
+    passes or ``interrupt()`` says so (asked between two requests)."""
     delivered = dead = 0
-    while deadline is None or time.monotonic() < deadline:
+    while (deadline is None or time.monotonic() < deadline) and not (interrupt and interrupt()):
         batch = spool.pending(batch_size)
         if not batch:
             return FlushReport(delivered, dead, None)
@@ -86,7 +94,14 @@ def flush(spool: Spool, uploader: Uploader, batch_size: int, deadline: float | N
         if answer.verdict is Verdict.STORED:
             spool.mark_delivered(batch)
             delivered += len(batch)
-            log.debug("delivered %d results (%d duplicates)", len(batch), answer.duplicates)
+            if answer.accepted + answer.duplicates != len(batch):
+                log.warning(
+                    "server acknowledged %d new + %d duplicates for %d results sent (%s)",
+                    answer.accepted,
+                    answer.duplicates,
+                    len(batch),
+                    answer.message or "counts differ",
+                )
             continue
         if answer.verdict is not Verdict.REFUSED:
             _log_blocked(answer)
@@ -109,7 +124,7 @@ def flush(spool: Spool, uploader: Uploader, batch_size: int, deadline: float | N
             else:
                 _log_blocked(single)
                 return FlushReport(delivered, dead, single)
-    return FlushReport(delivered, dead, Answer(Verdict.UNREACHABLE, "flush time limit reached"))
+    return FlushReport(delivered, dead, Answer(Verdict.UNREACHABLE, "interrupted or out of time"))
 
 
 def _log_blocked(answer: Answer) -> None:
