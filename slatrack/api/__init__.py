@@ -52,6 +52,7 @@ def _handle_unexpected(error: Exception) -> ResponseReturnValue:
 # Modules under slatrack/api/ that define a flask-smorest Blueprint named ``blp``, one per line.
 API_MODULES = (
     "indicators",
+    "sla",
     "tickets",
 )
 

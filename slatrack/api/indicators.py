@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from slatrack.api.schemas import IndicatorSchema, YearQuery
-from slatrack.operations.indicators import indicator_rows
+from slatrack.api.schemas import IndicatorSchema, ProjectSummarySchema, YearQuery
+from slatrack.operations.indicators import evaluate_indicators, indicator_rows
 from slatrack.policy import EVERYONE, allow
 
 blp = Blueprint("indicators", __name__, description="绩效指标")
@@ -20,3 +20,12 @@ blp = Blueprint("indicators", __name__, description="绩效指标")
 def list_indicators(query: dict[str, Any]) -> list[dict[str, Any]]:
     """绩效指标列表（两张批复表的全部指标）"""
     return indicator_rows(query["year"], query["as_of"])
+
+
+@blp.route("/indicators/summary")
+@allow(*EVERYONE)
+@blp.arguments(YearQuery, location="query")
+@blp.response(200, ProjectSummarySchema(many=True))
+def project_summary(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """各项目的预算执行率、总得分与等级"""
+    return [p.as_json() for p in evaluate_indicators(query["year"], query["as_of"]).projects]

@@ -16,6 +16,8 @@ Choices where the SPEC is silent:
   every contract are measured in the total only, on the first contract's terms.
 - Survey responses count where the period they answer for (``2025`` or ``2025Q2``) lies inside the
   measured period; per contract, where it also overlaps the contract's window.
+- Time of the window when no critical target is monitored at all (none defined yet, all retired, or
+  before their ``monitored_since``) is unknown: a monitor that did not watch proves no uptime.
 - Monitoring months and submitted reports per contract are those of the months/quarters its window
   touches; a month or quarter shared by two contracts counts in both, and once in the total.
 """
@@ -179,7 +181,7 @@ class SlaFigures:
 
 
 def _calendar_minutes(calendar: Calendar, intervals: Iterable[Interval]) -> float:
-    return sum(calendar.minutes_between(i.start, i.end) for i in intervals)
+    return sum((calendar.minutes_between(i.start, i.end) for i in intervals), 0.0)
 
 
 def _label_span(label: str, tz: str) -> Period | None:
@@ -225,6 +227,7 @@ class _Engine:
         manual: list[dt.OutageSpan] = []
         links: list[dt.OutageLink] = []
         unknown: list[tuple[Interval, ...]] = []
+        monitored: list[Interval] = []
         major_candidates: list[Interval] = []
         rows: list[OutageRow] = []
         transient = 0
@@ -242,6 +245,8 @@ class _Engine:
             if not target.critical:
                 continue
             unknown.append(evidence.unknown)
+            if evidence.window is not None:
+                monitored.append(evidence.window)
             for outage in evidence.outages:
                 full_end = outage.end if outage.end is not None else self.as_of
                 records = self._matching(target.key, outage.start, full_end)
@@ -290,6 +295,8 @@ class _Engine:
             )
         result = dt.system_downtime(critical, manual, self.maintenance, window)
         split = dt.wait_and_repair(result.intervals, links)
+        # Time when no critical target is monitored at all proves nothing either: it is unknown too.
+        unknown.append(tuple(subtract([window], monitored)))
         system_unknown = dt.system_unknown(unknown, result.intervals, window)
         majors = dt.major_faults(major_candidates, window, major_fault_minutes)
         rows.sort(key=lambda row: (row.start, row.target))

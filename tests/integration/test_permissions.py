@@ -27,6 +27,8 @@ MATRIX: dict[str, set[str]] = {
     "GET /": ALL,
     "GET /api/v1/openapi.json": ANYONE,
     "GET /api/v1/indicators": ALL,
+    "GET /api/v1/indicators/summary": ALL,
+    "GET /api/v1/sla": {"admin", "vendor", "auditor"},
     "POST /api/v1/tickets": {"admin", "vendor", "unit"},
     "GET /api/v1/tickets": ALL,
     "GET /api/v1/tickets/<int:ticket_id>": ALL,
