@@ -51,6 +51,9 @@ def _handle_unexpected(error: Exception) -> ResponseReturnValue:
 
 # Modules under slatrack/api/ that define a flask-smorest Blueprint named ``blp``, one per line.
 API_MODULES = (
+    "targets",
+    "probe_results",
+    "outages",
     "indicators",
     "sla",
     "tickets",

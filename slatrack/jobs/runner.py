@@ -68,13 +68,20 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler:
+    from slatrack.jobs.probing import start_probing
+
     scheduler = build_scheduler(app)
     scheduler.start()
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+    # In-process probes run beside the jobs, in whichever process holds the "probes" lease.
+    app.extensions["slatrack_probing"] = start_probing(app, holder_name())
     return scheduler
 
 
 def stop_scheduler(app: Flask, scheduler: BackgroundScheduler) -> None:
+    probing = app.extensions.pop("slatrack_probing", None)
+    if probing is not None:
+        probing.stop()
     scheduler.shutdown(wait=True)
 
 

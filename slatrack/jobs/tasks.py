@@ -1,3 +1,38 @@
 """The job functions. Each is a thin wrapper around an operation, safe to run twice."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from slatrack.extensions import db
+from slatrack.jobs.definitions import job
+from slatrack.models import JobRun, utcnow
+
+HOURLY_MAINTENANCE = "evidence-maintenance"
+
+
+@job("push-heartbeats", "心跳检查：记录逾期未收到的心跳，结束已失效的停机记录", timedelta(minutes=1))
+def check_push_heartbeats() -> str:
+    from slatrack.operations.evidence_store import record_missed_heartbeats
+    from slatrack.operations.outages import close_lapsed_outages
+
+    missed = record_missed_heartbeats()
+    closed = close_lapsed_outages()
+    return f"{missed} missed heartbeats recorded, {closed} outages closed"
+
+
+@job(HOURLY_MAINTENANCE, "监测数据维护：小时汇总、清理过期原始结果", timedelta(hours=1), offset=timedelta(minutes=7))
+def evidence_maintenance() -> str:
+    from slatrack.operations.evidence_store import hourly_maintenance
+
+    last = db.session.scalar(
+        select(JobRun.started_at)
+        .where(JobRun.job_id == HOURLY_MAINTENANCE, JobRun.outcome == "success")
+        .order_by(JobRun.started_at.desc())
+        .limit(1)
+    )
+    # Results received while the previous run was going are covered by a margin.
+    since = None if last is None else last - timedelta(minutes=10)
+    return hourly_maintenance(since, utcnow())

@@ -87,6 +87,9 @@ class EvidenceSegment(Base):
     count: Mapped[int]
     first_observed: Mapped[datetime]
     last_observed: Mapped[datetime]
+    # A fail segment's first min(count, 10) observed times, as microseconds after ``start`` separated by
+    # commas (measure.segments.Segment.lead); empty for 'up'. Decides confirmation at an as_of inside a run.
+    lead: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
         Index("ix_evidence_segments_target_start", "target_id", "start"),

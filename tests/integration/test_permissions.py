@@ -18,6 +18,23 @@ STAFF = {"admin", "vendor"}
 
 # "METHOD /rule" -> the principals that may use it. Every route of the app must be listed.
 MATRIX: dict[str, set[str]] = {
+    "GET /api/v1/targets": {"admin", "vendor", "auditor"},
+    "POST /api/v1/targets": {"admin"},
+    "GET /api/v1/targets/<int:target_id>": {"admin", "vendor", "auditor"},
+    "PATCH /api/v1/targets/<int:target_id>": {"admin"},
+    "POST /api/v1/targets/<int:target_id>/pause": {"admin"},
+    "POST /api/v1/targets/<int:target_id>/resume": {"admin"},
+    "POST /api/v1/targets/<int:target_id>/retire": {"admin"},
+    "POST /api/v1/targets/<int:target_id>/heartbeat-token": {"admin"},
+    "POST /api/v1/probe-results": {"admin", "probe"},
+    "POST /api/v1/heartbeat/<token>": ANYONE,
+    "GET /api/v1/outages": {"admin", "vendor", "auditor"},
+    "POST /api/v1/outages": STAFF,
+    "GET /api/v1/outages/<int:outage_id>": {"admin", "vendor", "auditor"},
+    "POST /api/v1/outages/<int:outage_id>/exclusions": {"admin"},
+    "GET /api/v1/maintenance-windows": {"admin", "vendor", "auditor"},
+    "POST /api/v1/maintenance-windows": STAFF,
+    "POST /api/v1/maintenance-windows/<int:window_id>/approve": {"admin"},
     "GET /healthz": ANYONE,
     "GET /login": ANYONE,
     "POST /login": ANYONE,

@@ -181,6 +181,7 @@ def upgrade():
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('first_observed', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_observed', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
     sa.CheckConstraint("state IN ('up', 'fail')", name=op.f('ck_evidence_segments_state_known')),
     sa.CheckConstraint('"end" >= start', name=op.f('ck_evidence_segments_ordered')),
     sa.CheckConstraint('count >= 1', name=op.f('ck_evidence_segments_count_positive')),

@@ -1,0 +1,161 @@
+"""Outages (derived from checks or entered by hand), their exclusions, and maintenance windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from slatrack.models.enums import EXCLUSION_CATEGORIES
+from slatrack.operations import outages as ops
+from slatrack.policy import READERS, STAFF, allow
+
+blp = Blueprint("outages", __name__, description="停机记录与计划维护")
+
+
+class PeriodQuery(Schema):
+    from_ = fields.AwareDateTime(data_key="from", load_default=None, metadata={"description": "起 (ISO 8601)"})
+    to = fields.AwareDateTime(load_default=None, metadata={"description": "止 (ISO 8601)"})
+
+
+class ExclusionSchema(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    reason = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    decided_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class OutageSchema(Schema):
+    id = fields.Integer()
+    target = fields.String()
+    target_id = fields.Integer()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime(allow_none=True)
+    source = fields.String()
+    cause = fields.String()
+    ticket_ids = fields.List(fields.Integer())
+    exclusions = fields.List(fields.Nested(ExclusionSchema))
+
+
+class OutageCreateSchema(Schema):
+    target = fields.Raw(required=True, metadata={"description": "监测对象名称或 id"})
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    cause = fields.String(required=True)
+
+
+class ExclusionCreateSchema(Schema):
+    category = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            list(EXCLUSION_CATEGORIES), error="类别应为 maintenance、customer、force_majeure、false_alarm 之一"
+        ),
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, error="请填写理由"))
+    start = fields.AwareDateTime(load_default=None)
+    end = fields.AwareDateTime(load_default=None)
+
+
+class MaintenanceCreateSchema(Schema):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, error="请填写维护原因"))
+
+
+class MaintenanceSchema(Schema):
+    id = fields.Integer()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    reason = fields.String()
+    approved = fields.Boolean()
+    approved_at = fields.AwareDateTime(allow_none=True)
+    requested_by = fields.String()
+    approved_by = fields.String()
+
+
+def _bounds(query: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    return query["from_"], query["to"]
+
+
+@blp.route("/outages", methods=["GET"])
+@allow(*READERS)
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, OutageSchema(many=True))
+def list_outages(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """停机记录（与 [from, to) 有重叠的）"""
+    return [ops.outage_fields(outage) for outage in ops.list_outages(*_bounds(query))]
+
+
+@blp.route("/outages", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(OutageCreateSchema)
+@blp.response(201, OutageSchema)
+def create_outage(body: dict[str, Any]) -> dict[str, Any]:
+    """登记人工停机记录"""
+    outage = ops.create_manual_outage(
+        target_reference=body["target"],
+        start=body["start"],
+        end=body["end"],
+        cause=body["cause"],
+        principal=g.principal,
+    )
+    return ops.outage_fields(outage)
+
+
+@blp.route("/outages/<int:outage_id>", methods=["GET"])
+@allow(*READERS)
+@blp.response(200, OutageSchema)
+def get_outage(outage_id: int) -> dict[str, Any]:
+    """停机记录详情"""
+    return ops.outage_fields(ops.get_outage(outage_id))
+
+
+@blp.route("/outages/<int:outage_id>/exclusions", methods=["POST"])
+@allow("admin")
+@blp.arguments(ExclusionCreateSchema)
+@blp.response(201, OutageSchema)
+def add_exclusion(body: dict[str, Any], outage_id: int) -> dict[str, Any]:
+    """裁定停机（全部或部分）不属于运维方责任：计划维护、甲方原因、不可抗力、误报"""
+    outage = ops.get_outage(outage_id)
+    ops.add_exclusion(
+        outage,
+        category=body["category"],
+        reason=body["reason"],
+        start=body["start"],
+        end=body["end"],
+        principal=g.principal,
+    )
+    return ops.outage_fields(outage)
+
+
+@blp.route("/maintenance-windows", methods=["GET"])
+@allow(*READERS)
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, MaintenanceSchema(many=True))
+def list_maintenance(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """计划维护列表"""
+    return [ops.maintenance_fields(window) for window in ops.list_maintenance(*_bounds(query))]
+
+
+@blp.route("/maintenance-windows", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(MaintenanceCreateSchema)
+@blp.response(201, MaintenanceSchema)
+def request_maintenance(body: dict[str, Any]) -> dict[str, Any]:
+    """申请计划维护（管理员的立即生效，运维方的待管理员批准）"""
+    window = ops.request_maintenance(start=body["start"], end=body["end"], reason=body["reason"], principal=g.principal)
+    return ops.maintenance_fields(window)
+
+
+@blp.route("/maintenance-windows/<int:window_id>/approve", methods=["POST"])
+@allow("admin")
+@blp.response(200, MaintenanceSchema)
+def approve_maintenance(window_id: int) -> dict[str, Any]:
+    """批准计划维护"""
+    return ops.maintenance_fields(ops.approve_maintenance(window_id, g.principal))

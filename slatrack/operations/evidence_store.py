@@ -1,0 +1,731 @@
+"""Check results in, evidence out: ingestion, segment maintenance, hourly aggregates, pruning, loading.
+
+Raw results (ProbeResult) are kept for RAW_RESULT_RETENTION_DAYS; what a contract is measured on is the
+compact EvidenceSegment rows (measure/segments.py), kept for good. A batch of results, late, out of
+order or resent, rebuilds only the affected span of each target's segments (``segments.resegment``), so
+the stored segments are always ``build_segments`` of every result ever received, whatever the order of
+arrival. Outage records are reconciled with the segments afterwards (operations/outages.py).
+
+Concurrency: an ingestion locks its targets first (row locks on PostgreSQL, the database write lock on
+SQLite), so two batches for one target never rebuild its segments from the same stale state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, update
+
+from slatrack.extensions import db
+from slatrack.measure.downtime import OutageLink, OutageSpan
+from slatrack.measure.evidence import TargetEvidence, evaluate
+from slatrack.measure.intervals import Interval, normalize
+from slatrack.measure.segments import FAIL, Observation, Segment, build_segments, resegment
+from slatrack.models import (
+    EvidenceSegment,
+    LatencyHourly,
+    MaintenanceWindow,
+    Outage,
+    ProbeResult,
+    Target,
+    utcnow,
+)
+from slatrack.operations import OperationError
+from slatrack.operations.outages import reconcile_outages
+
+# How far in the future (clock skew between an agent and the server) a result may be observed.
+FUTURE_SKEW = timedelta(minutes=5)
+MAX_BATCH = 5000
+ITEM_FIELDS = frozenset({"target", "observed_at", "ok", "latency_ms", "detail", "sample_id", "metrics"})
+REQUIRED_FIELDS = ("target", "observed_at", "ok", "sample_id")
+_MICRO = timedelta(microseconds=1)
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    accepted: int
+    duplicates: int
+    target_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class _Item:
+    target_id: int
+    observed_at: datetime
+    ok: bool
+    latency_ms: float | None
+    detail: str
+    sample_id: str
+    metrics: dict[str, Any] | None
+
+
+def retention() -> timedelta:
+    return timedelta(days=int(current_app.config["RAW_RESULT_RETENTION_DAYS"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Validation
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _resolve_targets(items: Sequence[Any]) -> dict[str | int, Target]:
+    names: set[str] = set()
+    ids: set[int] = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        reference = item.get("target")
+        if isinstance(reference, bool):
+            continue
+        if isinstance(reference, int):
+            ids.add(reference)
+        elif isinstance(reference, str):
+            names.add(reference)
+            if reference.isdigit():
+                ids.add(int(reference))
+    found: dict[str | int, Target] = {}
+    name_list = sorted(names)
+    for start in range(0, len(name_list), _IN_CHUNK):
+        for target in db.session.scalars(select(Target).where(Target.name.in_(name_list[start : start + _IN_CHUNK]))):
+            found[target.name] = target
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), _IN_CHUNK):
+        for target in db.session.scalars(select(Target).where(Target.id.in_(id_list[start : start + _IN_CHUNK]))):
+            found[target.id] = target
+            found.setdefault(str(target.id), target)
+    return found
+
+
+def validate_items(items: Any, now: datetime) -> list[_Item]:
+    """Check every item of a batch; raise one OperationError naming each bad item's index and field."""
+    if not isinstance(items, list):
+        raise OperationError("请求体必须是探测结果的 JSON 列表", fields={"body": "应为列表"})
+    if len(items) > MAX_BATCH:
+        raise OperationError(f"每批最多 {MAX_BATCH} 条探测结果", fields={"body": f"最多 {MAX_BATCH} 条"})
+    targets = _resolve_targets(items)
+    oldest = now - retention()
+    errors: dict[str, str] = {}
+    valid: list[_Item] = []
+    for index, item in enumerate(items):
+
+        def fail(name: str, message: str, index: int = index) -> None:
+            errors[f"{index}.{name}"] = message
+
+        if not isinstance(item, Mapping):
+            fail("item", "应为 JSON 对象")
+            continue
+        for name in sorted(set(item) - ITEM_FIELDS):
+            fail(str(name), "未知字段")
+        for name in REQUIRED_FIELDS:
+            if item.get(name) is None:
+                fail(name, "缺少必填字段")
+        reference = item.get("target")
+        target = None
+        if reference is not None:
+            target = None if isinstance(reference, bool) else targets.get(reference)
+            if target is None:
+                fail("target", f"未知的监测对象：{reference}")
+        observed_at = None
+        if item.get("observed_at") is not None:
+            observed_at = _parse_instant(item["observed_at"])
+            if observed_at is None:
+                fail("observed_at", "应为带时区的 ISO 8601 时间，例如 2025-05-10T09:30:00+08:00")
+            elif observed_at > now + FUTURE_SKEW:
+                fail("observed_at", "时间晚于服务器当前时间（超出允许的时钟偏差）")
+            elif observed_at < oldest:
+                fail("observed_at", f"早于原始结果保留期（{retention().days} 天），无法再计入")
+        ok = item.get("ok")
+        if ok is not None and not isinstance(ok, bool):
+            fail("ok", "应为 true 或 false")
+        latency = item.get("latency_ms")
+        if latency is not None and (
+            isinstance(latency, bool)
+            or not isinstance(latency, int | float)
+            or not math.isfinite(latency)
+            or latency < 0
+        ):
+            fail("latency_ms", "应为非负数字或 null")
+        detail = item.get("detail", "")
+        if detail is None:
+            detail = ""
+        if not isinstance(detail, str):
+            fail("detail", "应为字符串")
+        sample_id = item.get("sample_id")
+        if sample_id is not None and (not isinstance(sample_id, str) or not 1 <= len(sample_id) <= 64):
+            fail("sample_id", "应为 1–64 个字符的字符串")
+        metrics = item.get("metrics")
+        if metrics is not None and not isinstance(metrics, Mapping):
+            fail("metrics", "应为 JSON 对象或 null")
+        if errors and any(key.startswith(f"{index}.") for key in errors):
+            continue
+        assert target is not None and observed_at is not None and isinstance(ok, bool) and isinstance(sample_id, str)
+        valid.append(
+            _Item(
+                target_id=target.id,
+                observed_at=observed_at,
+                ok=ok,
+                latency_ms=None if latency is None else float(latency),
+                detail=str(detail)[:2000],
+                sample_id=sample_id,
+                metrics=dict(metrics) if isinstance(metrics, Mapping) and metrics else None,
+            )
+        )
+    if errors:
+        first = next(iter(errors))
+        position, _, name = first.partition(".")
+        more = f"（共 {len(errors)} 处错误）" if len(errors) > 1 else ""
+        raise OperationError(
+            f"第 {position} 条（从 0 起）探测结果的字段 {name} 无效：{errors[first]}；整批未写入{more}",
+            fields=dict(list(errors.items())[:50]),
+        )
+    return valid
+
+
+# ---------------------------------------------------------------------------------------------------
+# Segments in the database
+
+
+def _encode_lead(segment: Segment) -> str:
+    return ",".join(str((at - segment.start) // _MICRO) for at in segment.lead)
+
+
+def _decode(row: EvidenceSegment) -> Segment:
+    lead: tuple[datetime, ...] = ()
+    if row.lead:
+        lead = tuple(row.start + timedelta(microseconds=int(part)) for part in row.lead.split(","))
+    return Segment(row.state, row.start, row.end, row.count, lead)  # type: ignore[arg-type]
+
+
+def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
+    return {
+        "target_id": target_id,
+        "state": segment.state,
+        "start": segment.start,
+        "end": segment.end,
+        "count": segment.count,
+        "first_observed": segment.start,
+        "last_observed": last_observed,
+        "lead": _encode_lead(segment),
+    }
+
+
+def load_segments(target_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Segment]:
+    """A target's stored segments that end at or after ``since`` and start before ``until``, in order."""
+    query = select(EvidenceSegment).where(EvidenceSegment.target_id == target_id)
+    if since is not None:
+        query = query.where(EvidenceSegment.end >= since)
+    if until is not None:
+        query = query.where(EvidenceSegment.start < until)
+    return [_decode(row) for row in db.session.scalars(query.order_by(EvidenceSegment.start))]
+
+
+def _rows_around(target_id: int, earliest: datetime, latest: datetime) -> list[EvidenceSegment]:
+    """Stored rows that ``resegment`` may touch: those ending at/after ``earliest`` up to the first two after."""
+    inside = list(
+        db.session.scalars(
+            select(EvidenceSegment)
+            .where(
+                EvidenceSegment.target_id == target_id,
+                EvidenceSegment.end >= earliest,
+                EvidenceSegment.start <= latest,
+            )
+            .order_by(EvidenceSegment.start)
+        )
+    )
+    after = list(
+        db.session.scalars(
+            select(EvidenceSegment)
+            .where(EvidenceSegment.target_id == target_id, EvidenceSegment.start > latest)
+            .order_by(EvidenceSegment.start)
+            .limit(2)
+        )
+    )
+    return inside + after
+
+
+def _last_member(segment: Segment, candidates: Sequence[datetime]) -> datetime:
+    inside = [at for at in candidates if segment.start <= at < segment.end]
+    return max(inside) if inside else segment.start
+
+
+def _lock_targets(target_ids: Iterable[int]) -> None:
+    ids = sorted(set(target_ids))
+    if not ids:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Target.id).where(Target.id.in_(ids)).order_by(Target.id).with_for_update())
+    else:
+        # SQLite: any write takes the database's write lock for the rest of the transaction.
+        db.session.execute(update(Target).where(Target.id == ids[0]).values(paused=Target.paused))
+
+
+def _apply_batch(target: Target, items: Sequence[_Item]) -> Interval | None:
+    """Rebuild the target's segments for a batch of new results; returns the span that changed, if any."""
+    new = [Observation(item.observed_at, item.ok) for item in items]
+    earliest = min(o.observed_at for o in new)
+    latest = max(o.observed_at for o in new)
+    rows = _rows_around(target.id, earliest, latest)
+    stored = [_decode(row) for row in rows]
+    upper = next((segment.start for segment in stored if segment.start > latest), None)
+    query = select(ProbeResult.observed_at, ProbeResult.ok).where(
+        ProbeResult.target_id == target.id, ProbeResult.observed_at >= earliest
+    )
+    if upper is not None:
+        query = query.where(ProbeResult.observed_at < upper)
+    retained = [Observation(at, ok) for at, ok in db.session.execute(query)]
+    rebuilt = resegment(stored, new, retained, target.interval_seconds, earliest)
+    kept = dict(zip(stored, rows, strict=True))
+    keep_set = set(rebuilt)
+    removed = [row for segment, row in kept.items() if segment not in keep_set]
+    added = [segment for segment in rebuilt if segment not in kept]
+    if not removed and not added:
+        return None
+    candidates = [o.observed_at for o in retained] + [o.observed_at for o in new] + [row.last_observed for row in rows]
+    if removed:
+        db.session.execute(delete(EvidenceSegment).where(EvidenceSegment.id.in_([row.id for row in removed])))
+    if added:
+        db.session.execute(
+            insert(EvidenceSegment),
+            [_segment_row(target.id, segment, _last_member(segment, candidates)) for segment in added],
+        )
+    starts = [row.start for row in removed] + [segment.start for segment in added]
+    ends = [row.end for row in removed] + [segment.end for segment in added]
+    return Interval(min(starts), max(ends))
+
+
+def rebuild_segments(target: Target) -> int:
+    """Rebuild a target's segments from scratch when every raw result is still kept; returns their number.
+
+    Raises OperationError when raw results were already pruned (the segments then hold evidence the raw
+    results no longer do).
+    """
+    observations = [
+        Observation(at, ok)
+        for at, ok in db.session.execute(
+            select(ProbeResult.observed_at, ProbeResult.ok).where(ProbeResult.target_id == target.id)
+        )
+    ]
+    stored = load_segments(target.id)
+    if stored and observations and stored[0].start < min(o.observed_at for o in observations):
+        raise OperationError("原始探测结果已部分清理，无法从头重建证据段")
+    segments = build_segments(observations, target.interval_seconds) if observations else []
+    times = [o.observed_at for o in observations]
+    db.session.execute(delete(EvidenceSegment).where(EvidenceSegment.target_id == target.id))
+    if segments:
+        db.session.execute(
+            insert(EvidenceSegment), [_segment_row(target.id, s, _last_member(s, times)) for s in segments]
+        )
+    return len(segments)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ingestion
+
+
+def ingest_results(items: Any, *, now: datetime | None = None, commit: bool = True) -> IngestReport:
+    """Store a batch of check results (the body of POST /api/v1/probe-results) all or nothing.
+
+    Every item is validated first; one bad item refuses the whole batch (OperationError naming the index
+    and field). Items whose ``sample_id`` is already stored, or repeated within the batch, are counted as
+    duplicates. Then each affected target's segments are rebuilt for the span the batch touches and its
+    outage records reconciled.
+    """
+    now = now or utcnow()
+    valid = validate_items(items, now)
+    if not valid:
+        return IngestReport(0, 0)
+    _lock_targets(item.target_id for item in valid)
+    seen: set[str] = set()
+    unique: list[_Item] = []
+    for item in valid:
+        if item.sample_id not in seen:
+            seen.add(item.sample_id)
+            unique.append(item)
+    ids = sorted(seen)
+    stored: set[str] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        stored.update(
+            db.session.scalars(
+                select(ProbeResult.sample_id).where(ProbeResult.sample_id.in_(ids[start : start + _IN_CHUNK]))
+            )
+        )
+    fresh = [item for item in unique if item.sample_id not in stored]
+    duplicates = len(valid) - len(fresh)
+    by_target: dict[int, list[_Item]] = defaultdict(list)
+    for item in fresh:
+        by_target[item.target_id].append(item)
+    changes: dict[int, Interval] = {}
+    for target_id in sorted(by_target):
+        target = db.session.get(Target, target_id)
+        assert target is not None
+        changed = _apply_batch(target, by_target[target_id])
+        if changed is not None:
+            changes[target_id] = changed
+    if fresh:
+        received = utcnow()
+        db.session.execute(
+            insert(ProbeResult),
+            [
+                {
+                    "target_id": item.target_id,
+                    "sample_id": item.sample_id,
+                    "observed_at": item.observed_at,
+                    "received_at": received,
+                    "ok": item.ok,
+                    "latency_ms": item.latency_ms,
+                    "detail": item.detail,
+                    "metrics": item.metrics,
+                }
+                for item in fresh
+            ],
+        )
+    for target_id, span in sorted(changes.items()):
+        target = db.session.get(Target, target_id)
+        assert target is not None
+        reconcile_outages(target, span.start, span.end, now)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return IngestReport(len(fresh), duplicates, tuple(sorted(by_target)))
+
+
+def record_result(
+    target: Target,
+    *,
+    ok: bool,
+    observed_at: datetime | None = None,
+    detail: str = "",
+    sample_id: str,
+    latency_ms: float | None = None,
+) -> IngestReport:
+    """Store one result for a target through the same ingestion (heartbeats, missed heartbeats)."""
+    item = {
+        "target": target.id,
+        "observed_at": (observed_at or utcnow()).isoformat(),
+        "ok": ok,
+        "latency_ms": latency_ms,
+        "detail": detail,
+        "sample_id": sample_id,
+    }
+    return ingest_results([item])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading evidence
+
+
+def target_evidence(target: Target, window_start: datetime, window_end: datetime, as_of: datetime) -> TargetEvidence:
+    """What the target's stored segments prove over [window_start, window_end) as known at ``as_of``."""
+    end = min(window_end, as_of)
+    segments = load_segments(target.id, since=window_start, until=end) if end > window_start else []
+    return evaluate(
+        segments,
+        target.confirm_failures,
+        window_start,
+        window_end,
+        as_of,
+        monitored_since=target.monitored_since,
+        retired_at=target.retired_at,
+    )
+
+
+@dataclass(frozen=True)
+class DowntimeInputs:
+    """Everything measure.downtime needs for one window, loaded from the database."""
+
+    window: Interval
+    critical_outages: tuple[OutageSpan, ...]
+    manual_outages: tuple[OutageSpan, ...]
+    maintenance_windows: tuple[Interval, ...]
+    critical_unknown: tuple[tuple[Interval, ...], ...]
+    outage_links: tuple[OutageLink, ...]
+    # Full spans (ongoing ones up to as_of) of the critical targets' confirmed outages, for major faults;
+    # outages wholly excluded are left out.
+    critical_outage_spans: tuple[Interval, ...]
+    transient_failures: int
+    evidence: dict[int, TargetEvidence]
+
+
+def _exclusion_intervals(outage: Outage) -> list[Interval]:
+    return [
+        Interval(exclusion.start, exclusion.end) for exclusion in outage.exclusions if exclusion.end > exclusion.start
+    ]
+
+
+def _outage_span(outage: Outage, as_of: datetime) -> Interval | None:
+    end = as_of if outage.end is None else min(outage.end, as_of)
+    if end <= outage.start:
+        return None
+    return Interval(outage.start, end)
+
+
+def _first_responses(outage: Outage, as_of: datetime) -> tuple[datetime | None, ...]:
+    responses: list[datetime | None] = []
+    for ticket in outage.tickets:
+        first = ticket.first_response_at
+        responses.append(first if first is not None and first <= as_of else None)
+    return tuple(responses)
+
+
+def system_downtime_inputs(window: Interval, as_of: datetime) -> DowntimeInputs:
+    """Load critical targets' evidence, manual outages, maintenance windows, exclusions and ticket links."""
+    end = min(window.end, as_of)
+    measured = Interval(window.start, max(end, window.start))
+    critical = list(db.session.scalars(select(Target).where(Target.critical.is_(True)).order_by(Target.id)))
+    outage_rows = list(
+        db.session.scalars(
+            select(Outage)
+            .where(Outage.start < end, (Outage.end.is_(None)) | (Outage.end > window.start))
+            .order_by(Outage.start)
+        )
+    )
+    probe_rows: dict[int, list[Outage]] = defaultdict(list)
+    manual: list[OutageSpan] = []
+    links: list[OutageLink] = []
+    for row in outage_rows:
+        span = _outage_span(row, as_of)
+        if span is None:
+            continue
+        if row.source == "manual":
+            manual.append(OutageSpan(span, tuple(_exclusion_intervals(row))))
+            links.append(OutageLink(span, _first_responses(row, as_of)))
+        else:
+            probe_rows[row.target_id].append(row)
+    critical_spans: list[OutageSpan] = []
+    unknown: list[tuple[Interval, ...]] = []
+    full_spans: list[Interval] = []
+    transient = 0
+    evidence: dict[int, TargetEvidence] = {}
+    for target in critical:
+        result = target_evidence(target, window.start, window.end, as_of)
+        evidence[target.id] = result
+        transient += result.transient_failures
+        unknown.append(result.unknown)
+        records = probe_rows.get(target.id, [])
+        for outage in result.outages:
+            full = Interval(outage.start, outage.end if outage.end is not None else max(as_of, outage.start))
+            matching = [row for row in records if row.start < full.end and (row.end is None or row.end > full.start)]
+            exclusions = [piece for row in matching for piece in _exclusion_intervals(row)]
+            critical_spans.append(OutageSpan(outage.measured, tuple(exclusions)))
+            if not _covers(exclusions, full):
+                full_spans.append(full)
+            responses = tuple(response for row in matching for response in _first_responses(row, as_of))
+            links.append(OutageLink(full, responses))
+    maintenance = [
+        Interval(row.start, row.end)
+        for row in db.session.scalars(
+            select(MaintenanceWindow).where(
+                MaintenanceWindow.approved_at.is_not(None),
+                MaintenanceWindow.approved_at <= as_of,
+                MaintenanceWindow.start < end,
+                MaintenanceWindow.end > window.start,
+            )
+        )
+    ]
+    return DowntimeInputs(
+        window=measured,
+        critical_outages=tuple(critical_spans),
+        manual_outages=tuple(manual),
+        maintenance_windows=tuple(maintenance),
+        critical_unknown=tuple(unknown),
+        outage_links=tuple(links),
+        critical_outage_spans=tuple(full_spans),
+        transient_failures=transient,
+        evidence=evidence,
+    )
+
+
+def _covers(pieces: Sequence[Interval], span: Interval) -> bool:
+    merged = normalize(pieces)
+    return any(piece.start <= span.start and piece.end >= span.end for piece in merged)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hourly aggregates and pruning
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
+    """Recompute the LatencyHourly rows of the whole hours from ``start`` to ``end`` from raw results."""
+    start, end = _hour(start), _hour(end) + (timedelta(hours=1) if _hour(end) != end else timedelta(0))
+    buckets: dict[datetime, list[Any]] = {}
+    rows = db.session.execute(
+        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms)
+        .where(ProbeResult.target_id == target_id, ProbeResult.observed_at >= start, ProbeResult.observed_at < end)
+        .order_by(ProbeResult.observed_at)
+    )
+    for at, ok, latency in rows:
+        bucket = buckets.get(hour := _hour(at))
+        if bucket is None:
+            bucket = buckets[hour] = [0, 0, 0.0, 0, None]
+        bucket[0] += 1
+        if not ok:
+            bucket[1] += 1
+        if latency is not None:
+            bucket[2] += latency
+            bucket[3] += 1
+            bucket[4] = latency if bucket[4] is None or latency > bucket[4] else bucket[4]
+    db.session.execute(
+        delete(LatencyHourly).where(
+            LatencyHourly.target_id == target_id, LatencyHourly.hour >= start, LatencyHourly.hour < end
+        )
+    )
+    if buckets:
+        db.session.execute(
+            insert(LatencyHourly),
+            [
+                {
+                    "target_id": target_id,
+                    "hour": hour,
+                    "checks": checks,
+                    "failures": failures,
+                    "latency_avg_ms": (total / measured) if measured else None,
+                    "latency_max_ms": largest,
+                }
+                for hour, (checks, failures, total, measured, largest) in sorted(buckets.items())
+            ],
+        )
+    return len(buckets)
+
+
+def aggregate_received_since(since: datetime | None) -> int:
+    """Recompute the hourly aggregates of every hour that received results at or after ``since``."""
+    query = select(ProbeResult.target_id, func.min(ProbeResult.observed_at), func.max(ProbeResult.observed_at))
+    if since is not None:
+        query = query.where(ProbeResult.received_at >= since)
+    hours = 0
+    for target_id, first, last in db.session.execute(query.group_by(ProbeResult.target_id)).all():
+        if first is None:
+            continue
+        first = first if first.tzinfo else first.replace(tzinfo=UTC)
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        hours += aggregate_hours(target_id, first, last + timedelta(microseconds=1))
+    return hours
+
+
+def prune_raw_results(cutoff: datetime | None = None) -> int:
+    """Delete raw results observed before ``cutoff`` (default now - retention, to the hour) after
+    recomputing the hourly aggregates of the hours they belong to. Segments are untouched."""
+    cutoff = _hour(cutoff or utcnow() - retention())
+    deleted = 0
+    target_ids = list(db.session.scalars(select(Target.id)))
+    for target_id in target_ids:
+        first = db.session.scalar(
+            select(func.min(ProbeResult.observed_at)).where(
+                ProbeResult.target_id == target_id, ProbeResult.observed_at < cutoff
+            )
+        )
+        if first is None:
+            continue
+        first = first if first.tzinfo else first.replace(tzinfo=UTC)
+        aggregate_hours(target_id, first, cutoff)
+        result = db.session.execute(
+            delete(ProbeResult).where(ProbeResult.target_id == target_id, ProbeResult.observed_at < cutoff)
+        )
+        deleted += int(result.rowcount)  # type: ignore[attr-defined]
+        db.session.commit()
+    return deleted
+
+
+def last_observed(target_id: int, ok: bool | None = None) -> datetime | None:
+    """The latest result's time for a target (optionally only successes), from raw results or segments."""
+    query = select(func.max(ProbeResult.observed_at)).where(ProbeResult.target_id == target_id)
+    if ok is not None:
+        query = query.where(ProbeResult.ok.is_(ok))
+    found = db.session.scalar(query)
+    if found is not None:
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+    segment_query = select(func.max(EvidenceSegment.last_observed)).where(EvidenceSegment.target_id == target_id)
+    if ok is not None:
+        segment_query = segment_query.where(EvidenceSegment.state == ("up" if ok else FAIL))
+    found = db.session.scalar(segment_query)
+    if found is None:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Push targets: missed heartbeats become failed results
+
+# A heartbeat may be this late (a share of the interval, at most a minute) before its miss is recorded.
+MAX_HEARTBEAT_GRACE = timedelta(seconds=60)
+MAX_MISSES_PER_RUN = 10_000
+
+
+def missed_heartbeat_sample_id(target_id: int, at: datetime) -> str:
+    """Deterministic, so a rerun of the job (or a second scheduler) records each miss once."""
+    return f"hb-miss-{target_id}-{int(at.timestamp())}"
+
+
+def record_missed_heartbeats(now: datetime | None = None) -> int:
+    """For each active push target, record a failed result for every interval without a heartbeat.
+
+    The misses are counted from the last successful heartbeat (or from ``monitored_since``): one at each
+    whole interval after it that is at least a grace period in the past and still within raw retention.
+    """
+    now = now or utcnow()
+    oldest = now - retention() + timedelta(minutes=1)
+    recorded = 0
+    targets = db.session.scalars(
+        select(Target).where(Target.kind == "push", Target.paused.is_(False)).order_by(Target.id)
+    ).all()
+    for target in targets:
+        if target.retired_at is not None and target.retired_at <= now:
+            continue
+        interval = timedelta(seconds=target.interval_seconds)
+        grace = min(interval / 2, MAX_HEARTBEAT_GRACE)
+        anchor = last_observed(target.id, ok=True) or target.monitored_since
+        first = 1
+        if anchor + interval < oldest:
+            first = int((oldest - anchor) / interval) + 1
+        items: list[dict[str, Any]] = []
+        step = first
+        while len(items) < MAX_MISSES_PER_RUN:
+            at = anchor + step * interval
+            if at + grace > now:
+                break
+            items.append(
+                {
+                    "target": target.id,
+                    "observed_at": at.isoformat(),
+                    "ok": False,
+                    "latency_ms": None,
+                    "detail": "未按时收到心跳",
+                    "sample_id": missed_heartbeat_sample_id(target.id, at),
+                }
+            )
+            step += 1
+        for start in range(0, len(items), MAX_BATCH):
+            recorded += ingest_results(items[start : start + MAX_BATCH], now=now).accepted
+    return recorded
+
+
+def hourly_maintenance(since: datetime | None, now: datetime | None = None) -> str:
+    """Recompute the hourly aggregates of hours that got results since ``since``, then prune old results."""
+    now = now or utcnow()
+    hours = aggregate_received_since(since)
+    db.session.commit()
+    pruned = prune_raw_results(now - retention())
+    return f"{hours} hourly aggregates refreshed, {pruned} raw results pruned"
