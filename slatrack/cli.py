@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from slatrack.audit import acting_as
+from slatrack.cli_tickets import tickets_group
 from slatrack.operations import OperationError
 
 
@@ -275,6 +276,7 @@ COMMANDS: list[click.Command] = [
     run_command,
     scheduler_command,
     indicators_command,
+    tickets_group,
     sla_command,
 ]
 

@@ -277,11 +277,14 @@ def sla_of(ticket: Ticket, as_of: datetime | None = None) -> TicketSla:
 
 
 def _refresh(ticket: Ticket, timeline: lifecycle.TicketTimeline) -> None:
+    apply_timeline(ticket, timeline, contract_terms(ticket.contract))
+
+
+def apply_timeline(ticket: Ticket, timeline: lifecycle.TicketTimeline, terms: SlaTerms) -> None:
     """Copy the timeline's state and deadlines onto the ticket's columns (deadlines as of its last event)."""
     ticket.status = _STATUS_OF_STATE[timeline.state]
     ticket.first_response_at = timeline.first_response_at
     ticket.resolved_at = timeline.resolved_at
-    terms = contract_terms(ticket.contract)
     try:
         sla = evaluate(timeline, ticket.priority, terms, timeline.last_event_at or timeline.reported_at)
     except CalendarUnavailableError as exc:
