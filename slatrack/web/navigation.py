@@ -19,6 +19,7 @@ class NavEntry:
 # Later features append their pages here, in the order they should appear.
 ENTRIES: list[NavEntry] = [
     NavEntry("绩效指标", "web.index", ("admin", "vendor", "unit", "auditor")),
+    NavEntry("服务工单", "ticket_pages.queue", ("admin", "vendor", "unit", "auditor")),
 ]
 
 

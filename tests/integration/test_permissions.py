@@ -52,6 +52,19 @@ MATRIX: dict[str, set[str]] = {
     "POST /api/v1/tickets/<int:ticket_id>/events": STAFF,
     "POST /api/v1/tickets/<int:ticket_id>/links": STAFF,
     "POST /api/v1/tickets/<int:ticket_id>/rating": {"admin", "unit"},
+    "GET /tickets": ALL,
+    "GET /tickets/new": {"admin", "vendor", "unit"},
+    "POST /tickets/new": {"admin", "vendor", "unit"},
+    "GET /tickets/<int:ticket_id>": ALL,
+    "GET /tickets/<int:ticket_id>/edit": STAFF,
+    "POST /tickets/<int:ticket_id>/edit": STAFF,
+    "POST /tickets/<int:ticket_id>/events": STAFF,
+    "POST /tickets/<int:ticket_id>/links": STAFF,
+    "POST /tickets/<int:ticket_id>/rating": {"admin", "unit"},
+    "GET /tickets/import": STAFF,
+    "POST /tickets/import": STAFF,
+    "GET /tickets/export": ALL,
+    "GET /tickets/template.xlsx": ALL,
 }
 ROLES = ["anonymous", "admin", "vendor", "unit", "auditor", "probe"]
 
