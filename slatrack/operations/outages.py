@@ -30,7 +30,7 @@ FAULT_TICKET_MODE = "远程"
 FAULT_TICKET_REQUESTER = "系统监测"
 
 
-def _fault_ticket(target: Target, run: OutageRun) -> Ticket:
+def _fault_ticket(target: Target, run: OutageRun, now: datetime) -> Ticket:
     from slatrack.operations.tickets import create_ticket
 
     return create_ticket(
@@ -47,6 +47,7 @@ def _fault_ticket(target: Target, run: OutageRun) -> Ticket:
         requester=FAULT_TICKET_REQUESTER,
         reported_at=run.start,
         commit=False,
+        now=max(now, run.start),
     )
 
 
@@ -98,7 +99,7 @@ def reconcile_outages(target: Target, span_start: datetime, span_end: datetime, 
             outage = Outage(target_id=target.id, source="probe", start=run.start, end=end, cause="")
             db.session.add(outage)
             db.session.flush()
-            outage.tickets.append(_fault_ticket(target, run))
+            outage.tickets.append(_fault_ticket(target, run, now))
             created.append(outage)
             continue
         keep, *merged = matches

@@ -10,6 +10,7 @@ from slatrack.web import filters, navigation
 
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
+    "monitoring",
     "pages",
     "tickets",
 )

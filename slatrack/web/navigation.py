@@ -20,6 +20,9 @@ class NavEntry:
 ENTRIES: list[NavEntry] = [
     NavEntry("绩效指标", "web.index", ("admin", "vendor", "unit", "auditor")),
     NavEntry("服务工单", "ticket_pages.queue", ("admin", "vendor", "unit", "auditor")),
+    NavEntry("监测对象", "monitoring.targets", ("admin", "vendor", "auditor")),
+    NavEntry("停机记录", "monitoring.outages", ("admin", "vendor", "auditor")),
+    NavEntry("计划维护", "monitoring.maintenance", ("admin", "vendor")),
 ]
 
 

@@ -98,7 +98,9 @@ def test_target_validation_uses_the_agent_rules(client: FlaskClient, admin: dict
     assert created["accepted_status"] == [200, "300-302"]
     assert created["keyword"] == "督考"
     assert "heartbeat_token" not in created
-    again = client.post("/api/v1/targets", json={"name": "portal", "kind": "http", "url": "http://a.cn/"}, headers=admin)
+    again = client.post(
+        "/api/v1/targets", json={"name": "portal", "kind": "http", "url": "http://a.cn/"}, headers=admin
+    )
     assert again.status_code == 409
 
     patched = client.patch(
@@ -195,9 +197,7 @@ def test_a_probe_gap_is_unknown_and_an_outage_ending_in_a_gap_ends_with_its_hold
     assert evidence.up_minutes == pytest.approx(6 + 2)
 
 
-def test_a_late_result_closes_an_open_outage(
-    client: FlaskClient, admin: dict[str, str], probe: dict[str, str]
-) -> None:
+def test_a_late_result_closes_an_open_outage(client: FlaskClient, admin: dict[str, str], probe: dict[str, str]) -> None:
     _target(client, admin)
     now = _now_minute()
     _send(client, probe, [_item("portal", now - (3 - i) * MINUTE, False) for i in range(3)])
@@ -234,7 +234,7 @@ def test_resends_are_duplicates(client: FlaskClient, admin: dict[str, str], prob
     assert _send(client, probe, batch) == {"accepted": 5, "duplicates": 0}
     segments = db.session.scalars(select(EvidenceSegment).order_by(EvidenceSegment.start)).all()
     before = [(s.state, s.start, s.end, s.count) for s in segments]
-    assert _send(client, probe, batch + [batch[0]]) == {"accepted": 0, "duplicates": 6}
+    assert _send(client, probe, [*batch, batch[0]]) == {"accepted": 0, "duplicates": 6}
     extra = _item("portal", t0 + 5 * MINUTE, True)
     assert _send(client, probe, [batch[1], extra, extra]) == {"accepted": 1, "duplicates": 2}
     assert db.session.scalar(select(func.count()).select_from(ProbeResult)) == 6
@@ -283,9 +283,7 @@ def test_ingestion_needs_a_probe_or_admin_token_and_a_json_list(
     assert client.post("/api/v1/probe-results", json=[item], headers=bearer(make_token("vendor"))).status_code == 403
     not_a_list = client.post("/api/v1/probe-results", json={"items": []}, headers=probe)
     assert not_a_list.status_code == 422
-    broken = client.post(
-        "/api/v1/probe-results", data="[{", headers={**probe, "Content-Type": "application/json"}
-    )
+    broken = client.post("/api/v1/probe-results", data="[{", headers={**probe, "Content-Type": "application/json"})
     assert broken.status_code == 400
     assert client.post("/api/v1/probe-results", json=[], headers=probe).get_json() == {"accepted": 0, "duplicates": 0}
 
