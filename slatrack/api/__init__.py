@@ -56,6 +56,7 @@ API_MODULES = (
     "outages",
     "indicators",
     "sla",
+    "report_status",
     "tickets",
 )
 

@@ -35,9 +35,10 @@ def claim(job_id: str, tick: datetime) -> JobRun | None:
     return run
 
 
-def finish(run: JobRun, outcome: str, error: str = "") -> None:
+def finish(run: JobRun, outcome: str, *, summary: str = "", error: str = "") -> None:
     run.finished_at = utcnow()
     run.outcome = outcome
+    run.summary = summary[:4000]
     run.error = error[:4000]
     db.session.commit()
 

@@ -41,9 +41,9 @@ def run_job(app: Flask, spec: JobSpec, now: datetime | None = None) -> str | Non
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", spec.id)
-            claims.finish(run, "failed", traceback.format_exc())
+            claims.finish(run, "failed", error=traceback.format_exc())
             return "failed"
-        claims.finish(run, "success", summary)
+        claims.finish(run, "success", summary=summary)
         return "success"
 
 
@@ -51,9 +51,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_scheduler(app: Flask) -> BackgroundScheduler:
+def build_scheduler(app: Flask, specs: list[JobSpec] | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=app.config["TIMEZONE"])
-    for spec in load_all():
+    for spec in load_all() if specs is None else specs:
         scheduler.add_job(
             run_job,
             IntervalTrigger(seconds=spec.period.total_seconds(), start_date=spec.epoch),

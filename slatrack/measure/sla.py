@@ -39,7 +39,14 @@ from slatrack.measure.periods import Period, period_from_label, require_aware
 from slatrack.measure.rates import percent
 from slatrack.measure.satisfaction import SatisfactionFigures, SurveyResponse, satisfaction_figures
 from slatrack.measure.segments import Segment
-from slatrack.measure.tickets import TicketFigures, TicketOutcome, TicketRecord, evaluate_tickets, summarize
+from slatrack.measure.tickets import (
+    OutcomeMemo,
+    TicketFigures,
+    TicketOutcome,
+    TicketRecord,
+    evaluate_tickets,
+    summarize,
+)
 
 
 @dataclass(frozen=True)
@@ -411,8 +418,11 @@ def _contract_of(contracts: Sequence[ContractTerms], record: TicketRecord) -> Co
     return None
 
 
-def compute_sla(inputs: SlaInputs, period: Period, as_of: datetime) -> SlaFigures:
-    """All figures of the period at ``as_of``, per contract (that the period touches) and in total."""
+def compute_sla(inputs: SlaInputs, period: Period, as_of: datetime, memo: OutcomeMemo | None = None) -> SlaFigures:
+    """All figures of the period at ``as_of``, per contract (that the period touches) and in total.
+
+    ``memo`` is passed to ``evaluate_tickets`` (settled tickets' outcomes, kept by the caller).
+    """
     engine = _Engine(inputs, period, as_of)
     contracts = [c for c in inputs.contracts if period.intersect(c.span) is not None]
     default_terms = inputs.contracts[0].terms if inputs.contracts else SlaTerms()
@@ -421,7 +431,7 @@ def compute_sla(inputs: SlaInputs, period: Period, as_of: datetime) -> SlaFigure
         contract = _contract_of(inputs.contracts, record)
         return contract.terms if contract is not None else default_terms
 
-    outcomes = evaluate_tickets(inputs.tickets, period, engine.as_of, terms_for)
+    outcomes = evaluate_tickets(inputs.tickets, period, engine.as_of, terms_for, memo)
     scopes: dict[str, ScopeFigures] = {}
     for contract in contracts:
         window = engine.window(contract)

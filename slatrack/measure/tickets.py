@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slatrack.measure.deadlines import PRIORITIES, SlaTerms, Status, TicketSla, evaluate
-from slatrack.measure.lifecycle import Event, TicketTimeline, replay
+from slatrack.measure.lifecycle import Event, State, TicketTimeline, replay
 from slatrack.measure.periods import Period, require_aware
 from slatrack.measure.rates import percent
 
@@ -184,24 +184,54 @@ def in_period(record: TicketRecord, period: Period, as_of: datetime) -> bool:
     return period.start <= record.reported_at < period.end and record.reported_at <= as_of
 
 
+# A settled outcome, remembered by ticket key: the record it was computed from, and the instant from
+# which it no longer depends on ``as_of``.
+OutcomeMemo = dict[str, tuple[TicketRecord, datetime, "TicketOutcome"]]
+_SETTLED_STATES = frozenset({State.RESOLVED, State.CLOSED, State.CANCELLED})
+
+
+def _settled_since(record: TicketRecord, outcome: TicketOutcome) -> datetime | None:
+    """When the outcome stopped depending on ``as_of``: every event known, the ticket done, no deadline pending."""
+    if outcome.timeline.state not in _SETTLED_STATES:
+        return None
+    if Status.PENDING in (outcome.sla.response_status, outcome.sla.resolution_status):
+        return None
+    last = max((event.at for event in record.events), default=record.reported_at)
+    return max(last, outcome.sla.response_deadline, outcome.sla.resolution_deadline)
+
+
 def evaluate_tickets(
     tickets: Iterable[TicketRecord],
     period: Period,
     as_of: datetime,
     terms: SlaTerms | Callable[[TicketRecord], SlaTerms],
+    memo: OutcomeMemo | None = None,
 ) -> list[TicketOutcome]:
     """Replay and evaluate the tickets reported in the period (cancelled ones included, flagged).
 
-    ``terms`` is one contract's terms, or a function giving each ticket its contract's terms.
+    ``terms`` is one contract's terms, or a function giving each ticket its contract's terms. ``memo``
+    (optional, owned by the caller) keeps the outcomes of settled tickets between calls: a closed ticket
+    whose every event and deadline lies before ``as_of`` gives the same outcome at any later ``as_of``.
+    The caller must drop the memo when records or terms change.
     """
     as_of = require_aware(as_of, "as_of")
     outcomes: list[TicketOutcome] = []
     for record in tickets:
         if not in_period(record, period, as_of):
             continue
+        if memo is not None:
+            known = memo.get(record.key)
+            if known is not None and known[0] is record and known[1] <= as_of:
+                outcomes.append(known[2])
+                continue
         ticket_terms = terms if isinstance(terms, SlaTerms) else terms(record)
         timeline = replay(record.reported_at, record.events, as_of=as_of)
-        outcomes.append(TicketOutcome(record, timeline, evaluate(timeline, record.priority, ticket_terms, as_of)))
+        outcome = TicketOutcome(record, timeline, evaluate(timeline, record.priority, ticket_terms, as_of))
+        outcomes.append(outcome)
+        if memo is not None:
+            settled = _settled_since(record, outcome)
+            if settled is not None and settled <= as_of:
+                memo[record.key] = (record, settled, outcome)
     return outcomes
 
 

@@ -18,7 +18,7 @@ from slatrack.models.reference import (
     SlaTerm,
     Unit,
 )
-from slatrack.models.report import Report
+from slatrack.models.report import Report, SlaSnapshot
 from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequence
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Project",
     "Report",
     "SchedulerLease",
+    "SlaSnapshot",
     "SlaTerm",
     "SurveyResponse",
     "Target",

@@ -22,6 +22,7 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(12), default="running")
+    summary: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (UniqueConstraint("job_id", "tick"), Index("ix_job_runs_started", "started_at"))

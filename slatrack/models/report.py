@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,3 +32,17 @@ class Report(Base):
         CheckConstraint(check_in("status", REPORT_STATUSES), name="status_known"),
         CheckConstraint("kind IN ('quarterly', 'self-evaluation')", name="kind_known"),
     )
+
+
+class SlaSnapshot(Base):
+    """The figures of a period as they stood one night: the trend behind the pages, kept as evidence."""
+
+    __tablename__ = "sla_snapshots"
+    __audited__ = False  # written by a job from data that is itself audited
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(8))  # '2025' or '2025Q2'
+    taken_on: Mapped[date]  # the local date of the night it was taken
+    as_of: Mapped[datetime]
+    figures: Mapped[dict[str, object]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("period", "taken_on"),)

@@ -6,13 +6,14 @@ the CLI, the pages, the jobs and the reports show of the SLA comes from ``measur
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from slatrack.extensions import db
 from slatrack.measure import inspections as inspection_measure
@@ -22,8 +23,9 @@ from slatrack.measure.periods import Period, contract_span, period_from_dates
 from slatrack.measure.satisfaction import SurveyResponse as SurveyRecord
 from slatrack.measure.segments import Segment
 from slatrack.measure.sla import ContractTerms, OutageRecord, SlaFigures, SlaInputs, TargetRecord, compute_sla
-from slatrack.measure.tickets import TicketRecord
+from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.models import (
+    AuditRecord,
     Contract,
     EvidenceSegment,
     Exclusion,
@@ -54,9 +56,10 @@ def parse_period(first: str, last: str) -> Period:
         raise OperationError(str(exc), fields={"from": str(exc)}) from None
 
 
-def _segment(row: EvidenceSegment) -> Segment:
-    lead = tuple(row.start + timedelta(microseconds=int(part)) for part in row.lead.split(",") if part)
-    return Segment(row.state, row.start, row.end, row.count, lead)  # type: ignore[arg-type]
+def decode_segment(state: str, start: datetime, end: datetime, count: int, lead: str) -> Segment:
+    """A stored segment; ``lead`` holds a fail run's first failure times as microseconds after ``start``."""
+    times = tuple(start + timedelta(microseconds=int(part)) for part in lead.split(",")) if lead else ()
+    return Segment(state, start, end, count, times)  # type: ignore[arg-type]
 
 
 def _contracts() -> list[ContractTerms]:
@@ -74,18 +77,24 @@ def _contracts() -> list[ContractTerms]:
 
 def _targets(start: datetime, end: datetime) -> list[TargetRecord]:
     targets = db.session.scalars(
-        select(Target).where(
-            Target.monitored_since < end, or_(Target.retired_at.is_(None), Target.retired_at > start)
-        )
+        select(Target).where(Target.monitored_since < end, or_(Target.retired_at.is_(None), Target.retired_at > start))
     ).all()
     by_target: dict[int, list[Segment]] = defaultdict(list)
-    rows = db.session.scalars(
-        select(EvidenceSegment)
+    # Plain rows, not ORM objects: a year holds tens of thousands of segments.
+    rows = db.session.execute(
+        select(
+            EvidenceSegment.target_id,
+            EvidenceSegment.state,
+            EvidenceSegment.start,
+            EvidenceSegment.end,
+            EvidenceSegment.count,
+            EvidenceSegment.lead,
+        )
         .where(EvidenceSegment.end > start, EvidenceSegment.start < end)
         .order_by(EvidenceSegment.target_id, EvidenceSegment.start)
     )
-    for row in rows:
-        by_target[row.target_id].append(_segment(row))
+    for target_id, state, seg_start, seg_end, count, lead in rows:
+        by_target[target_id].append(decode_segment(state, seg_start, seg_end, count, lead))
     return [
         TargetRecord(
             key=str(target.id),
@@ -206,15 +215,15 @@ def unit_count() -> int:
     return len(db.session.scalars(select(Unit.id).where(Unit.parent_id.is_(None), Unit.active.is_(True))).all())
 
 
-def load_inputs(period: Period, as_of: datetime) -> SlaInputs:
-    end = min(period.end, as_of)
-    start = period.start
+def load_inputs(period: Period) -> SlaInputs:
+    """Every record the period's figures need (the engine itself cuts them at ``as_of``)."""
+    start, end = period.start, period.end
     return SlaInputs(
         contracts=_contracts(),
         targets=_targets(start, end),
         outage_records=_outages(start, end),
         maintenance_windows=_maintenance(start, end),
-        tickets=_tickets(start, period.end),
+        tickets=_tickets(start, end),
         inspections=_inspections(period),
         submitted_reports=_reports(),
         survey=_survey(period),
@@ -222,12 +231,59 @@ def load_inputs(period: Period, as_of: datetime) -> SlaInputs:
     )
 
 
+def data_version() -> tuple[Any, ...]:
+    """Changes whenever a record the figures read changes.
+
+    Every change of business data writes an audit record; evidence segments are not audited but every
+    ingested result grows a segment's count or end, or replaces segments.
+    """
+    audit = db.session.scalar(select(func.max(AuditRecord.id)))
+    segments = db.session.execute(
+        select(
+            func.count(EvidenceSegment.id),
+            func.max(EvidenceSegment.id),
+            func.sum(EvidenceSegment.count),
+            func.max(EvidenceSegment.end),
+        )
+    ).one()
+    return (audit, *segments)
+
+
+@dataclass
+class _Loaded:
+    inputs: SlaInputs
+    memo: OutcomeMemo
+
+
+# Loaded inputs per (database, data version, period): pages ask for the same year and quarter over and
+# over while little changes. Bounded; an entry is useless as soon as the data version moves on.
+_CACHE: OrderedDict[tuple[Any, ...], _Loaded] = OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def _loaded(period: Period) -> _Loaded:
+    key = (str(db.engine.url), data_version(), period.start, period.end, period.tz)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    loaded = _Loaded(load_inputs(period), {})
+    with _CACHE_LOCK:
+        _CACHE[key] = loaded
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return loaded
+
+
 def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
     """Every SLA figure of the period as known at ``as_of`` (default now)."""
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    return compute_sla(load_inputs(period, as_of.astimezone(UTC)), period, as_of.astimezone(UTC))
+    loaded = _loaded(period)
+    return compute_sla(loaded.inputs, period, as_of.astimezone(UTC), loaded.memo)
 
 
 @dataclass(frozen=True)
@@ -239,7 +295,20 @@ class SlaQuery:
 
 
 def sla_json(query: SlaQuery) -> dict[str, Any]:
-    """The SLA JSON of SPEC section 6; with a contract code, that contract's figures at the top level."""
+    """The SLA JSON of SPEC section 6; with a contract code, that contract's figures at the top level.
+
+    For a period that is exactly a quarter whose report was submitted, ``submission`` says so and lists
+    the figures revised since.
+    """
+    body = period_figures(query)
+    label = _quarter_label(parse_period(query.first, query.last))
+    if label is not None:
+        body["submission"] = _submission(label)
+    return body
+
+
+def period_figures(query: SlaQuery) -> dict[str, Any]:
+    """The figures alone (what a submission freezes)."""
     period = parse_period(query.first, query.last)
     figures = measure_period(period, query.as_of)
     body = figures.as_json()
@@ -253,4 +322,32 @@ def sla_json(query: SlaQuery) -> dict[str, Any]:
             )
         body = {**{k: body[k] for k in ("from", "to", "as_of")}, **scope, "contracts": {query.contract: scope}}
     return body
+
+
+def _quarter_label(period: Period) -> str | None:
+    """The quarter (``2025Q2``) when the period is exactly one, else None."""
+    first, last = period.first_day, period.last_day
+    label = f"{first.year}Q{(first.month - 1) // 3 + 1}"
+    quarters = period.quarters()
+    if quarters == [label] and first.day == 1 and first.month % 3 == 1 and (last + timedelta(days=1)).month % 3 == 1:
+        return label
+    return None
+
+
+def _submission(label: str) -> dict[str, Any] | None:
+    """For a submitted quarter: its status and the figures revised since submission."""
+    from slatrack.operations.report_status import STATUS_LABELS, revisions
+
+    report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+    if report is None or report.frozen_figures is None:
+        return None
+    changes = revisions(report)
+    return {
+        "period": label,
+        "status": report.status,
+        "status_label": STATUS_LABELS[report.status],
+        "submitted_at": report.submitted_at.isoformat() if report.submitted_at else None,
+        "revised": bool(changes),
+        "revisions": changes,
+    }
 

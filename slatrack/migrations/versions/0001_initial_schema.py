@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=12), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
     sa.UniqueConstraint('job_id', 'tick', name=op.f('uq_job_runs_job_id'))
@@ -104,6 +105,15 @@ def upgrade():
     sa.CheckConstraint('total_amount >= 0', name=op.f('ck_projects_amount_nonnegative')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_projects')),
     sa.UniqueConstraint('code', name=op.f('uq_projects_code'))
+    )
+    op.create_table('sla_snapshots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('as_of', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_snapshots')),
+    sa.UniqueConstraint('period', 'taken_on', name=op.f('uq_sla_snapshots_period'))
     )
     op.create_table('scheduler_leases',
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -578,6 +588,7 @@ def downgrade():
     op.drop_table('units')
     op.drop_table('ticket_sequences')
     op.drop_table('targets')
+    op.drop_table('sla_snapshots')
     op.drop_table('scheduler_leases')
     op.drop_table('projects')
     with op.batch_alter_table('job_runs', schema=None) as batch_op:

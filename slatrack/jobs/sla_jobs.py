@@ -1,0 +1,35 @@
+"""Jobs of the SLA engine: nightly snapshots, reminders, and the quarterly report draft."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slatrack.jobs.definitions import job
+
+# 01:30 Asia/Shanghai is 17:30 UTC, counted from the 2025-01-01 00:00 UTC epoch.
+NIGHTLY = timedelta(hours=17, minutes=30)
+
+
+@job("sla-snapshot", "每晚保存本年度和本季度的 SLA 数字", timedelta(days=1), offset=NIGHTLY)
+def sla_snapshot() -> str:
+    from slatrack.operations.snapshots import take_snapshots
+
+    return "snapshots: " + ", ".join(take_snapshots())
+
+
+@job("reminders", "提醒：月度检查、临近时限的工单、未提交的季度报告", timedelta(minutes=5))
+def reminders() -> str:
+    from slatrack.operations.reminders import inspection_reminders, report_reminders, ticket_reminders
+
+    tickets = ticket_reminders()
+    inspections = inspection_reminders()
+    reports = report_reminders()
+    return f"{tickets} ticket, {inspections} inspection, {reports} report reminders written"
+
+
+@job("quarterly-report-draft", "季度结束后起草季度运维报告", timedelta(days=1), offset=NIGHTLY + timedelta(minutes=10))
+def quarterly_report_draft() -> str:
+    from slatrack.operations.reminders import ensure_quarterly_draft
+
+    label = ensure_quarterly_draft()
+    return f"draft created for {label}" if label else "no draft needed"
