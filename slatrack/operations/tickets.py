@@ -280,17 +280,25 @@ def _refresh(ticket: Ticket, timeline: lifecycle.TicketTimeline) -> None:
     apply_timeline(ticket, timeline, contract_terms(ticket.contract))
 
 
-def apply_timeline(ticket: Ticket, timeline: lifecycle.TicketTimeline, terms: SlaTerms) -> None:
-    """Copy the timeline's state and deadlines onto the ticket's columns (deadlines as of its last event)."""
-    ticket.status = _STATUS_OF_STATE[timeline.state]
-    ticket.first_response_at = timeline.first_response_at
-    ticket.resolved_at = timeline.resolved_at
+def timeline_columns(timeline: lifecycle.TicketTimeline, priority: str, terms: SlaTerms) -> dict[str, Any]:
+    """The ticket columns kept in step with its history: state, key instants, deadlines as of its last event."""
     try:
-        sla = evaluate(timeline, ticket.priority, terms, timeline.last_event_at or timeline.reported_at)
+        sla = evaluate(timeline, priority, terms, timeline.last_event_at or timeline.reported_at)
     except CalendarUnavailableError as exc:
         raise OperationError(str(exc), fields={"reported_at": "服务日历不含该年份"}) from exc
-    ticket.response_due_at = sla.response_deadline
-    ticket.resolution_due_at = sla.resolution_deadline
+    return {
+        "status": _STATUS_OF_STATE[timeline.state],
+        "first_response_at": timeline.first_response_at,
+        "resolved_at": timeline.resolved_at,
+        "response_due_at": sla.response_deadline,
+        "resolution_due_at": sla.resolution_deadline,
+    }
+
+
+def apply_timeline(ticket: Ticket, timeline: lifecycle.TicketTimeline, terms: SlaTerms) -> None:
+    """Copy the timeline's state and deadlines onto the ticket's columns."""
+    for name, value in timeline_columns(timeline, ticket.priority, terms).items():
+        setattr(ticket, name, value)
 
 
 # ---------------------------------------------------------------- create and edit

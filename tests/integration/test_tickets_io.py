@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
-from slatrack.models import Ticket, TicketEvent, TicketSequence
+from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence
 from slatrack.operations.ticket_io import COLUMNS, export, import_tickets, template
 from slatrack.operations.tickets import create_ticket, record_event
 
@@ -100,6 +100,17 @@ def test_clean_xlsx_import_with_every_date_form(app: Flask) -> None:
     assert first.status == "closed" and first.first_response_at == local(2025, 5, 10, 9, 45)
     assert [e.type for e in first.events] == ["respond", "resolve", "close"]
     assert first.import_key is not None and first.contract is not None
+    trail = db.session.scalars(
+        select(AuditRecord).where(AuditRecord.object_type == "tickets", AuditRecord.object_id == str(first.id))
+    ).one()
+    assert (trail.actor, trail.action, trail.after["number"], trail.after["status"]) == (  # type: ignore[index]
+        "test",
+        "create",
+        first.number,
+        "closed",
+    )
+    imported = select(func.count()).select_from(AuditRecord).where(AuditRecord.detail == "import")
+    assert db.session.scalar(imported) == 4 + 4  # each ticket and each of the 4 events
     assert tickets["数据导入"].reported_at == local(2025, 5, 12, 12, 0)
     assert tickets["数据导入"].unit.name == "福泉市" and tickets["数据导入"].status == "open"
     assert tickets["服务器宕机"].reported_at == local(2025, 5, 10, 9, 30)
