@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from slatrack.audit import acting_as
+from slatrack.cli_records import survey_group
 from slatrack.cli_tickets import tickets_group
 from slatrack.operations import OperationError
 
@@ -277,6 +278,7 @@ COMMANDS: list[click.Command] = [
     scheduler_command,
     indicators_command,
     tickets_group,
+    survey_group,
     sla_command,
 ]
 

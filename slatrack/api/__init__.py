@@ -58,6 +58,7 @@ API_MODULES = (
     "sla",
     "report_status",
     "tickets",
+    "records",
 )
 
 

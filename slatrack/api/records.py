@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import g
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from slatrack.extensions import db
@@ -52,6 +53,10 @@ class InspectionSchema(Schema):
     has_evidence = fields.Boolean()
     current = fields.Boolean(metadata={"description": "是否为该月该类检查的最新记录"})
     recorded_at = fields.AwareDateTime()
+
+
+class EvidenceUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "pdf、png、jpg、docx、xlsx 或 zip，不超过 10 MB"})
 
 
 class YearOnlyQuery(Schema):
@@ -185,6 +190,19 @@ def create_inspection(data: dict[str, Any]) -> dict[str, Any]:
     """登记例行检查（安全检查或备份核验）；同月同类的新记录取代旧记录"""
     inspection = inspection_ops.record_inspection(user=_user(), **data)
     return {**inspection_ops.inspection_view(inspection), "current": True}
+
+
+@blp.route("/inspections/<int:inspection_id>/evidence", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(EvidenceUploadSchema, location="files")
+@blp.response(201, InspectionSchema)
+def upload_evidence(files: dict[str, Any], inspection_id: int) -> dict[str, Any]:
+    """上传检查的证明材料（multipart/form-data，字段 file）；已有的材料被替换"""
+    upload = files["file"]
+    inspection = inspection_ops.get_inspection(inspection_id)
+    inspection_ops.attach_evidence(inspection, upload.stream, upload.filename or "")
+    latest = inspection_ops.latest_id(inspection.month, inspection.kind)
+    return {**inspection_ops.inspection_view(inspection), "current": latest == inspection.id}
 
 
 @blp.route("/inspections", methods=["GET"])

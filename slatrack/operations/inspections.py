@@ -165,6 +165,22 @@ def record_inspection(
     return inspection
 
 
+def attach_evidence(inspection: Inspection, stream: IO[bytes], filename: str) -> Inspection:
+    """Store an evidence file for an existing inspection, replacing the one it had."""
+    stored = save_evidence(stream, filename, inspection.month, inspection.kind)
+    previous = inspection.evidence_file
+    inspection.evidence_file = stored
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        (evidence_folder() / stored).unlink(missing_ok=True)
+        raise
+    if previous and previous != stored:
+        (evidence_folder() / previous).unlink(missing_ok=True)
+    return inspection
+
+
 def get_inspection(inspection_id: int) -> Inspection:
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None:
@@ -183,6 +199,16 @@ def inspections_of_year(year: int) -> list[Inspection]:
             .where(Inspection.month.like(f"{year:04d}-%"))
             .order_by(Inspection.created_at.desc(), Inspection.id.desc())
         )
+    )
+
+
+def latest_id(month: str, kind: str) -> int | None:
+    """The id of the record that counts for a month and kind (the latest recorded)."""
+    return db.session.scalar(
+        select(Inspection.id)
+        .where(Inspection.month == month, Inspection.kind == kind)
+        .order_by(Inspection.created_at.desc(), Inspection.id.desc())
+        .limit(1)
     )
 
 
@@ -306,7 +332,9 @@ def auto_backup_checks(month: str, now: datetime | None = None) -> Inspection | 
     if passed:
         lines.append("无超过 48 小时的确认故障")
     findings = "根据备份监测证据自动核验：" + "；".join(lines) + "。"
-    performed_at = min(now, period.end)
+    # The check covers the whole month: it is dated at the month's last second, so a measurement as of
+    # the month's end already counts it.
+    performed_at = period.end - timedelta(seconds=1)
     with acting_as("job:auto_backup_checks"):
         return record_inspection(
             month=label,
@@ -318,3 +346,23 @@ def auto_backup_checks(month: str, now: datetime | None = None) -> Inspection | 
             origin="auto",
             now=now,
         )
+
+
+def ended_months(now: datetime | None = None, count: int = 3) -> list[str]:
+    """The ``count`` most recent months that have ended by ``now``, oldest first (``2025-04``, ...)."""
+    local = (now or utcnow()).astimezone(local_zone())
+    year, month = local.year, local.month
+    labels = []
+    for _ in range(count):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        labels.append(f"{year:04d}-{month:02d}")
+    return labels[::-1]
+
+
+def auto_backup_checks_recent(now: datetime | None = None, count: int = 3) -> list[Inspection]:
+    """Run ``auto_backup_checks`` for the last ``count`` ended months (for a daily job); the records made."""
+    now = now or utcnow()
+    made = [auto_backup_checks(month, now=now) for month in ended_months(now, count)]
+    return [inspection for inspection in made if inspection is not None]

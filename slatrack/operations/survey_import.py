@@ -105,7 +105,9 @@ def read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, dict[str, Any
             raise OperationError("无法识别 CSV 文件的编码，请保存为 UTF-8", fields={"file": "编码无法识别"})
         table = [list(row) for row in csv.reader(io.StringIO(text))]
     else:
-        raise OperationError(f"不支持的文件类型：{filename}，应为 .xlsx 或 .csv 文件", fields={"file": "应为 .xlsx 或 .csv 文件"})
+        raise OperationError(
+            f"不支持的文件类型：{filename}，应为 .xlsx 或 .csv 文件", fields={"file": "应为 .xlsx 或 .csv 文件"}
+        )
     if not table:
         raise OperationError("文件是空的", fields={"file": "没有表头和数据"})
     headers = [_cell_text(h) for h in table[0]]

@@ -13,6 +13,7 @@ PAGE_MODULES = (
     "monitoring",
     "pages",
     "tickets",
+    "records",
 )
 
 

@@ -23,6 +23,10 @@ ENTRIES: list[NavEntry] = [
     NavEntry("监测对象", "monitoring.targets", ("admin", "vendor", "auditor")),
     NavEntry("停机记录", "monitoring.outages", ("admin", "vendor", "auditor")),
     NavEntry("计划维护", "monitoring.maintenance", ("admin", "vendor")),
+    NavEntry("例行检查", "records.inspections", ("admin", "vendor", "auditor")),
+    NavEntry("满意度", "records.survey", ("admin", "unit", "auditor")),
+    NavEntry("预算支付", "records.budget", ("admin", "auditor")),
+    NavEntry("指标录入", "records.indicator_entries", ("admin", "vendor", "auditor")),
 ]
 
 

@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, EvidenceSegment, Inspection, Target
-from slatrack.operations.inspections import auto_backup_checks, inspection_grid, record_inspection
+from slatrack.operations.inspections import (
+    auto_backup_checks,
+    auto_backup_checks_recent,
+    ended_months,
+    inspection_grid,
+    record_inspection,
+)
 from tests.integration.conftest import bearer, login
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -211,6 +217,39 @@ def test_evidence_download_for_auditor_but_not_unit(
     assert other.get("/inspections").status_code == 403
 
 
+def test_api_evidence_upload_replaces_and_checks_the_file(
+    app: Flask, client: FlaskClient, make_token: Callable[..., str]
+) -> None:
+    vendor = bearer(make_token("vendor"))
+    created = client.post("/api/v1/inspections", json=body(), headers=vendor).get_json()
+    url = f"/api/v1/inspections/{created['id']}/evidence"
+    first = client.post(url, data={"file": (io.BytesIO(b"\x89PNG first"), "scan.png")}, headers=vendor)
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["has_evidence"] is True and first.get_json()["current"] is True
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "inspections"
+    assert [p.read_bytes() for p in folder.iterdir()] == [b"\x89PNG first"]
+    second = client.post(url, data={"file": (io.BytesIO(b"%PDF second"), "report.pdf")}, headers=vendor)
+    assert second.status_code == 201
+    assert [p.read_bytes() for p in folder.iterdir()] == [b"%PDF second"]  # the replaced file is gone
+    bad = client.post(url, data={"file": (io.BytesIO(b"#!/bin/sh"), "run.sh")}, headers=vendor)
+    assert bad.status_code == 422 and "evidence" in bad.get_json()["error"]["fields"]
+    missing = client.post(url, data={}, headers=vendor)
+    assert missing.status_code == 422 and "file" in missing.get_json()["error"]["fields"]
+    assert (
+        client.post(url, data={"file": (io.BytesIO(b"x"), "a.pdf")}, headers=bearer(make_token("auditor"))).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/inspections/999/evidence", data={"file": (io.BytesIO(b"x"), "a.pdf")}, headers=vendor
+        ).status_code
+        == 404
+    )
+    stored = db.session.get(Inspection, created["id"])
+    assert stored is not None and stored.evidence_file is not None and stored.evidence_file.endswith("-report.pdf")
+    assert [p.read_bytes() for p in folder.iterdir()] == [b"%PDF second"]
+
+
 @pytest.mark.parametrize(
     ("filename", "content", "message"),
     [("report.exe", b"MZ", "只允许"), ("report.pdf", b"x" * 2048, "不能超过"), ("empty.pdf", b"", "文件为空")],
@@ -365,3 +404,13 @@ def test_auto_backup_check_leaves_months_alone_when_it_should(app: Flask) -> Non
     assert auto_backup_checks("2025-06", now=NOW) is not None
     assert auto_backup_checks("2025-06", now=NOW) is None
     assert count() == 2
+
+
+def test_recent_months_for_the_daily_job(app: Flask) -> None:
+    assert ended_months(local(2025, 1, 15, 0, 0), 3) == ["2024-10", "2024-11", "2024-12"]
+    target = backup_target()
+    segment(target, "up", local(2025, 4, 1, 0, 0), local(2025, 7, 1, 12, 0), 90)
+    made = auto_backup_checks_recent(NOW, count=3)
+    assert [(i.month, i.passed) for i in made] == [("2025-04", True), ("2025-05", True), ("2025-06", True)]
+    assert made[0].performed_at == local(2025, 4, 30, 23, 59, 59)
+    assert auto_backup_checks_recent(NOW, count=3) == []
