@@ -192,10 +192,10 @@ def main() -> int:
                 f"unknown {figures['unknown_minutes']:.0f} min, failure rate {figures['failure_rate']} %, "
                 f"tickets {figures['tickets']}, response rate {figures['response_rate']} %"
             )
-            from slatrack.operations import sla as sla_ops
+            from slatrack.operations.sla_cache import CACHE
 
             def cold() -> None:
-                sla_ops._CACHE.clear()
+                CACHE.clear()
                 measure_period(period, as_of)
 
             def changed() -> None:
@@ -211,10 +211,10 @@ def main() -> int:
             timed("full-year SLA figures, warm (records unchanged)", lambda: measure_period(period, as_of), args.runs)
             timed("full-year SLA figures, warm, a later as_of", lambda: measure_period(period, later), args.runs)
             timed("indicators of both forms, warm", lambda: evaluate_indicators(2025, as_of), args.runs)
-            sla_ops._CACHE.clear()
+            CACHE.clear()
             timed(
                 "indicators of both forms, cold",
-                lambda: (sla_ops._CACHE.clear(), evaluate_indicators(2025, as_of)),
+                lambda: (CACHE.clear(), evaluate_indicators(2025, as_of)),
                 args.runs,
             )
     return 0
