@@ -585,7 +585,8 @@ def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
             _audit_row(actor, remote, now, "ticket_events", event_id, {"id": event_id, **values})
             for event_id, values in zip(event_ids, event_rows, strict=True)
         ]
-        db.session.execute(insert(AuditRecord), trail)
+        # RETURNING makes every driver send multi-row VALUES batches instead of one statement per row.
+        db.session.scalars(insert(AuditRecord).returning(AuditRecord.id), trail).all()
         result.numbers.extend(row.number or "" for row in chunk)
     result.created = len(rows)
 
