@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from slatrack.extensions import db
 from slatrack.measure.downtime import OutageLink, OutageSpan
@@ -115,7 +116,7 @@ def _resolve_targets(items: Sequence[Any]) -> dict[str | int, Target]:
     return found
 
 
-def validate_items(items: Any, now: datetime) -> list[_Item]:
+def validate_items(items: Any, now: datetime) -> tuple[list[_Item], dict[int, Target]]:
     """Check every item of a batch; raise one OperationError naming each bad item's index and field."""
     if not isinstance(items, list):
         raise OperationError("请求体必须是探测结果的 JSON 列表", fields={"body": "应为列表"})
@@ -197,7 +198,7 @@ def validate_items(items: Any, now: datetime) -> list[_Item]:
             f"第 {position} 条（从 0 起）探测结果的字段 {name} 无效：{errors[first]}；整批未写入{more}",
             fields=dict(list(errors.items())[:50]),
         )
-    return valid
+    return valid, {target.id: target for target in targets.values()}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -208,11 +209,31 @@ def _encode_lead(segment: Segment) -> str:
     return ",".join(str((at - segment.start) // _MICRO) for at in segment.lead)
 
 
-def _decode(row: EvidenceSegment) -> Segment:
+_SEGMENTS = cast(Table, EvidenceSegment.__table__)
+_RESULTS = cast(Table, ProbeResult.__table__)
+_SEGMENT_COLUMNS = (
+    EvidenceSegment.id,
+    EvidenceSegment.state,
+    EvidenceSegment.start,
+    EvidenceSegment.end,
+    EvidenceSegment.count,
+    EvidenceSegment.lead,
+    EvidenceSegment.last_observed,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredRow:
+    id: int
+    segment: Segment
+    last_observed: datetime
+
+
+def _decode(state: str, start: datetime, end: datetime, count: int, lead_text: str) -> Segment:
     lead: tuple[datetime, ...] = ()
-    if row.lead:
-        lead = tuple(row.start + timedelta(microseconds=int(part)) for part in row.lead.split(","))
-    return Segment(row.state, row.start, row.end, row.count, lead)  # type: ignore[arg-type]
+    if lead_text:
+        lead = tuple(start + timedelta(microseconds=int(part)) for part in lead_text.split(","))
+    return Segment(state, start, end, count, lead)  # type: ignore[arg-type]
 
 
 def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
@@ -230,40 +251,54 @@ def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> d
 
 def load_segments(target_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Segment]:
     """A target's stored segments that end at or after ``since`` and start before ``until``, in order."""
-    query = select(EvidenceSegment).where(EvidenceSegment.target_id == target_id)
+    return load_segments_of([target_id], since, until).get(target_id, [])
+
+
+def load_segments_of(
+    target_ids: Sequence[int], since: datetime | None = None, until: datetime | None = None
+) -> dict[int, list[Segment]]:
+    """The stored segments of several targets in one query (plain rows, no ORM objects: years of them)."""
+    query = select(
+        EvidenceSegment.target_id,
+        EvidenceSegment.state,
+        EvidenceSegment.start,
+        EvidenceSegment.end,
+        EvidenceSegment.count,
+        EvidenceSegment.lead,
+    ).where(EvidenceSegment.target_id.in_(list(target_ids)))
     if since is not None:
         query = query.where(EvidenceSegment.end >= since)
     if until is not None:
         query = query.where(EvidenceSegment.start < until)
-    return [_decode(row) for row in db.session.scalars(query.order_by(EvidenceSegment.start))]
+    found: dict[int, list[Segment]] = defaultdict(list)
+    for target_id, state, start, end, count, lead in db.session.execute(
+        query.order_by(EvidenceSegment.target_id, EvidenceSegment.start)
+    ):
+        found[target_id].append(_decode(state, start, end, count, lead))
+    return found
 
 
-def _rows_around(target_id: int, earliest: datetime, latest: datetime) -> list[EvidenceSegment]:
+def _rows_around(target_id: int, earliest: datetime, latest: datetime) -> list[_StoredRow]:
     """Stored rows that ``resegment`` may touch: those ending at/after ``earliest`` up to the first two after."""
-    inside = list(
-        db.session.scalars(
-            select(EvidenceSegment)
-            .where(
-                EvidenceSegment.target_id == target_id,
-                EvidenceSegment.end >= earliest,
-                EvidenceSegment.start <= latest,
-            )
-            .order_by(EvidenceSegment.start)
-        )
+    rows: list[_StoredRow] = []
+    after = 0
+    query = (
+        select(*_SEGMENT_COLUMNS)
+        .where(EvidenceSegment.target_id == target_id, EvidenceSegment.end >= earliest)
+        .order_by(EvidenceSegment.start)
     )
-    after = list(
-        db.session.scalars(
-            select(EvidenceSegment)
-            .where(EvidenceSegment.target_id == target_id, EvidenceSegment.start > latest)
-            .order_by(EvidenceSegment.start)
-            .limit(2)
-        )
-    )
-    return inside + after
+    for row_id, state, start, end, count, lead, last in db.session.execute(query):
+        if start > latest:
+            after += 1
+            if after > 2:
+                break
+        rows.append(_StoredRow(row_id, _decode(state, start, end, count, lead), last))
+    return rows
 
 
 def _last_member(segment: Segment, candidates: Sequence[datetime]) -> datetime:
-    inside = [at for at in candidates if segment.start <= at < segment.end]
+    # Members lie in [start, end); a stored value equal to the end is an upper bound (store_segments).
+    inside = [at for at in candidates if segment.start <= at <= segment.end]
     return max(inside) if inside else segment.start
 
 
@@ -278,22 +313,30 @@ def _lock_targets(target_ids: Iterable[int]) -> None:
         db.session.execute(update(Target).where(Target.id == ids[0]).values(paused=Target.paused))
 
 
-def _apply_batch(target: Target, items: Sequence[_Item]) -> Interval | None:
-    """Rebuild the target's segments for a batch of new results; returns the span that changed, if any."""
+def _apply_batch(target: Target, items: Sequence[_Item]) -> tuple[Interval, bool] | None:
+    """Rebuild the target's segments for a batch of new results.
+
+    Returns the span that changed and whether a failure segment was among the changes (only then can the
+    target's outages have changed), or None when nothing changed.
+    """
     new = [Observation(item.observed_at, item.ok) for item in items]
     earliest = min(o.observed_at for o in new)
     latest = max(o.observed_at for o in new)
     rows = _rows_around(target.id, earliest, latest)
-    stored = [_decode(row) for row in rows]
+    stored = [row.segment for row in rows]
     upper = next((segment.start for segment in stored if segment.start > latest), None)
-    query = select(ProbeResult.observed_at, ProbeResult.ok).where(
-        ProbeResult.target_id == target.id, ProbeResult.observed_at >= earliest
-    )
-    if upper is not None:
-        query = query.where(ProbeResult.observed_at < upper)
-    retained = [Observation(at, ok) for at, ok in db.session.execute(query)]
+    retained: list[Observation] = []
+    # Every stored result is a member of a stored segment, so when no segment's last member is at or after
+    # the earliest new result there is nothing retained to read (the usual case: results arriving live).
+    if any(row.last_observed >= earliest for row in rows):
+        query = select(ProbeResult.observed_at, ProbeResult.ok).where(
+            ProbeResult.target_id == target.id, ProbeResult.observed_at >= earliest
+        )
+        if upper is not None:
+            query = query.where(ProbeResult.observed_at < upper)
+        retained = [Observation(at, ok) for at, ok in db.session.execute(query)]
     rebuilt = resegment(stored, new, retained, target.interval_seconds, earliest)
-    kept = dict(zip(stored, rows, strict=True))
+    kept = {row.segment: row for row in rows}
     keep_set = set(rebuilt)
     removed = [row for segment, row in kept.items() if segment not in keep_set]
     added = [segment for segment in rebuilt if segment not in kept]
@@ -301,15 +344,38 @@ def _apply_batch(target: Target, items: Sequence[_Item]) -> Interval | None:
         return None
     candidates = [o.observed_at for o in retained] + [o.observed_at for o in new] + [row.last_observed for row in rows]
     if removed:
-        db.session.execute(delete(EvidenceSegment).where(EvidenceSegment.id.in_([row.id for row in removed])))
+        db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.id.in_([row.id for row in removed])))
     if added:
         db.session.execute(
-            insert(EvidenceSegment),
+            _SEGMENTS.insert(),
             [_segment_row(target.id, segment, _last_member(segment, candidates)) for segment in added],
         )
-    starts = [row.start for row in removed] + [segment.start for segment in added]
-    ends = [row.end for row in removed] + [segment.end for segment in added]
-    return Interval(min(starts), max(ends))
+    starts = [row.segment.start for row in removed] + [segment.start for segment in added]
+    ends = [row.segment.end for row in removed] + [segment.end for segment in added]
+    failures = any(row.segment.state == FAIL for row in removed) or any(s.state == FAIL for s in added)
+    return Interval(min(starts), max(ends)), failures
+
+
+def store_segments(target: Target, segments: Sequence[Segment]) -> int:
+    """Replace a target's stored segments with ``segments`` (built elsewhere, e.g. imported history).
+
+    The segments must be what ``build_segments`` gives for the target's results. Without the raw results
+    a segment's last member is not known; ``last_observed`` is then stored as an upper bound (the last
+    lead time of a short failure run, else the segment's end), which only makes a later ingestion read
+    the (absent) raw results of that span. Returns the number of segments stored; the caller commits.
+    """
+    db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.target_id == target.id))
+    rows = [
+        _segment_row(
+            target.id,
+            segment,
+            segment.lead[-1] if segment.state == FAIL and segment.count == len(segment.lead) else segment.end,
+        )
+        for segment in segments
+    ]
+    if rows:
+        db.session.execute(_SEGMENTS.insert(), rows)
+    return len(rows)
 
 
 def rebuild_segments(target: Target) -> int:
@@ -350,7 +416,7 @@ def ingest_results(items: Any, *, now: datetime | None = None, commit: bool = Tr
     outage records reconciled.
     """
     now = now or utcnow()
-    valid = validate_items(items, now)
+    valid, targets = validate_items(items, now)
     if not valid:
         return IngestReport(0, 0)
     _lock_targets(item.target_id for item in valid)
@@ -374,16 +440,16 @@ def ingest_results(items: Any, *, now: datetime | None = None, commit: bool = Tr
     for item in fresh:
         by_target[item.target_id].append(item)
     changes: dict[int, Interval] = {}
+    # Outage records near the batch: a change of up segments next to one may still change it.
+    records = _probe_outage_spans(sorted(by_target), min(item.observed_at for item in fresh)) if fresh else {}
     for target_id in sorted(by_target):
-        target = db.session.get(Target, target_id)
-        assert target is not None
-        changed = _apply_batch(target, by_target[target_id])
-        if changed is not None:
-            changes[target_id] = changed
+        changed = _apply_batch(targets[target_id], by_target[target_id])
+        if changed is not None and (changed[1] or _touches(records.get(target_id, ()), changed[0])):
+            changes[target_id] = changed[0]
     if fresh:
         received = utcnow()
         db.session.execute(
-            insert(ProbeResult),
+            _RESULTS.insert(),
             [
                 {
                     "target_id": item.target_id,
@@ -399,14 +465,31 @@ def ingest_results(items: Any, *, now: datetime | None = None, commit: bool = Tr
             ],
         )
     for target_id, span in sorted(changes.items()):
-        target = db.session.get(Target, target_id)
-        assert target is not None
-        reconcile_outages(target, span.start, span.end, now)
+        reconcile_outages(targets[target_id], span.start, span.end, now)
     if commit:
         db.session.commit()
     else:
         db.session.flush()
     return IngestReport(len(fresh), duplicates, tuple(sorted(by_target)))
+
+
+def _probe_outage_spans(
+    target_ids: Sequence[int], since: datetime
+) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """The spans of the probe outage records of these targets that end at or after ``since`` (or are open)."""
+    spans: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    query = select(Outage.target_id, Outage.start, Outage.end).where(
+        Outage.target_id.in_(list(target_ids)),
+        Outage.source == "probe",
+        (Outage.end.is_(None)) | (Outage.end >= since),
+    )
+    for target_id, start, end in db.session.execute(query):
+        spans[target_id].append((start, end))
+    return spans
+
+
+def _touches(spans: Sequence[tuple[datetime, datetime | None]], span: Interval) -> bool:
+    return any(start <= span.end and (end is None or end >= span.start) for start, end in spans)
 
 
 def record_result(
@@ -495,6 +578,7 @@ def system_downtime_inputs(window: Interval, as_of: datetime) -> DowntimeInputs:
     outage_rows = list(
         db.session.scalars(
             select(Outage)
+            .options(selectinload(Outage.exclusions), selectinload(Outage.tickets))
             .where(Outage.start < end, (Outage.end.is_(None)) | (Outage.end > window.start))
             .order_by(Outage.start)
         )
@@ -516,8 +600,17 @@ def system_downtime_inputs(window: Interval, as_of: datetime) -> DowntimeInputs:
     full_spans: list[Interval] = []
     transient = 0
     evidence: dict[int, TargetEvidence] = {}
+    segments = load_segments_of([target.id for target in critical], window.start, end) if end > window.start else {}
     for target in critical:
-        result = target_evidence(target, window.start, window.end, as_of)
+        result = evaluate(
+            segments.get(target.id, []),
+            target.confirm_failures,
+            window.start,
+            window.end,
+            as_of,
+            monitored_since=target.monitored_since,
+            retired_at=target.retired_at,
+        )
         evidence[target.id] = result
         transient += result.transient_failures
         unknown.append(result.unknown)
