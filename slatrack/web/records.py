@@ -354,10 +354,12 @@ def indicator_entries() -> ResponseReturnValue:
     return render_template("records/entries.html", year=year, rows=entry_ops.entry_indicators(year))
 
 
-def _indicator_page(code: str, year: int, entry_form: EntryForm, review_form: ReviewForm) -> str:
+def _indicator_page(
+    code: str, year: int, entry_form: EntryForm, review_form: ReviewForm, fill_review: bool = True
+) -> str:
     indicator = entry_ops.find_indicator(code)
     review = entry_ops.review_of(code, year)
-    if request.method == "GET" or not review_form.is_submitted():
+    if fill_review:
         review_form.deviation_reason.data = "" if review is None else review.deviation_reason
         review_form.improvement.data = "" if review is None else review.improvement
     return render_template(
@@ -433,4 +435,4 @@ def save_indicator_review(code: str) -> ResponseReturnValue:
             flash("已保存偏差原因及改进措施", "success")
             return redirect(url_for("records.indicator_detail", code=code, year=year))
     entry_form = EntryForm(formdata=None)
-    return _indicator_page(code, year, entry_form, form)
+    return _indicator_page(code, year, entry_form, form, fill_review=False)

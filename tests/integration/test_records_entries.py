@@ -171,6 +171,9 @@ def test_entry_pages(app: Flask, client: FlaskClient, make_user: Callable[..., A
     stored = db.session.scalars(select(IndicatorReview)).one()
     assert stored.deviation_reason == "未达标" and stored.improvement == "加强调度"
     assert "加强调度" in client.get("/indicator-entries/DK-2025-01").get_data(as_text=True)
+    # A refused entry keeps the stored review on the page.
+    refused = client.post("/indicator-entries/DK-2025-01/entries?year=2025", data={"occurred_on": "2025-04-01"})
+    assert "缺少数量" in refused.get_data(as_text=True) and "加强调度" in refused.get_data(as_text=True)
 
 
 def test_vendor_reads_entry_pages_without_forms(client: FlaskClient, make_user: Callable[..., Any]) -> None:
