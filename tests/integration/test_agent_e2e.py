@@ -1,6 +1,7 @@
 """End to end: the real slatrack server (``slatrack run`` on a port, SQLite file) and the real remote agent
 (``python -m probes``) checking a local HTTP server. The server is stopped and restarted while the agent
-runs, then the agent is killed and restarted: every result the agent recorded arrives exactly once."""
+runs, then the agent is killed and restarted: every result the agent recorded arrives exactly once.
+The database is the test database: a SQLite file, or PostgreSQL when SLATRACK_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import requests
 from flask import Flask
 from sqlalchemy import select
@@ -22,10 +22,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Outage, ProbeResult, utcnow
 from slatrack.operations.targets import create_target
-from tests.integration.conftest import SERVER_URL
 from tests.integration.monitoring_helpers import free_port, http_target, wait_for
-
-pytestmark = pytest.mark.skipif(bool(SERVER_URL), reason="the end-to-end run uses a SQLite file database")
 
 SLATRACK = [sys.executable, "-c", "from slatrack.cli import main; main()"]
 
