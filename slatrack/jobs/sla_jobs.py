@@ -33,3 +33,16 @@ def quarterly_report_draft() -> str:
 
     label = ensure_quarterly_draft()
     return f"draft created for {label}" if label else "no draft needed"
+
+
+@job(
+    "auto-backup-checks",
+    "根据备份/心跳监测证据自动填写上月备份核验",
+    timedelta(days=1),
+    offset=NIGHTLY + timedelta(minutes=20),
+)
+def auto_backup_checks() -> str:
+    from slatrack.operations.inspections import auto_backup_checks_recent
+
+    made = auto_backup_checks_recent()
+    return f"{len(made)} automatic backup checks recorded"

@@ -74,5 +74,5 @@ def test_every_registered_job_has_a_unique_id_and_a_chinese_description() -> Non
     specs = load_all()
     ids = [s.id for s in specs]
     assert len(ids) == len(set(ids))
-    assert {"sla-snapshot", "reminders", "quarterly-report-draft"} <= set(ids)
+    assert {"sla-snapshot", "reminders", "quarterly-report-draft", "auto-backup-checks"} <= set(ids)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s.description) for s in specs)
