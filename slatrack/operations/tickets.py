@@ -445,6 +445,9 @@ def record_event(
     if moment < ticket.reported_at:
         shown = _show(ticket.reported_at)
         raise OperationError(f"事件时间不能早于工单报告时间（{shown}）", fields={"at": "早于报告时间"})
+    # Two people recording on the same ticket at once: the second waits for the first and sees its event.
+    db.session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    db.session.refresh(ticket, attribute_names=["events", "status"])
     timeline = timeline_of(ticket)
     if timeline.last_event_at is not None and moment < timeline.last_event_at:
         shown = _show(timeline.last_event_at)
