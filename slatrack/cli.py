@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from slatrack.audit import acting_as
 from slatrack.cli_records import survey_group
+from slatrack.cli_reports import report_group
 from slatrack.cli_tickets import tickets_group
 from slatrack.operations import OperationError
 
@@ -280,6 +281,7 @@ COMMANDS: list[click.Command] = [
     tickets_group,
     survey_group,
     sla_command,
+    report_group,
 ]
 
 

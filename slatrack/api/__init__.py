@@ -59,6 +59,7 @@ API_MODULES = (
     "report_status",
     "tickets",
     "records",
+    "reports",
 )
 
 

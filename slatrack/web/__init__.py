@@ -14,6 +14,7 @@ PAGE_MODULES = (
     "pages",
     "tickets",
     "records",
+    "reports",
 )
 
 

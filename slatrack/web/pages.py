@@ -1,4 +1,4 @@
-"""Login, logout, password change, the home page and the health check."""
+"""Login, logout, password change, the home page (the dashboard), the indicators page and the health check."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from sqlalchemy import text
 
 from slatrack import audit
 from slatrack.extensions import db
-from slatrack.models import User
+from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
 from slatrack.operations.accounts import authenticate
 from slatrack.operations.accounts import change_password as change_user_password
+from slatrack.operations.dashboard import default_year
 from slatrack.operations.indicators import indicator_rows
 from slatrack.policy import EVERYONE, allow, public
+from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("web", __name__)
@@ -89,9 +91,17 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/")
 @allow(*EVERYONE)
 def index() -> ResponseReturnValue:
-    year = request.args.get("year", type=int) or 2025
+    """The home page is the dashboard (总览)."""
+    return dashboard_page()
+
+
+@bp.route("/indicators")
+@allow(*EVERYONE)
+def indicators() -> ResponseReturnValue:
+    """Both approval forms' indicators with their actual values and scores."""
+    year = request.args.get("year", type=int) or default_year(utcnow())
     try:
         rows = indicator_rows(year)
     except OperationError:
         rows = []
-    return render_template("home.html", rows=rows, year=year)
+    return render_template("indicators.html", rows=rows, year=year)

@@ -100,6 +100,17 @@ MATRIX: dict[str, set[str]] = {
     "GET /indicator-entries/<code>": {"admin", "vendor", "auditor"},
     "POST /indicator-entries/<code>/entries": {"admin"},
     "POST /indicator-entries/<code>/review": {"admin"},
+    "GET /api/v1/reports/quarterly/<string:quarter>": {"admin", "vendor", "auditor"},
+    "GET /api/v1/reports/self-evaluation/<string:year>": {"admin", "vendor", "auditor"},
+    "GET /reports": {"admin", "vendor", "auditor"},
+    "GET /reports/quarterly/<quarter>": {"admin", "vendor", "auditor"},
+    "POST /reports/quarterly/<quarter>/texts": STAFF,
+    "POST /reports/quarterly/<quarter>/submit": STAFF,
+    "POST /reports/quarterly/<quarter>/accept": {"admin"},
+    "GET /reports/quarterly/<quarter>/download": {"admin", "vendor", "auditor"},
+    "GET /reports/self-evaluation/<year>": {"admin", "vendor", "auditor"},
+    "POST /reports/self-evaluation/<year>/texts": {"admin"},
+    "GET /reports/self-evaluation/<year>/download": {"admin", "vendor", "auditor"},
 }
 ROLES = ["anonymous", "admin", "vendor", "unit", "auditor", "probe"]
 

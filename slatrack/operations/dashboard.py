@@ -1,0 +1,553 @@
+"""What the dashboard (总览) shows, gathered in as few queries as possible.
+
+Targets now, the year's indicators with this quarter and the year to date, outages, the tickets due
+soonest, the year's inspection months, budget execution and the state of each quarter's report.
+
+Every indicator is marked ``met``, ``at_risk``, ``missed`` or ``unknown`` (see ``judge``):
+
+- ``≥`` a count (次, 月, ...): met once reached; at risk while not yet reached but on pace, i.e. at least the
+  target times the share of the period already elapsed; missed when behind that pace, or the period ended
+  short of it.
+- ``≥`` a rate (%): met when reached with more than a fifth of the allowed shortfall (100 − target) left;
+  at risk when reached but more than 80 % of that allowance is used (98 % target, 98.3 % actual); missed
+  below the target.
+- ``≤`` a limit: met up to 80 % of the limit; at risk above 80 % of it and up to the limit; missed above.
+- ``=``: met when equal; for a count below the target, at risk when on pace as for ``≥``; else missed.
+- qualitative: met with 优, missed with another grade, unknown without one.
+- no value yet: unknown.
+
+The quarter column measures the SLA metrics (failure rate, response rate, consultations, monitoring
+months, reports, satisfaction) over the quarter alone; counts are compared with a quarter's share of the
+yearly target. Budget, service months, manual counts and grades are judged over the year only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from slatrack.extensions import db
+from slatrack.measure.evidence import failures_by
+from slatrack.measure.periods import Period, month_period, quarter_period, year_period
+from slatrack.measure.sla import ScopeFigures
+from slatrack.models import Notification, Outage, ProbeResult, Project, Target, Ticket, utcnow
+from slatrack.models.enums import TICKET_CATEGORIES
+from slatrack.operations import NotFound, OperationError
+from slatrack.operations.evidence_store import load_segments_of
+from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators
+from slatrack.operations.inspections import inspection_grid
+from slatrack.operations.report_status import status_json
+from slatrack.operations.sla import measure_period
+from slatrack.operations.tickets import TicketFilter, Viewer, ticket_query
+from slatrack.policy import Principal
+
+MET, AT_RISK, MISSED, UNKNOWN = "met", "at_risk", "missed", "unknown"
+JUDGEMENT_LABELS = {MET: "达成", AT_RISK: "有风险", MISSED: "未达成", UNKNOWN: "待定"}
+STATE_LABELS = {
+    "up": "正常",
+    "down": "停机",
+    "failing": "检查失败（未确认）",
+    "unknown": "未知",
+    "paused": "已暂停",
+}
+# The share of a ≤ limit (or of a rate's allowed shortfall) past which a target counts as at risk.
+RISK_SHARE = 0.8
+# SLA metrics that can be measured over a quarter alone.
+QUARTER_METRICS = (
+    "failure_rate",
+    "response_rate",
+    "consultations",
+    "monitoring_months",
+    "reports_submitted",
+    "satisfaction_rate",
+)
+# Counts whose quarterly share is a quarter of the yearly target; rates compare directly.
+DUE_TICKETS = 8
+RECENT_OUTAGE_DAYS = 30
+RECENT_OUTAGES = 8
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(str(current_app.config["TIMEZONE"]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Judging an indicator
+
+
+def elapsed_share(period: Period, now: datetime) -> float:
+    """The share of the period already elapsed at ``now`` (0 before it, 1 after it)."""
+    if now <= period.start:
+        return 0.0
+    if now >= period.end or period.minutes <= 0:
+        return 1.0
+    return (now - period.start).total_seconds() / 60 / period.minutes
+
+
+def judge(operator: str, target: float | None, unit: str, actual: float | None, met: bool | None, share: float) -> str:
+    """``met``, ``at_risk``, ``missed`` or ``unknown`` for one indicator; ``share`` is the elapsed share."""
+    if operator == "qualitative":
+        return UNKNOWN if met is None else (MET if met else MISSED)
+    if actual is None or target is None:
+        return UNKNOWN
+    rate = unit == "%"
+    tolerance = 1e-9
+    if operator == ">=":
+        if rate:
+            if actual + tolerance < target:
+                return MISSED
+            allowance = 100.0 - target
+            used = 100.0 - actual
+            return AT_RISK if allowance > 0 and used > RISK_SHARE * allowance + tolerance else MET
+        if actual + tolerance >= target:
+            return MET
+        return AT_RISK if share < 1.0 and actual + tolerance >= target * share else MISSED
+    if operator == "<=":
+        if actual > target + tolerance:
+            return MISSED
+        return AT_RISK if actual > RISK_SHARE * target + tolerance else MET
+    if operator == "=":
+        if abs(actual - target) <= 0.005:
+            return MET
+        if not rate and actual < target and share < 1.0 and actual + tolerance >= target * share:
+            return AT_RISK
+        return MISSED
+    return UNKNOWN
+
+
+def quarter_metric(name: str, sla: ScopeFigures) -> float | None:
+    counts = sla.tickets.overall
+    values: dict[str, float | None] = {
+        "failure_rate": sla.failure_rate,
+        "response_rate": counts.response_rate,
+        "consultations": float(sla.tickets.consultations),
+        "monitoring_months": float(sla.monitoring.count),
+        "reports_submitted": float(len(sla.reports_submitted)),
+        "satisfaction_rate": sla.satisfaction.rate,
+    }
+    return values.get(name)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The pieces of the dashboard
+
+
+@dataclass(frozen=True)
+class TargetNow:
+    id: int
+    name: str
+    kind: str
+    critical: bool
+    state: str
+    last_at: datetime | None
+    last_ok: bool | None
+    last_latency_ms: float | None
+    last_detail: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def tone(self) -> str:
+        """up, down or unknown: the three states a person reads at a glance."""
+        if self.state == "up":
+            return "up"
+        if self.state in ("down", "failing"):
+            return "down"
+        return "unknown"
+
+
+def targets_now(now: datetime) -> list[TargetNow]:
+    """Every target in service: its state now and its latest check (one segment query, one lookup each)."""
+    targets = list(
+        db.session.scalars(
+            select(Target).where((Target.retired_at.is_(None)) | (Target.retired_at > now)).order_by(Target.name)
+        )
+    )
+    segments = load_segments_of([t.id for t in targets], since=now) if targets else {}
+    found: list[TargetNow] = []
+    for target in targets:
+        latest = db.session.execute(
+            select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms, ProbeResult.detail)
+            .where(ProbeResult.target_id == target.id, ProbeResult.observed_at <= now)
+            .order_by(ProbeResult.observed_at.desc())
+            .limit(1)
+        ).first()
+        own = segments.get(target.id, [])
+        if target.paused:
+            state = "paused"
+        elif not own or own[-1].start > now:
+            state = "unknown"
+        elif own[-1].state == "up":
+            state = "up"
+        else:
+            state = "down" if failures_by(own[-1], now) >= target.confirm_failures else "failing"
+        found.append(
+            TargetNow(
+                id=target.id,
+                name=target.name,
+                kind=target.kind,
+                critical=target.critical,
+                state=state,
+                last_at=latest.observed_at if latest else None,
+                last_ok=latest.ok if latest else None,
+                last_latency_ms=latest.latency_ms if latest else None,
+                last_detail=(latest.detail or "")[:120] if latest else "",
+            )
+        )
+    # Down first, then unknown, then up: what needs attention at the top.
+    order = {"down": 0, "unknown": 1, "up": 2}
+    found.sort(key=lambda t: (order[t.tone], not t.critical, t.name))
+    return found
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    code: str
+    project: str
+    name: str
+    operator: str
+    target_text: str
+    unit: str
+    year_actual: float | None
+    year_grade: str | None
+    year_state: str
+    quarter_actual: float | None
+    quarter_state: str | None  # None: judged over the year only
+
+    @property
+    def year_label(self) -> str:
+        return JUDGEMENT_LABELS[self.year_state]
+
+    @property
+    def quarter_label(self) -> str:
+        return "" if self.quarter_state is None else JUDGEMENT_LABELS[self.quarter_state]
+
+
+def indicator_lines(
+    evaluation: IndicatorEvaluation, quarter: ScopeFigures | None, year: Period, quarter_span: Period, now: datetime
+) -> list[IndicatorLine]:
+    year_share = elapsed_share(year, now)
+    quarter_share = elapsed_share(quarter_span, now)
+    lines = []
+    for row in evaluation.rows:
+        source_kind, _, metric = str(row["source"]).partition(":")
+        target = row["target"]
+        unit = str(row["unit"] or "")
+        q_actual: float | None = None
+        q_state: str | None = None
+        if quarter is not None and source_kind == "metric" and metric in QUARTER_METRICS:
+            q_actual = quarter_metric(metric, quarter)
+            q_target = target
+            if target is not None and unit != "%":
+                q_target = target / 4
+            q_state = judge(row["operator"], q_target, unit, q_actual, None, quarter_share)
+        lines.append(
+            IndicatorLine(
+                code=str(row["code"]),
+                project=str(row["project"]),
+                name=str(row["name"]),
+                operator=str(row["operator"]),
+                target_text=str(row["target_text"]),
+                unit=unit,
+                year_actual=row["actual"],
+                year_grade=row["grade"],
+                year_state=judge(row["operator"], target, unit, row["actual"], row["met"], year_share),
+                quarter_actual=q_actual,
+                quarter_state=q_state,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class DueTicket:
+    id: int
+    number: str
+    title: str
+    unit: str
+    priority: str
+    category: str
+    status: str
+    due_at: datetime | None
+    due_kind: str  # "响应" or "解决"
+    seconds_left: float | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_left is not None and self.seconds_left < 0
+
+
+def countdown_text(seconds: float | None) -> str:
+    """``剩余 2小时15分`` / ``已超时 1天3小时``: wall-clock time to a deadline."""
+    if seconds is None:
+        return "—"
+    prefix = "已超时 " if seconds < 0 else "剩余 "
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{prefix}{days}天{hours}小时"
+    if hours:
+        return f"{prefix}{hours}小时{mins}分"
+    return f"{prefix}{mins}分"
+
+
+def due_tickets(viewer: Viewer, now: datetime, limit: int = DUE_TICKETS) -> list[DueTicket]:
+    statement = ticket_query(TicketFilter(status="active"), viewer, now).options(selectinload(Ticket.unit))
+    found = []
+    for ticket in db.session.scalars(statement.limit(limit)):
+        answered = ticket.first_response_at is not None
+        due = ticket.resolution_due_at if answered else ticket.response_due_at
+        paused = ticket.status == "paused"
+        found.append(
+            DueTicket(
+                id=ticket.id,
+                number=ticket.number,
+                title=ticket.title,
+                unit=ticket.unit.name,
+                priority=ticket.priority,
+                category=TICKET_CATEGORIES.get(ticket.category, ticket.category),
+                status=ticket.status,
+                due_at=due,
+                due_kind="解决" if answered else "响应",
+                seconds_left=None if due is None or paused else (due - now).total_seconds(),
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class OutageLine:
+    id: int
+    target: str
+    start: datetime
+    end: datetime | None
+    source: str
+    cause: str
+    excluded: bool
+    minutes: float
+
+
+def outages_now_and_recent(now: datetime) -> list[OutageLine]:
+    since = now - timedelta(days=RECENT_OUTAGE_DAYS)
+    rows = db.session.scalars(
+        select(Outage)
+        .options(selectinload(Outage.exclusions), selectinload(Outage.target))
+        .where(Outage.start <= now, (Outage.end.is_(None)) | (Outage.end > since))
+        .order_by(Outage.end.is_not(None), Outage.start.desc())
+        .limit(RECENT_OUTAGES)
+    )
+    found = []
+    for outage in rows:
+        end = outage.end if outage.end is not None and outage.end <= now else None
+        found.append(
+            OutageLine(
+                id=outage.id,
+                target=outage.target.name,
+                start=outage.start,
+                end=end,
+                source=outage.source,
+                cause=outage.cause,
+                excluded=bool(outage.exclusions),
+                minutes=((end or now) - outage.start).total_seconds() / 60,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class MonthAvailability:
+    label: str  # "4月"
+    availability: float | None  # percent of known time the system was up
+    downtime_minutes: float
+
+
+def quarter_months(quarter_span: Period, now: datetime) -> list[MonthAvailability]:
+    """Each month of the quarter (to ``now``): the system's availability, from the SLA figures per month."""
+    found = []
+    tz = quarter_span.tz
+    for month in quarter_span.months():
+        period = month_period(month, tz)
+        label = f"{int(month[5:7])}月"
+        if period.start >= now:
+            found.append(MonthAvailability(label, None, 0.0))
+            continue
+        figures = measure_period(period, now).total
+        service = figures.service_minutes
+        known = service - figures.unknown_minutes - figures.maintenance_minutes - figures.excluded_minutes
+        availability = None if known <= 0 else max(0.0, (known - figures.downtime_minutes) / known * 100)
+        found.append(MonthAvailability(label, availability, figures.downtime_minutes))
+    return found
+
+
+@dataclass
+class Dashboard:
+    now: datetime
+    year: int
+    quarter: str
+    role: str
+    targets: list[TargetNow] = field(default_factory=list)
+    indicators: list[IndicatorLine] = field(default_factory=list)
+    projects: list[Any] = field(default_factory=list)
+    indicator_error: str = ""
+    tickets: list[DueTicket] = field(default_factory=list)
+    outages: list[OutageLine] = field(default_factory=list)
+    inspections: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    months: list[MonthAvailability] = field(default_factory=list)
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    quarter_figures: ScopeFigures | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = {"up": 0, "down": 0, "unknown": 0}
+        for target in self.targets:
+            tally[target.tone] += 1
+        return tally
+
+    @property
+    def judgements(self) -> dict[str, int]:
+        tally = dict.fromkeys(JUDGEMENT_LABELS, 0)
+        for line in self.indicators:
+            tally[line.year_state] += 1
+        return tally
+
+
+def default_year(now: datetime) -> int:
+    """The current local year when it has budget projects, else the latest earlier year that has."""
+    current = now.astimezone(_zone()).year
+    latest = db.session.scalar(select(func.max(Project.fiscal_year)).where(Project.fiscal_year <= current))
+    return int(latest) if latest is not None else current
+
+
+def quarter_of(year: int, now: datetime) -> str:
+    """The current quarter when ``year`` is this year; the last quarter of a past year; Q1 of a future one."""
+    local = now.astimezone(_zone())
+    if local.year == year:
+        return f"{year}Q{(local.month - 1) // 3 + 1}"
+    return f"{year}Q4" if year < local.year else f"{year}Q1"
+
+
+# Which sections each role sees: the dashboard never shows a role what its pages would refuse.
+SECTIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "budget", "reports", "charts"}),
+    "vendor": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "reports", "charts"}),
+    "auditor": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "budget", "reports", "charts"}),
+    "unit": frozenset({"indicators", "tickets"}),
+}
+
+
+def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows to this viewer (a unit user sees its own unit's tickets only)."""
+    now = now or utcnow()
+    year = year or default_year(now)
+    sections = SECTIONS.get(viewer.role, frozenset())
+    label = quarter_of(year, now)
+    tz = str(current_app.config["TIMEZONE"])
+    try:
+        year_span = year_period(year, tz)
+        quarter_span = quarter_period(label, tz)
+    except ValueError as exc:
+        raise OperationError(str(exc), fields={"year": str(exc)}) from None
+    board = Dashboard(now=now, year=year, quarter=label, role=viewer.role)
+    if "targets" in sections:
+        board.targets = targets_now(now)
+    if "indicators" in sections:
+        quarter = measure_period(quarter_span, now).total if quarter_span.start < now else None
+        board.quarter_figures = quarter
+        try:
+            evaluation = evaluate_indicators(year, now)
+        except OperationError as exc:
+            board.indicator_error = exc.message
+        else:
+            board.indicators = indicator_lines(evaluation, quarter, year_span, quarter_span, now)
+            if "budget" in sections:
+                board.projects = list(evaluation.projects)
+        if quarter is not None and "charts" in sections:
+            board.categories = sorted(
+                (
+                    (TICKET_CATEGORIES.get(key, key), counts.tickets)
+                    for key, counts in quarter.tickets.by_category.items()
+                ),
+                key=lambda pair: -pair[1],
+            )
+    if "charts" in sections:
+        board.months = quarter_months(quarter_span, now)
+    if "outages" in sections:
+        board.outages = outages_now_and_recent(now)
+    if "tickets" in sections:
+        board.tickets = due_tickets(viewer, now)
+    if "inspections" in sections:
+        board.inspections = inspection_grid(year, now)
+    if "reports" in sections:
+        board.reports = [status_json(f"{year}Q{n}") for n in range(1, 5)]
+    return board
+
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications: each is for a role or for one user (models.Notification); read marks are shared by the
+# role, since a reminder handled by one administrator is handled.
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _for_principal(principal: Principal) -> Any:
+    mine = Notification.user_id == principal.user_id if principal.user_id is not None else None
+    for_role = and_(
+        Notification.user_id.is_(None), or_(Notification.role == principal.role, Notification.role.is_(None))
+    )
+    return for_role if mine is None else or_(mine, for_role)
+
+
+def unread_count(principal: Principal) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Notification.id)).where(_for_principal(principal), Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def notifications_page(
+    principal: Principal, page: int = 1, unread_only: bool = False
+) -> tuple[int, list[Notification]]:
+    """The principal's notifications, unread first then newest first, and their number."""
+    statement = select(Notification).where(_for_principal(principal))
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    total = int(db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    rows = db.session.scalars(
+        statement.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+        .limit(NOTIFICATIONS_PER_PAGE)
+        .offset((max(page, 1) - 1) * NOTIFICATIONS_PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def mark_read(principal: Principal, notification_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark one notification (or, with None, all of them) read; another role's are not found."""
+    now = now or utcnow()
+    statement = select(Notification).where(_for_principal(principal), Notification.read_at.is_(None))
+    if notification_id is not None:
+        if (
+            db.session.scalar(
+                select(Notification.id).where(Notification.id == notification_id, _for_principal(principal))
+            )
+            is None
+        ):
+            raise NotFound(f"通知不存在：{notification_id}")
+        statement = statement.where(Notification.id == notification_id)
+    changed = 0
+    for notification in db.session.scalars(statement):
+        notification.read_at = now
+        changed += 1
+    db.session.commit()
+    return changed

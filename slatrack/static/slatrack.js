@@ -1,0 +1,64 @@
+/* slatrack: the only script, served locally. Every page works without it; it adds
+   - a menu button that folds the navigation on narrow screens;
+   - the dashboard's refresh: every 60 s it fetches the dashboard's HTML fragment and swaps it in. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function setupMenu() {
+    var button = document.querySelector(".menu-toggle");
+    var nav = document.getElementById("sidenav");
+    if (!button || !nav) { return; }
+    var narrow = window.matchMedia("(max-width: 900px)");
+    function apply() {
+      button.hidden = !narrow.matches;
+      if (!narrow.matches) { nav.classList.remove("collapsed"); }
+      else if (!button.dataset.touched) { nav.classList.add("collapsed"); }
+      button.setAttribute("aria-expanded", nav.classList.contains("collapsed") ? "false" : "true");
+    }
+    button.addEventListener("click", function () {
+      button.dataset.touched = "1";
+      nav.classList.toggle("collapsed");
+      button.setAttribute("aria-expanded", nav.classList.contains("collapsed") ? "false" : "true");
+    });
+    if (narrow.addEventListener) { narrow.addEventListener("change", apply); }
+    apply();
+  }
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  function setupRefresh() {
+    var box = document.querySelector("[data-refresh-url]");
+    if (!box || !window.fetch) { return; }
+    var url = box.getAttribute("data-refresh-url");
+    var seconds = parseInt(box.getAttribute("data-refresh-seconds") || "60", 10);
+    var status = document.getElementById("refresh-status");
+    function refresh() {
+      if (document.hidden) { return; }
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) {
+          if (response.redirected || !response.ok) {
+            // Logged out (session timeout) or an error: show it rather than stale figures.
+            if (response.redirected) { window.location.reload(); }
+            throw new Error("HTTP " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          box.innerHTML = html;
+          var now = new Date();
+          if (status) { status.textContent = "已自动刷新：" + two(now.getHours()) + ":" + two(now.getMinutes()); }
+        })
+        .catch(function () {
+          if (status) { status.textContent = "自动刷新失败，将在 " + seconds + " 秒后重试"; }
+        });
+    }
+    window.setInterval(refresh, seconds * 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupMenu();
+    setupRefresh();
+  });
+}());

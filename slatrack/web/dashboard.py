@@ -1,0 +1,78 @@
+"""The dashboard (总览): the home page, and the HTML fragment its script fetches every 60 seconds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from slatrack.extensions import db
+from slatrack.models import Project
+from slatrack.operations.dashboard import JUDGEMENT_LABELS, SECTIONS, Dashboard, build_dashboard, countdown_text
+from slatrack.operations.tickets import Viewer
+from slatrack.policy import EVERYONE, allow
+from slatrack.web.charts import Bar, availability_columns, horizontal_bars
+from slatrack.web.navigation import routed_path
+
+bp = Blueprint("dashboard", __name__)
+
+REFRESH_SECONDS = 60
+# The goal line of the availability chart: the approval form's ≤ 5 % failure rate, i.e. ≥ 95 % available.
+AVAILABILITY_GOAL = 95.0
+
+
+def _viewer() -> Viewer:
+    principal = g.principal
+    return Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
+
+
+def _years() -> list[int]:
+    return list(db.session.scalars(select(Project.fiscal_year).distinct().order_by(Project.fiscal_year.desc())))
+
+
+def _charts(board: Dashboard) -> dict[str, object]:
+    charts: dict[str, object] = {}
+    if board.months:
+        charts["availability"] = availability_columns(
+            [(m.label, m.availability) for m in board.months],
+            title=f"{board.quarter} 各月系统可用率",
+            goal=AVAILABILITY_GOAL,
+        )
+    if board.quarter_figures is not None and "charts" in _sections(board):
+        charts["categories"] = horizontal_bars(
+            [Bar(label, float(count), f"{count} 件") for label, count in board.categories],
+            title=f"{board.quarter} 各类服务请求数量",
+        )
+    return charts
+
+
+def _sections(board: Dashboard) -> frozenset[str]:
+    return SECTIONS.get(board.role, frozenset())
+
+
+def _context() -> dict[str, object]:
+    year = request.args.get("year", type=int)
+    board = build_dashboard(_viewer(), year)
+    return {
+        "board": board,
+        "sections": _sections(board),
+        "charts": _charts(board),
+        "labels": JUDGEMENT_LABELS,
+        "countdown": countdown_text,
+        "years": _years(),
+        "reports_url": routed_path("/reports"),
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def dashboard_page() -> ResponseReturnValue:
+    """The whole page; ``web.index`` (``/``) answers with it."""
+    return render_template("dashboard/index.html", **_context())
+
+
+@bp.route("/dashboard/fragment")
+@allow(*EVERYONE)
+def fragment() -> ResponseReturnValue:
+    """The dashboard's body alone, for the page's script to swap in without a full reload."""
+    response = render_template("dashboard/_body.html", **_context())
+    return response, 200, {"Cache-Control": "no-store"}
