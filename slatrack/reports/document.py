@@ -1,0 +1,108 @@
+"""A plain document model that both renderers (.docx and .xlsx) draw from.
+
+A ``Document`` is a cover and a list of ``Section``s holding paragraphs, ``Table``s and ``Chart``s, plus
+record sheets (``Document.sheets``) that only the workbook shows. Cells keep their raw values (numbers,
+dates, aware datetimes); each ``Column`` says how to show them, so the workbook can store real numbers,
+dates and percentages while the Word document shows the same values as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Kind = Literal["text", "int", "number", "figure", "percent", "money", "date", "datetime"]
+Value = str | int | float | Decimal | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: Kind = "text"
+    width: float = 14  # workbook column width, in characters
+    in_docx: bool = True  # machine-oriented columns (the API's field names) stay out of the Word document
+
+
+@dataclass
+class Table:
+    title: str  # also the workbook sheet name (shortened to 31 characters)
+    columns: list[Column]
+    rows: list[list[Value]]
+    empty_text: str = "无记录"
+    note: str = ""
+    # Per-row kinds for a table of figures laid out as rows (label, then one column per scope): they
+    # override the kind of the columns declared as "number".
+    row_kinds: list[Kind] | None = None
+
+    def kind(self, row: int, column: int) -> Kind:
+        declared = self.columns[column].kind
+        if self.row_kinds is not None and declared == "number":
+            return self.row_kinds[row]
+        return declared
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: Literal["body", "note", "pre"] = "body"
+
+
+Block = Paragraph | Table | Chart
+
+
+@dataclass
+class Section:
+    heading: str
+    blocks: list[Block] = field(default_factory=list)
+    page_break: bool = False
+
+    def text(self, text: str, style: Literal["body", "note", "pre"] = "body") -> None:
+        self.blocks.append(Paragraph(text, style))
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    cover: list[tuple[str, str]]  # label, value
+    sections: list[Section]
+    sheets: list[Table] = field(default_factory=list)  # underlying records, workbook only
+    tz: str = "Asia/Shanghai"
+    landscape_tables: bool = False
+
+    def tables(self) -> list[Table]:
+        return [block for section in self.sections for block in section.blocks if isinstance(block, Table)]
+
+
+def _grouped(value: float, digits: int) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def display(value: Value, kind: Kind, tz: str) -> str:
+    """A cell as text, the way the Word document shows it (and the way people read it in Chinese reports)."""
+    if value is None:
+        return "—"
+    if kind == "percent" and isinstance(value, int | float | Decimal):
+        return f"{float(value):.2f}%"
+    if kind == "money" and isinstance(value, int | float | Decimal):
+        return f"¥{_grouped(float(value), 2)}"
+    if kind == "number" and isinstance(value, int | float | Decimal):
+        return f"{float(value):.2f}"
+    if kind == "figure" and isinstance(value, int | float | Decimal):
+        return f"{int(value)}" if float(value).is_integer() else f"{float(value):.2f}"
+    if kind == "int" and isinstance(value, int | float | Decimal):
+        return f"{int(value)}"
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

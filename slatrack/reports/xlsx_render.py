@@ -1,0 +1,175 @@
+"""Render a ``Document`` as a workbook (.xlsx) with the same figures as the Word document.
+
+Layout ``sheets`` (the quarterly report): a first sheet 报告概况 with the cover and each section's text,
+then one sheet per table of the report, then the record sheets (tickets, outages, inspections,
+payments). Layout ``forms`` (the self-evaluation): one sheet per section (a project's whole form), its
+tables stacked. Header rows are bold, shaded and frozen; columns have widths; numbers are numbers,
+dates and times are Excel dates in local time, percentages are stored as fractions formatted ``0.00%``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from slatrack.reports.document import Document, Kind, Paragraph, Table, Value
+
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+HEADER_FONT = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_ALIGN = Alignment(wrap_text=True, horizontal="center", vertical="center")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FORMATS: dict[str, str] = {
+    "int": "0",
+    "number": "0.00",
+    "percent": "0.00%",
+    "money": "#,##0.00",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
+    """What to store in a cell and its number format."""
+    if value is None:
+        return None, None
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), FORMATS["datetime"]
+    if isinstance(value, date):
+        return value, FORMATS["date"]
+    if isinstance(value, bool | str):
+        return value, None
+    number = float(value) if isinstance(value, Decimal) else value
+    if kind == "percent":
+        return number / 100, FORMATS["percent"]
+    if kind in ("number", "money"):
+        if kind == "number" and float(number).is_integer() and isinstance(value, int):
+            return number, FORMATS["int"]
+        return number, FORMATS[kind]
+    if kind == "int":
+        return number, FORMATS["int"]
+    if kind == "figure":
+        return number, FORMATS["int"] if float(number).is_integer() else FORMATS["number"]
+    return number, None
+
+
+def _sheet_name(workbook: Workbook, title: str) -> str:
+    base = _BAD_SHEET_CHARS.sub("-", title)[:31] or "Sheet"
+    name, counter = base, 2
+    while name in workbook.sheetnames:
+        suffix = f"({counter})"
+        name, counter = base[: 31 - len(suffix)] + suffix, counter + 1
+    return name
+
+
+def _write_table(sheet: Worksheet, table: Table, tz: str, top: int, with_note: bool = True) -> int:
+    """Write the header at row ``top`` and the rows below; returns the next free row."""
+    for index, column in enumerate(table.columns, start=1):
+        cell = sheet.cell(row=top, column=index, value=column.label)
+        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, HEADER_ALIGN, BORDER
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, column.width)
+    row_number = top + 1
+    if not table.rows:
+        sheet.cell(row=row_number, column=1, value=table.empty_text)
+        return row_number + 1
+    for row_index, row in enumerate(table.rows):
+        for index, value in enumerate(row):
+            stored, number_format = cell_value(value, table.kind(row_index, index), tz)
+            cell = sheet.cell(row=row_number, column=index + 1, value=stored)
+            if number_format:
+                cell.number_format = number_format
+            if isinstance(stored, str) and len(stored) > 20:
+                cell.alignment = WRAP
+        row_number += 1
+    if table.note and with_note:
+        sheet.cell(row=row_number, column=1, value=f"注：{table.note}")
+        row_number += 1
+    return row_number
+
+
+def _table_sheet(workbook: Workbook, table: Table, tz: str) -> None:
+    sheet = workbook.create_sheet(_sheet_name(workbook, table.title))
+    # Only the header and the rows: the table's note is on the first sheet, so filters and sorts see data alone.
+    _write_table(sheet, table, tz, 1, with_note=False)
+    sheet.freeze_panes = "A2"
+    if table.rows:
+        last = get_column_letter(len(table.columns))
+        sheet.auto_filter.ref = f"A1:{last}{1 + len(table.rows)}"
+
+
+def _overview(workbook: Workbook, document: Document) -> None:
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "报告概况"
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 100
+    sheet.cell(row=1, column=1, value=document.title.replace("\n", "")).font = TITLE_FONT
+    sheet.cell(row=2, column=1, value=document.subtitle).font = Font(bold=True, size=12)
+    row = 4
+    for label, value in document.cover:
+        sheet.cell(row=row, column=1, value=label).font = HEADER_FONT
+        sheet.cell(row=row, column=2, value=value).alignment = WRAP
+        row += 1
+    row += 1
+    for section in document.sections:
+        sheet.cell(row=row, column=1, value=section.heading).font = HEADER_FONT
+        row += 1
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                sheet.cell(row=row, column=2, value=block.text).alignment = WRAP
+                row += 1
+            elif isinstance(block, Table):
+                note = f"；注：{block.note}" if block.note else ""
+                sheet.cell(row=row, column=2, value=f"见工作表“{_BAD_SHEET_CHARS.sub('-', block.title)[:31]}”{note}")
+                row += 1
+    sheet.freeze_panes = "A4"
+
+
+def _forms(workbook: Workbook, document: Document) -> None:
+    first = True
+    for section in document.sections:
+        if first:
+            sheet = workbook.active
+            assert sheet is not None
+            sheet.title = _sheet_name(workbook, section.heading)
+            first = False
+        else:
+            sheet = workbook.create_sheet(_sheet_name(workbook, section.heading))
+        sheet.cell(row=1, column=1, value=document.title.replace("\n", "")).font = TITLE_FONT
+        sheet.cell(row=2, column=1, value=f"{document.subtitle}　{section.heading}").font = Font(bold=True, size=12)
+        sheet.freeze_panes = "A3"
+        row = 4
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                sheet.cell(row=row, column=1, value=block.text).alignment = Alignment(wrap_text=False)
+                row += 1
+            elif isinstance(block, Table):
+                sheet.cell(row=row, column=1, value=block.title).font = HEADER_FONT
+                row = _write_table(sheet, block, document.tz, row + 1) + 1
+
+
+def render_xlsx(document: Document, layout: str = "sheets") -> bytes:
+    workbook = Workbook()
+    if layout == "forms":
+        _forms(workbook, document)
+    else:
+        _overview(workbook, document)
+        for table in document.tables():
+            _table_sheet(workbook, table, document.tz)
+    for table in document.sheets:
+        _table_sheet(workbook, table, document.tz)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,189 @@
+"""The reports page: the year's quarterly reports with their status, the texts entered before generating,
+a preview of the figures, downloads, submit and accept; and the annual self-evaluation of both projects."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from slatrack.extensions import db
+from slatrack.models import Project, Report, User
+from slatrack.operations import OperationError, report_status
+from slatrack.operations.records import local_today
+from slatrack.policy import READERS, STAFF, allow
+from slatrack.reports import quarterly, selfeval
+from slatrack.reports.document import Chart, Paragraph, Table, display
+from slatrack.reports.downloads import ReportFile, quarterly_file, self_evaluation_file
+from slatrack.reports.texts import ProjectTexts, save_quarterly_texts, save_self_evaluation_texts, self_evaluation_texts
+
+bp = Blueprint("report_pages", __name__)
+
+
+def _user() -> User | None:
+    user_id = g.principal.user_id
+    return None if user_id is None else db.session.get(User, user_id)
+
+
+def _role() -> str:
+    return str(g.principal.role) if g.principal is not None else ""
+
+
+def _year_arg() -> int:
+    year = request.args.get("year", type=int)
+    if year and 2000 <= year <= 2999:
+        return year
+    latest = db.session.scalar(select(func.max(Project.fiscal_year)))
+    return int(latest) if latest else local_today().year
+
+
+def _send(report: ReportFile) -> ResponseReturnValue:
+    return send_file(io.BytesIO(report.content), mimetype=report.mimetype, as_attachment=True,
+                     download_name=report.filename)  # fmt: skip
+
+
+def _template_helpers() -> dict[str, object]:
+    def chart_src(chart: Chart) -> str:
+        return "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+
+    return {"cell": display, "chart_src": chart_src, "Paragraph": Paragraph, "Table": Table, "Chart": Chart}
+
+
+@bp.route("/reports")
+@allow(*READERS)
+def index() -> ResponseReturnValue:
+    year = _year_arg()
+    reports = {
+        r.period: r
+        for r in db.session.scalars(select(Report).where(Report.kind == "quarterly", Report.period.like(f"{year}Q%")))
+    }
+    quarters = []
+    for number in range(1, 5):
+        label = f"{year}Q{number}"
+        report = reports.get(label)
+        quarters.append(
+            {
+                "label": label,
+                "title": quarterly.quarter_title(label),
+                "report": report,
+                "status": report_status.STATUS_LABELS[report.status] if report else "未起草",
+                "revised": bool(report and report.frozen_figures and report_status.revisions(report)),
+            }
+        )
+    return render_template("reports/index.html", year=year, quarters=quarters)
+
+
+@bp.route("/reports/quarterly/<quarter>")
+@allow(*READERS)
+def quarter_page(quarter: str) -> ResponseReturnValue:
+    label = quarter.strip().upper()
+    status = report_status.status_json(label)
+    document = quarterly.build(label)
+    report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+    return render_template(
+        "reports/quarter.html",
+        label=label,
+        title=quarterly.quarter_title(label),
+        status=status,
+        report=report,
+        document=document,
+        can_edit=_role() in STAFF and (report is None or report.status == "draft"),
+        can_submit=_role() in STAFF,
+        can_accept=_role() == "admin",
+        **_template_helpers(),
+    )
+
+
+@bp.route("/reports/quarterly/<quarter>/texts", methods=["POST"])
+@allow(*STAFF)
+def quarter_texts(quarter: str) -> ResponseReturnValue:
+    label = quarter.strip().upper()
+    try:
+        save_quarterly_texts(label, request.form.get("problems", ""), request.form.get("next_plan", ""))
+    except OperationError as exc:
+        if exc.fields.get("quarter"):
+            raise
+        flash(exc.message, "warning")
+    else:
+        flash("已保存存在的问题和下季度工作计划", "success")
+    return redirect(url_for("report_pages.quarter_page", quarter=label))
+
+
+@bp.route("/reports/quarterly/<quarter>/submit", methods=["POST"])
+@allow(*STAFF)
+def submit(quarter: str) -> ResponseReturnValue:
+    label = quarter.strip().upper()
+    report_status.quarter_dates(label)
+    try:
+        report_status.submit(label, _user())
+    except OperationError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(f"{quarterly.quarter_title(label)}运维报告已提交，当前数字已冻结", "success")
+    return redirect(url_for("report_pages.quarter_page", quarter=label))
+
+
+@bp.route("/reports/quarterly/<quarter>/accept", methods=["POST"])
+@allow("admin")
+def accept(quarter: str) -> ResponseReturnValue:
+    label = quarter.strip().upper()
+    report_status.quarter_dates(label)
+    try:
+        report_status.accept(label, _user())
+    except OperationError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(f"{quarterly.quarter_title(label)}运维报告已验收", "success")
+    return redirect(url_for("report_pages.quarter_page", quarter=label))
+
+
+@bp.route("/reports/quarterly/<quarter>/download")
+@allow(*READERS)
+def quarter_download(quarter: str) -> ResponseReturnValue:
+    return _send(quarterly_file(quarter, request.args.get("format"), via="page"))
+
+
+@bp.route("/reports/self-evaluation/<year>")
+@allow(*READERS)
+def self_evaluation_page(year: str) -> ResponseReturnValue:
+    number = selfeval.parse_year(year)
+    document = selfeval.build(number)
+    projects = db.session.scalars(select(Project).where(Project.fiscal_year == number).order_by(Project.code)).all()
+    return render_template(
+        "reports/self_evaluation.html",
+        year=number,
+        document=document,
+        projects=projects,
+        texts=self_evaluation_texts(number),
+        can_edit=_role() == "admin",
+        **_template_helpers(),
+    )
+
+
+@bp.route("/reports/self-evaluation/<year>/texts", methods=["POST"])
+@allow("admin")
+def self_evaluation_texts_save(year: str) -> ResponseReturnValue:
+    number = selfeval.parse_year(year)
+    known = self_evaluation_texts(number)
+    texts = {
+        code: ProjectTexts(request.form.get(f"achieved-{code}", ""), request.form.get(f"notes-{code}", ""))
+        for code in known
+    }
+    try:
+        save_self_evaluation_texts(number, texts)
+    except OperationError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "warning")
+    else:
+        flash("已保存年度总体目标完成情况和说明", "success")
+    return redirect(url_for("report_pages.self_evaluation_page", year=number))
+
+
+@bp.route("/reports/self-evaluation/<year>/download")
+@allow(*READERS)
+def self_evaluation_download(year: str) -> ResponseReturnValue:
+    return _send(self_evaluation_file(year, request.args.get("format"), via="page"))
