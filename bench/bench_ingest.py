@@ -1,8 +1,8 @@
 """Benchmark: check results ingested through the API, storage after pruning, and a year's downtime from it.
 
 Simulates ``--days`` of 60-second checks for ``--targets`` targets (seeded, realistic flapping: single
-failures, outages of 3-90 checks, flapping hours, probe gaps, a share of results delivered late and out of
-order), posts them to ``POST /api/v1/probe-results`` with the Flask test client in batches of ``--batch``
+failures, outages of 3-90 checks, flapping hours, probe gaps, a share of results delivered up to an hour late and
+out of order), posts them to ``POST /api/v1/probe-results`` with the Flask test client in batches of ``--batch``
 (mixed targets, as agents send them), on a SQLite file database. Then computes the hourly aggregates,
 prunes every raw result, VACUUMs and measures the database file; and times the period's downtime and
 unknown time for all targets from the stored evidence (``system_downtime_inputs`` + measure.downtime).
@@ -83,18 +83,19 @@ def simulate(rng: random.Random, name: str, start: datetime, days: int) -> list[
 
 
 def delivery(
-    streams: list[list[tuple[datetime, dict[str, Any]]]], rng: random.Random, late_share: float
+    streams: list[list[tuple[datetime, dict[str, Any]]]], rng: random.Random, late_share: float, late_minutes: float
 ) -> Iterator[dict[str, Any]]:
-    """All targets' results merged by time; a share of them held back and delivered some batches later."""
-    held: list[tuple[int, int, dict[str, Any]]] = []
-    position = 0
-    for _, item in heapq.merge(*streams, key=lambda pair: pair[0]):
-        position += 1
-        if rng.random() < late_share:
-            heapq.heappush(held, (position + rng.randint(500, 20_000), position, item))
-            continue
-        while held and held[0][0] <= position:
+    """All targets' results merged by time, as agents send them; a share of them is held back (a check that
+    missed a send and is retried) and delivered 1 to ``late_minutes`` minutes later, out of order."""
+    held: list[tuple[datetime, int, dict[str, Any]]] = []
+    sequence = 0
+    for at, item in heapq.merge(*streams, key=lambda pair: pair[0]):
+        while held and held[0][0] <= at:
             yield heapq.heappop(held)[2]
+        if rng.random() < late_share:
+            sequence += 1
+            heapq.heappush(held, (at + timedelta(minutes=rng.uniform(1, late_minutes)), sequence, item))
+            continue
         yield item
     while held:
         yield heapq.heappop(held)[2]
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--late-share", type=float, default=0.01)
+    parser.add_argument("--late-minutes", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
         "--replicate-to",
@@ -164,7 +166,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; SQLite file {path}")
     print(
         f"data: {args.targets} targets x {args.days} days of {INTERVAL} s checks = {total:,} results, "
-        f"{args.late_share:.1%} delivered late, batches of {args.batch}"
+        f"{args.late_share:.1%} delivered 1-{args.late_minutes:g} min late, batches of {args.batch}"
     )
 
     client = app.test_client()
@@ -174,7 +176,7 @@ def main() -> None:
     post_time = 0.0
     started = time.perf_counter()
     progress = started
-    for item in delivery(streams, rng, args.late_share):
+    for item in delivery(streams, rng, args.late_share, args.late_minutes):
         batch.append(item)
         if len(batch) == args.batch:
             t = time.perf_counter()

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "probes"
 ACTOR = "job:probes"
+# A batch that cannot be stored (database busy or down) is retried this many times, a second apart.
+MAX_STORE_ATTEMPTS = 5
 
 
 class ProbeRunner:
@@ -54,6 +56,7 @@ class ProbeRunner:
         self._lease_thread: threading.Thread | None = None
         self._writer_thread: threading.Thread | None = None
         self.stored = 0
+        self._failures = 0
 
     @property
     def leading(self) -> bool:
@@ -171,7 +174,17 @@ class ProbeRunner:
                         db.session.rollback()
             except Exception:
                 db.session.rollback()
-                log.exception("could not store %d in-process results", len(batch))
+                self._failures += 1
+                if self._failures <= MAX_STORE_ATTEMPTS and not self._stop.is_set():
+                    log.warning("could not store %d in-process results; retrying", len(batch), exc_info=True)
+                    for result in batch:
+                        self._results.put(result)
+                    self._stop.wait(1.0)
+                else:
+                    log.exception("could not store %d in-process results; dropped", len(batch))
+                    self._failures = 0
+            else:
+                self._failures = 0
             finally:
                 db.session.remove()
 
