@@ -15,6 +15,11 @@ PAGE_MODULES = (
     "tickets",
     "records",
     "reports",
+    "dashboard",
+    "admin",
+    "audit_log",
+    "jobs_log",
+    "notifications",
 )
 
 

@@ -111,6 +111,23 @@ MATRIX: dict[str, set[str]] = {
     "GET /reports/self-evaluation/<year>": {"admin", "vendor", "auditor"},
     "POST /reports/self-evaluation/<year>/texts": {"admin"},
     "GET /reports/self-evaluation/<year>/download": {"admin", "vendor", "auditor"},
+    "GET /indicators": ALL,
+    "GET /dashboard/fragment": ALL,
+    "GET /notifications": ALL,
+    "POST /notifications/<int:notification_id>/read": ALL,
+    "POST /notifications/read-all": ALL,
+    "GET /admin/users": {"admin"},
+    "POST /admin/users": {"admin"},
+    "POST /admin/users/<int:user_id>/active": {"admin"},
+    "POST /admin/users/<int:user_id>/unlock": {"admin"},
+    "GET /admin/users/<int:user_id>/password": {"admin"},
+    "POST /admin/users/<int:user_id>/password": {"admin"},
+    "GET /admin/tokens": {"admin"},
+    "POST /admin/tokens": {"admin"},
+    "POST /admin/tokens/<int:token_id>/revoke": {"admin"},
+    "GET /admin/jobs": {"admin"},
+    "GET /audit": {"auditor"},
+    "GET /audit/export.csv": {"auditor"},
 }
 ROLES = ["anonymous", "admin", "vendor", "unit", "auditor", "probe"]
 
