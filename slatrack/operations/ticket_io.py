@@ -20,10 +20,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from slatrack import audit
@@ -468,7 +468,23 @@ def import_tickets(
         db.session.rollback()
         raise OperationError("导入时与其他人同时写入的工单冲突，请重新导入", status=409) from exc
     db.session.commit()
+    if result.created >= 1000:
+        _refresh_statistics()
     return result
+
+
+def _refresh_statistics() -> None:
+    """After a bulk load, PostgreSQL's planner still thinks the tables are small until autovacuum runs,
+    and picks sequential scans (a re-import's look-ups took 20 s instead of 0.2 s). Tell it now."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    try:
+        for table in ("tickets", "ticket_events"):
+            db.session.execute(text(f"ANALYZE {table}"))
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        current_app.logger.warning("could not ANALYZE the ticket tables after an import", exc_info=True)
 
 
 def _existing(column: Any, values: set[str]) -> set[str]:
