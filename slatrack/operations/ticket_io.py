@@ -517,8 +517,11 @@ def _take_block(year: int, count: int) -> int:
     raise OperationError("工单编号分配冲突，请重试", status=409)
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+# The instants among the inserted columns, written into the audit record as ISO 8601 text.
+_INSTANTS = frozenset(
+    {"reported_at", "created_at", "first_response_at", "resolved_at", "response_due_at", "resolution_due_at"}
+    | {"at", "recorded_at"}
+)
 
 
 def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
@@ -626,7 +629,10 @@ def _audit_row(
         "object_type": table,
         "object_id": str(object_id),
         "before": None,
-        "after": {key: _plain(value) for key, value in values.items()},
+        "after": {
+            key: (value.isoformat() if key in _INSTANTS and value is not None else value)
+            for key, value in values.items()
+        },
         "outcome": "success",
         "remote_addr": remote,
         "detail": "import",
