@@ -54,7 +54,7 @@ def bar_chart(
     _register_font()
     with rc_context({"font.family": [FONT_FAMILY, "sans-serif"], "axes.unicode_minus": False, "font.size": 10}):
         height = 3.2 if not horizontal else max(2.6, 0.32 * len(labels) + 1.2)
-        figure = Figure(figsize=(6.4, height), dpi=150)
+        figure = Figure(figsize=(6.4, height), dpi=130)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         numbers = [0.0 if v is None else float(v) for v in values]

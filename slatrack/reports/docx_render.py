@@ -8,16 +8,17 @@ charts as pictures, and page numbers in the footer.
 from __future__ import annotations
 
 import io
+import re
+from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table as DocxTable
 from docx.text.run import Run
 
 from slatrack.reports.document import Chart, Document, Paragraph, Table, display
@@ -25,6 +26,7 @@ from slatrack.reports.document import Chart, Document, Paragraph, Table, display
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
+TEXT_WIDTH_TWIPS = 9412  # 16.6 cm between the margins
 
 
 def _fonts(run: Run, east_asia: str = BODY_FONT, size: float | None = None, bold: bool | None = None) -> None:
@@ -78,22 +80,6 @@ def _page_numbers(doc: DocxDocument) -> None:
                 run._element.append(element)
 
 
-def _shade(cell_element: object, color: str) -> None:
-    properties = cell_element.get_or_add_tcPr()  # type: ignore[attr-defined]
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), color)
-    properties.append(shading)
-
-
-def _repeat_header(table: DocxTable) -> None:
-    row_properties = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    row_properties.append(header)
-
-
 def _cover(doc: DocxDocument, document: Document) -> None:
     for _ in range(5):
         doc.add_paragraph()
@@ -123,7 +109,29 @@ def _cover(doc: DocxDocument, document: Document) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+NUMERIC_KINDS = ("int", "number", "figure", "percent", "money")
+
+
+def _cell_xml(text: str, width: int, size: int, *, bold: bool, align: str | None, fill: str | None) -> str:
+    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    justify = f'<w:pPr><w:jc w:val="{align}"/></w:pPr>' if align else ""
+    fonts = (
+        f'<w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{HEADING_FONT if bold else BODY_FONT}"/>'
+    )
+    weight = "<w:b/>" if bold else ""
+    body = escape(_INVALID_XML.sub("", text))
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>'
+        f"<w:p>{justify}<w:r><w:rPr>{fonts}{weight}"
+        f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>'
+        f'<w:t xml:space="preserve">{body}</w:t></w:r></w:p></w:tc>'
+    )
+
+
 def _table(doc: DocxDocument, table: Table, tz: str) -> None:
+    """A grid table with a repeated, shaded header row. The XML is written directly: going through
+    python-docx's cell objects costs seconds for a few hundred rows."""
     shown = [i for i, column in enumerate(table.columns) if column.in_docx]
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -134,33 +142,29 @@ def _table(doc: DocxDocument, table: Table, tz: str) -> None:
         paragraph = doc.add_paragraph()
         _fonts(paragraph.add_run(table.empty_text), BODY_FONT, 10.5)
         return
-    size = 9.0 if len(shown) <= 7 else 7.5
-    grid = doc.add_table(rows=1, cols=len(shown))
-    grid.style = doc.styles["Table Grid"]
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    size = 18 if len(shown) <= 7 else 15  # half-points: 9 pt, or 7.5 pt for wide tables
     total_width = sum(table.columns[i].width for i in shown)
-    widths = [Cm(16.6 * table.columns[i].width / total_width) for i in shown]
-    grid.autofit = False
-    for position, column in enumerate(grid.columns):
-        column.width = widths[position]  # the grid LibreOffice and WPS lay out by
-    for position, index in enumerate(shown):
-        cell = grid.rows[0].cells[position]
-        cell.width = widths[position]
-        paragraph = cell.paragraphs[0]
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _fonts(paragraph.add_run(table.columns[index].label), HEADING_FONT, size, True)
-        _shade(cell._tc, "D9E2F3")
-    _repeat_header(grid)
+    widths = [int(TEXT_WIDTH_TWIPS * table.columns[i].width / total_width) for i in shown]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    header = "".join(
+        _cell_xml(table.columns[i].label, w, size, bold=True, align="center", fill="D9E2F3")
+        for i, w in zip(shown, widths, strict=True)
+    )
+    rows = [f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{header}</w:tr>"]
     for row_index, row in enumerate(table.rows):
-        cells = grid.add_row().cells
-        for position, index in enumerate(shown):
-            kind = table.kind(row_index, index)
-            cell = cells[position]
-            cell.width = widths[position]
-            paragraph = cell.paragraphs[0]
-            if kind in ("int", "number", "figure", "percent", "money"):
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _fonts(paragraph.add_run(display(row[index], kind, tz)), BODY_FONT, size)
+        cells = []
+        for i, w in zip(shown, widths, strict=True):
+            kind = table.kind(row_index, i)
+            align = "right" if kind in NUMERIC_KINDS else None
+            cells.append(_cell_xml(display(row[i], kind, tz), w, size, bold=False, align=align, fill=None))
+        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>")
+    xml = (
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        f'<w:jc w:val="center"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
+        f"{''.join(rows)}</w:tbl>"
+    )
+    body = doc.element.body
+    body.sectPr.addprevious(parse_xml(xml))
     if table.note:
         note = doc.add_paragraph()
         _fonts(note.add_run(f"注：{table.note}"), BODY_FONT, 9)

@@ -46,8 +46,10 @@ def quarterly_file(label: str, fmt: str | None, as_of: datetime | None = None, v
     """The quarterly report of ``label`` (``2025Q2``) as .docx or .xlsx."""
     chosen = check_format(fmt)
     label = label.strip().upper()
-    document = quarterly.build(label, as_of)
-    content = render_docx(document) if chosen == "docx" else render_xlsx(document)
+    if chosen == "docx":
+        content = render_docx(quarterly.build(label, as_of, records=False))
+    else:
+        content = render_xlsx(quarterly.build(label, as_of, charts=False))
     _audited("quarterly", label, chosen, via)
     return ReportFile(content, quarterly.file_name(label, chosen), CONTENT_TYPES[chosen])
 

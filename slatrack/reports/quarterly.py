@@ -1,8 +1,9 @@
 """The quarterly maintenance report (季度运维报告) as a plain document, gathered from the measurement core.
 
-Every figure comes from ``measure_period`` (the quarter, and each of its months) and ``evaluate_indicators``
-(the year to date: the fiscal year as known at the quarter's end, or at ``as_of`` if that is earlier) —
-the same calls behind ``GET /api/v1/sla`` and ``GET /api/v1/indicators``. This module only picks figures
+Every figure comes from the SLA engine (``compute_sla``, the quarter and each of its months, on the loaded
+records that ``measure_period`` uses) and ``evaluate_indicators`` (the year to date: the fiscal year as known
+at the quarter's end, or at ``as_of`` if that is earlier) — the same core behind ``GET /api/v1/sla`` and
+``GET /api/v1/indicators``. This module only picks figures
 out of their results and lays them out; the records listed (tickets, outages, inspections, payments) are
 read from the database for the workbook's record sheets and the lists in the report.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,8 @@ from sqlalchemy import or_, select
 
 from slatrack.extensions import db
 from slatrack.measure.deadlines import Status
-from slatrack.measure.periods import Period, month_period, parse_quarter, quarter_period
-from slatrack.measure.sla import ScopeFigures, SlaFigures
+from slatrack.measure.periods import Period, month_period, parse_quarter, quarter_period, year_period
+from slatrack.measure.sla import ScopeFigures, SlaFigures, compute_sla
 from slatrack.measure.tickets import CATEGORIES, CONSULTATION_CATEGORIES, TicketCounts, all_resolved_in_time
 from slatrack.models import (
     BudgetLine,
@@ -44,7 +45,7 @@ from slatrack.models.enums import EXCLUSION_CATEGORIES, INSPECTION_KINDS, TICKET
 from slatrack.operations import OperationError
 from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators
 from slatrack.operations.report_status import STATUS_LABELS, quarter_dates, revisions
-from slatrack.operations.sla import measure_period
+from slatrack.operations.sla_cache import CACHE
 from slatrack.reports import charts
 from slatrack.reports.document import Chart, Column, Document, Kind, Section, Table, Value
 
@@ -120,14 +121,27 @@ class QuarterData:
 
 
 def gather(label: str, as_of: datetime | None = None) -> QuarterData:
+    """Measure the quarter, each of its months and the year to date.
+
+    All three are computed by the SLA engine (``compute_sla``) on the fiscal year's records as the input
+    cache holds them — the very entry ``evaluate_indicators`` measures the year from — so a report reads the
+    records once instead of once per period. The engine cuts its inputs to the period it is asked for, so the
+    figures equal ``measure_period`` of the quarter or month (what ``GET /api/v1/sla`` serves); the tests
+    compare them.
+    """
     quarter_dates(label)  # a clear 422 naming the field for a bad label
     tz = _tz()
     period = quarter_period(label, tz)
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    figures = measure_period(period, as_of)
-    months = [(month, measure_period(month_period(month, tz), as_of).total) for month in period.months()]
+    entry = CACHE.get(year_period(period.first_day.year, tz))
+    moment = as_of.astimezone(UTC)
+    figures = compute_sla(entry.inputs, period, moment, entry.memo)
+    months = [
+        (month, compute_sla(entry.inputs, month_period(month, tz), moment, entry.memo).total)
+        for month in period.months()
+    ]
     year_as_of = min(as_of, period.end)
     try:
         evaluation: IndicatorEvaluation | None = evaluate_indicators(period.first_day.year, year_as_of)
@@ -139,14 +153,20 @@ def gather(label: str, as_of: datetime | None = None) -> QuarterData:
     return QuarterData(label, period, as_of, figures, months, evaluation, report)
 
 
-def build(label: str, as_of: datetime | None = None) -> Document:
-    """The quarterly report of ``label`` (``2025Q2``) at ``as_of`` (default now) as a plain document."""
-    return QuarterlyBuilder(gather(label, as_of)).document()
+def build(label: str, as_of: datetime | None = None, *, charts: bool = True, records: bool = True) -> Document:
+    """The quarterly report of ``label`` (``2025Q2``) at ``as_of`` (default now) as a plain document.
+
+    ``charts=False`` leaves the charts out (the workbook does not show them), ``records=False`` the record
+    sheets (the Word document does not show them): each format only pays for what it shows.
+    """
+    return QuarterlyBuilder(gather(label, as_of), charts=charts, records=records).document()
 
 
 class QuarterlyBuilder:
-    def __init__(self, data: QuarterData) -> None:
+    def __init__(self, data: QuarterData, *, charts: bool = True, records: bool = True) -> None:
         self.data = data
+        self.with_charts = charts
+        self.with_records = records
         self.tz = data.period.tz
         self.total = data.figures.total
         self.scopes = data.figures.contracts
@@ -190,7 +210,11 @@ class QuarterlyBuilder:
             subtitle=quarter_title(data.label),
             cover=self.cover(),
             sections=sections,
-            sheets=[self.ticket_sheet(), self.outage_sheet(), self.inspection_sheet(), self.payment_sheet()],
+            sheets=(
+                [self.ticket_sheet(), self.outage_sheet(), self.inspection_sheet(), self.payment_sheet()]
+                if self.with_records
+                else []
+            ),
             tz=self.tz,
         )
 
@@ -213,6 +237,22 @@ class QuarterlyBuilder:
         ]
 
     # ------------------------------------------------------------ sections
+
+    def chart(
+        self,
+        section: Section,
+        title: str,
+        labels: list[str],
+        values: list[float | None],
+        ylabel: str,
+        *,
+        percent: bool = False,
+        ylim: tuple[float, float] | None = None,
+        horizontal: bool = False,
+    ) -> None:
+        if self.with_charts:
+            png = charts.bar_chart(title, labels, values, ylabel, percent=percent, ylim=ylim, horizontal=horizontal)
+            section.blocks.append(Chart(title, png))
 
     def scope_columns(self) -> list[tuple[str, dict[str, Any]]]:
         columns = [("合计", self.json)]
@@ -393,7 +433,7 @@ class QuarterlyBuilder:
         section.blocks.append(Table("月度可用率", month_columns, month_rows))
         known = [v for v in values if v is not None]
         low = max(0.0, float(int(min(known)) - 1)) if known else 0.0
-        section.blocks.append(_chart("月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.8)))
+        self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.8))
         return section
 
     def outages(self) -> Section:
@@ -473,25 +513,23 @@ class QuarterlyBuilder:
         order = [k for k in CATEGORIES if k in figures.by_category] + sorted(set(figures.by_category) - set(CATEGORIES))
         by_category = {CATEGORIES.get(k, k): figures.by_category[k] for k in order}
         section.blocks.append(_counts_table("按类别统计", "类别", by_category))
-        section.blocks.append(
-            _chart(
-                "服务请求按类别分布",
-                list(by_category),
-                [float(v.tickets) for v in by_category.values()],
-                "工单数（件）",
-                horizontal=True,
-            )
+        self.chart(
+            section,
+            "服务请求按类别分布",
+            list(by_category),
+            [float(v.tickets) for v in by_category.values()],
+            "工单数（件）",
+            horizontal=True,
         )
         by_unit = {self.units.get(k, k): v for k, v in figures.by_unit.items()}
         section.blocks.append(_counts_table("按单位统计", "单位", by_unit))
-        section.blocks.append(
-            _chart(
-                "服务请求按单位分布",
-                list(by_unit),
-                [float(v.tickets) for v in by_unit.values()],
-                "工单数（件）",
-                horizontal=True,
-            )
+        self.chart(
+            section,
+            "服务请求按单位分布",
+            list(by_unit),
+            [float(v.tickets) for v in by_unit.values()],
+            "工单数（件）",
+            horizontal=True,
         )
         section.blocks.append(_counts_table("按渠道统计", "渠道", dict(figures.by_channel)))
         section.blocks.append(_counts_table("按服务方式统计", "服务方式", dict(figures.by_mode)))
@@ -710,32 +748,56 @@ class QuarterlyBuilder:
         outcomes = {o.record.key: o for o in self.total.ticket_outcomes}
         rows: list[list[Value]] = []
         query = (
-            select(Ticket, Unit.name, Contract.code)
+            # Plain columns, not ORM objects: a busy quarter holds thousands of tickets.
+            select(
+                Ticket.id, Ticket.number, Unit.name, Ticket.requester, Ticket.channel, Ticket.mode, Ticket.category,
+                Ticket.priority, Ticket.title, Ticket.reported_at, Ticket.status, Contract.code,
+            )
             .join(Unit, Unit.id == Ticket.unit_id)
             .outerjoin(Contract, Contract.id == Ticket.contract_id)
             .where(Ticket.reported_at >= period.start, Ticket.reported_at < period.end)
             .order_by(Ticket.reported_at, Ticket.id)
-        )
-        for ticket, unit, contract in db.session.execute(query):
-            outcome = outcomes.get(str(ticket.id))
+        )  # fmt: skip
+        for (
+            tid,
+            number,
+            unit,
+            requester,
+            channel,
+            mode,
+            category,
+            priority,
+            title,
+            reported,
+            status,
+            contract,
+        ) in db.session.execute(query):
+            outcome = outcomes.get(str(tid))
+            if outcome is None:  # reported after as_of: listed, not measured
+                response = resolution = "未计入"
+            elif outcome.cancelled:
+                response = resolution = "取消"
+            else:
+                response = RESULT_LABELS[outcome.sla.response_status]
+                resolution = RESULT_LABELS[outcome.sla.resolution_status]
             rows.append(
                 [
-                    ticket.number,
+                    number,
                     unit,
-                    ticket.requester,
-                    ticket.channel,
-                    ticket.mode,
-                    CATEGORIES.get(ticket.category, ticket.category),
-                    ticket.priority,
-                    ticket.title,
-                    ticket.reported_at,
+                    requester,
+                    channel,
+                    mode,
+                    CATEGORIES.get(category, category),
+                    priority,
+                    title,
+                    reported,
                     None if outcome is None else outcome.timeline.first_response_at,
                     None if outcome is None else outcome.timeline.resolved_at,
-                    TICKET_STATUSES.get(ticket.status, ticket.status),
+                    TICKET_STATUSES.get(status, status),
                     None if outcome is None else outcome.sla.response_deadline,
-                    "取消" if outcome is None or outcome.cancelled else RESULT_LABELS[outcome.sla.response_status],
+                    response,
                     None if outcome is None else outcome.sla.resolution_deadline,
-                    "取消" if outcome is None or outcome.cancelled else RESULT_LABELS[outcome.sla.resolution_status],
+                    resolution,
                     contract or "",
                 ]
             )
@@ -844,20 +906,6 @@ class QuarterlyBuilder:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _chart(
-    title: str,
-    labels: list[str],
-    values: list[float | None],
-    ylabel: str,
-    *,
-    percent: bool = False,
-    ylim: tuple[float, float] | None = None,
-    horizontal: bool = False,
-) -> Chart:
-    png = charts.bar_chart(title, labels, values, ylabel, percent=percent, ylim=ylim, horizontal=horizontal)
-    return Chart(title, png)
 
 
 def _pct(value: float | None) -> str:

@@ -9,6 +9,7 @@ dates and times are Excel dates in local time, percentages are stored as fractio
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -38,16 +40,26 @@ FORMATS: dict[str, str] = {
     "datetime": "yyyy-mm-dd hh:mm",
 }
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (serials above 60)
+
+
+@functools.cache
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
 
 
 def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
     """What to store in a cell and its number format."""
     if value is None:
         return None, None
+    # Dates are stored as Excel serial numbers with a date format (what Excel itself stores; readers such as
+    # openpyxl give them back as dates): converting here is much cheaper than openpyxl's per-cell conversion.
     if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), FORMATS["datetime"]
+        local = value.astimezone(_zone(tz))
+        seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        return (local.date() - EXCEL_EPOCH).days + seconds / 86400, FORMATS["datetime"]
     if isinstance(value, date):
-        return value, FORMATS["date"]
+        return float((value - EXCEL_EPOCH).days), FORMATS["date"]
     if isinstance(value, bool | str):
         return value, None
     number = float(value) if isinstance(value, Decimal) else value
@@ -99,42 +111,67 @@ def _write_table(sheet: Worksheet, table: Table, tz: str, top: int, with_note: b
     return row_number
 
 
-def _table_sheet(workbook: Workbook, table: Table, tz: str) -> None:
+def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
+    """One table on its own sheet, streamed (write-only): header, then the rows; notes stay on 报告概况."""
     sheet = workbook.create_sheet(_sheet_name(workbook, table.title))
-    # Only the header and the rows: the table's note is on the first sheet, so filters and sorts see data alone.
-    _write_table(sheet, table, tz, 1, with_note=False)
+    for index, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     if table.rows:
-        last = get_column_letter(len(table.columns))
-        sheet.auto_filter.ref = f"A1:{last}{1 + len(table.rows)}"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{1 + len(table.rows)}"
+    header = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=column.label)
+        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, HEADER_ALIGN, BORDER
+        header.append(cell)
+    sheet.append(header)
+    if not table.rows:
+        sheet.append([table.empty_text])
+        return
+    for row_index, row in enumerate(table.rows):
+        out: list[object] = []
+        for index, value in enumerate(row):
+            stored, number_format = cell_value(value, table.kind(row_index, index), tz)
+            if number_format is None and not (isinstance(stored, str) and len(stored) > 20):
+                out.append(stored)
+                continue
+            cell = WriteOnlyCell(sheet, value=stored)
+            if number_format:
+                cell.number_format = number_format
+            else:
+                cell.alignment = WRAP
+            out.append(cell)
+        sheet.append(out)
 
 
 def _overview(workbook: Workbook, document: Document) -> None:
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "报告概况"
+    sheet = workbook.create_sheet("报告概况")
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 100
-    sheet.cell(row=1, column=1, value=document.title.replace("\n", "")).font = TITLE_FONT
-    sheet.cell(row=2, column=1, value=document.subtitle).font = Font(bold=True, size=12)
-    row = 4
+    sheet.freeze_panes = "A4"
+
+    def styled(value: str, font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        if font is not None:
+            cell.font = font
+        if wrap:
+            cell.alignment = WRAP
+        return cell
+
+    sheet.append([styled(document.title.replace("\n", ""), TITLE_FONT)])
+    sheet.append([styled(document.subtitle, Font(bold=True, size=12))])
+    sheet.append([])
     for label, value in document.cover:
-        sheet.cell(row=row, column=1, value=label).font = HEADER_FONT
-        sheet.cell(row=row, column=2, value=value).alignment = WRAP
-        row += 1
-    row += 1
+        sheet.append([styled(label, HEADER_FONT), styled(value, wrap=True)])
+    sheet.append([])
     for section in document.sections:
-        sheet.cell(row=row, column=1, value=section.heading).font = HEADER_FONT
-        row += 1
+        sheet.append([styled(section.heading, HEADER_FONT)])
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                sheet.cell(row=row, column=2, value=block.text).alignment = WRAP
-                row += 1
+                sheet.append([None, styled(block.text, wrap=True)])
             elif isinstance(block, Table):
                 note = f"；注：{block.note}" if block.note else ""
-                sheet.cell(row=row, column=2, value=f"见工作表“{_BAD_SHEET_CHARS.sub('-', block.title)[:31]}”{note}")
-                row += 1
-    sheet.freeze_panes = "A4"
+                sheet.append([None, f"见工作表“{_BAD_SHEET_CHARS.sub('-', block.title)[:31]}”{note}"])
 
 
 def _forms(workbook: Workbook, document: Document) -> None:
@@ -161,15 +198,15 @@ def _forms(workbook: Workbook, document: Document) -> None:
 
 
 def render_xlsx(document: Document, layout: str = "sheets") -> bytes:
-    workbook = Workbook()
+    """``sheets``: streamed (write-only), a sheet per table and per record list; ``forms``: a sheet per section."""
     if layout == "forms":
+        workbook = Workbook()
         _forms(workbook, document)
     else:
+        workbook = Workbook(write_only=True)
         _overview(workbook, document)
-        for table in document.tables():
-            _table_sheet(workbook, table, document.tz)
-    for table in document.sheets:
-        _table_sheet(workbook, table, document.tz)
+        for table in [*document.tables(), *document.sheets]:
+            _streamed_table(workbook, table, document.tz)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,105 @@
+"""Benchmark: the quarterly report in both formats for a busy quarter (issue 6).
+
+Builds a SQLite database (in a temporary instance) with the 2025 reference data and bench/report_dataset.py's
+records for 2025 Q1 and Q2 — ``--tickets`` requests per quarter (default 5,000) with their events, ``--targets``
+monitored targets (default 50) with evidence segments for the half year, outages with linked fault tickets,
+inspections, survey answers and payments — then times ``quarterly_file("2025Q2", "docx")`` followed by
+``quarterly_file("2025Q2", "xlsx")``: measuring the quarter, its months and the year to date, gathering the
+records, drawing the charts and writing both files. Target: < 5 s for both formats.
+
+    python bench/bench_reports.py [--tickets 5000] [--targets 50] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report_dataset import build
+
+from slatrack import create_app
+
+TARGET_SECONDS = 5.0
+AS_OF = datetime(2025, 7, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=5000, help="requests per quarter")
+    parser.add_argument("--targets", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["SLATRACK_INSTANCE_PATH"] = folder
+        app = create_app({"SECRET_KEY": "bench-secret-key-0123456789"})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            from slatrack.operations.reference import load_reference
+            from slatrack.operations.sla_cache import CACHE
+            from slatrack.reports import quarterly
+            from slatrack.reports.docx_render import render_docx
+            from slatrack.reports.downloads import quarterly_file
+            from slatrack.reports.xlsx_render import render_xlsx
+
+            upgrade()
+            load_reference()
+            started = time.perf_counter()
+            build(tickets_per_quarter=args.tickets, targets=args.targets, seed=2025, quarters=(1, 2))
+            print(f"built in {time.perf_counter() - started:.1f} s: {args.tickets} requests per quarter (Q1, Q2), "
+                  f"{args.targets} targets")  # fmt: skip
+
+            def both() -> tuple[int, int]:
+                docx = quarterly_file("2025Q2", "docx", AS_OF, via="bench")
+                xlsx = quarterly_file("2025Q2", "xlsx", AS_OF, via="bench")
+                return len(docx.content), len(xlsx.content)
+
+            sizes = both()
+            figures = quarterly.gather("2025Q2", AS_OF).figures.as_json()
+            print(f"Q2: {figures['tickets']} requests, downtime {figures['downtime_minutes']} min, "
+                  f"failure rate {figures['failure_rate']} %, response rate {figures['response_rate']} %; "
+                  f"docx {sizes[0] / 1e3:.0f} kB, xlsx {sizes[1] / 1e3:.0f} kB")  # fmt: skip
+
+            def timed(label: str, func, clear: bool) -> float:  # type: ignore[no-untyped-def]
+                times = []
+                for _ in range(args.runs):
+                    if clear:
+                        CACHE.clear()
+                    start = time.perf_counter()
+                    func()
+                    times.append(time.perf_counter() - start)
+                median = statistics.median(times)
+                print(f"{label}: best {min(times):.3f} s, median {median:.3f} s "
+                      f"({median / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:.0f} s target)")  # fmt: skip
+                return median
+
+            timed("quarterly report, docx + xlsx, cold (records loaded)", both, clear=True)
+            timed("quarterly report, docx + xlsx, warm (records unchanged)", both, clear=False)
+            parts = {
+                "gather figures (quarter, months, year to date)": lambda: quarterly.gather("2025Q2", AS_OF),
+                "build the Word document's model (with charts)": lambda: quarterly.build(
+                    "2025Q2", AS_OF, records=False
+                ),
+                "build the workbook's model (with record sheets)": lambda: quarterly.build(
+                    "2025Q2", AS_OF, charts=False
+                ),
+            }
+            for label, func in parts.items():
+                timed(f"  {label}, warm", func, clear=False)
+            for_docx = quarterly.build("2025Q2", AS_OF, records=False)
+            for_xlsx = quarterly.build("2025Q2", AS_OF, charts=False)
+            timed("  render docx", lambda: render_docx(for_docx), clear=False)
+            timed("  render xlsx", lambda: render_xlsx(for_xlsx), clear=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

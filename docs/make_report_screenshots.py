@@ -1,0 +1,61 @@
+"""Generate the quarterly report and the self-evaluation from a realistic data set and render their first pages.
+
+    python docs/make_report_screenshots.py
+
+Builds a temporary SQLite instance with the 2025 reference data and bench/report_dataset.py's records
+(three quarters, 150 requests each), writes the .docx files, converts them to PDF with LibreOffice
+(``soffice --headless``) and the first pages to PNG with ``pdftoppm``, into docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "bench"))
+sys.path.insert(0, str(HERE.parent))
+
+from report_dataset import build  # noqa: E402
+
+from slatrack import create_app  # noqa: E402
+
+AS_OF = datetime(2025, 7, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["SLATRACK_INSTANCE_PATH"] = folder
+        app = create_app({"SECRET_KEY": "docs-secret-key-0123456789"})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            from slatrack.operations.reference import load_reference
+            from slatrack.reports.downloads import quarterly_file, self_evaluation_file
+
+            upgrade()
+            load_reference()
+            build(tickets_per_quarter=150, targets=6, seed=7, quarters=(1, 2))
+            files = {
+                "report-quarterly": quarterly_file("2025Q2", "docx", AS_OF, via="docs"),
+                "report-self-evaluation": self_evaluation_file("2025", "docx", AS_OF, via="docs"),
+            }
+            for stem, report in files.items():
+                path = Path(folder) / f"{stem}.docx"
+                path.write_bytes(report.content)
+                subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", folder, str(path)],
+                               check=True, capture_output=True, timeout=300)  # fmt: skip
+                pages = {"report-quarterly": 6, "report-self-evaluation": 2}[stem]
+                subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", str(pages),
+                                str(Path(folder) / f"{stem}.pdf"), str(HERE / stem)], check=True)  # fmt: skip
+            for png in sorted(HERE.glob("report-*.png")):
+                print(png.relative_to(HERE.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
