@@ -1,4 +1,4 @@
-"""A demo data set for newcomers: accounts for every role and a year of plausible activity."""
+"""A demo data set for newcomers: accounts for every role and a year of plausible activity (demo_history)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from slatrack.extensions import db
-from slatrack.models import BudgetLine, Indicator, IndicatorEntry, Payment, User
+from slatrack.models import BudgetLine, Indicator, IndicatorEntry, IndicatorReview, Payment, User, utcnow
 from slatrack.operations.accounts import create_user
 
 DEMO_PASSWORD = "Demo@2025"
@@ -37,6 +37,22 @@ DEMO_ENTRIES = [
     ("DK-2025-09", [(8, 1)]),
     ("YW-2025-01", [(1, 1)]),
     ("YW-2025-13", [(12, 1)]),
+    ("DK-2025-15", [(12, 96)]),
+]
+# A person's grades for the qualitative indicators: (indicator code, grade, note).
+DEMO_GRADES = [
+    ("DK-2025-10", "优", "全年督查考评工作任务全部完成"),
+    ("DK-2025-11", "优", "各项工作于2025年12月底前完成"),
+    ("DK-2025-14", "优", "为州领导提供决策参考报告 26 篇"),
+    ("YW-2025-02", "良", "功能优化需求均已上线，个别需求因等待单位材料超出时限"),
+    ("YW-2025-06", "良", "未发生重大系统故障；8月备份失败的故障工单超出处理时限"),
+    ("YW-2025-12", "优", "督考工作流程全部在系统内流转，办理时长较上年缩短"),
+]
+# Deviation reasons and improvement measures for the indicators the demo year misses.
+DEMO_REVIEWS = [
+    ("YW-2025-03", "8月业务数据备份核验未通过（8月14日夜间备份失败）", "增加备份任务失败告警，每日核对备份文件"),
+    ("YW-2025-05", "第四季度运维报告尚在编制，未到提交时间", "于次年1月10日前提交第四季度运维报告"),
+    ("YW-2025-08", "4 件服务请求首次响应超过 30 分钟", "工作日安排专人值守服务电话和微信群"),
 ]
 
 
@@ -71,6 +87,29 @@ def load_demo() -> list[str]:
                     )
                 )
                 count += 1
-        done.append(f"演示指标录入 {count} 条")
+        for code, grade, note in DEMO_GRADES:
+            db.session.add(
+                IndicatorEntry(
+                    indicator_id=indicators[code].id,
+                    fiscal_year=2025,
+                    occurred_on=date(2025, 12, 31),
+                    grade=grade,
+                    note=note,
+                )
+            )
+        for code, reason, improvement in DEMO_REVIEWS:
+            db.session.add(
+                IndicatorReview(
+                    indicator_id=indicators[code].id,
+                    fiscal_year=2025,
+                    deviation_reason=reason,
+                    improvement=improvement,
+                )
+            )
+        done.append(f"演示指标录入 {count} 条、评级 {len(DEMO_GRADES)} 项、偏差说明 {len(DEMO_REVIEWS)} 项")
     db.session.commit()
+    from slatrack.operations.demo_history import history_loaded, load_history
+
+    if not history_loaded():
+        done += load_history(utcnow())
     return done
