@@ -267,8 +267,10 @@ def main() -> None:
 
         window = Interval(start, now)
         timings = []
+        cpu_timings = []
         for _ in range(5):
             t = time.perf_counter()
+            cpu = time.process_time()
             inputs = system_downtime_inputs(window, now)
             result = system_downtime(
                 inputs.critical_outages, inputs.manual_outages, inputs.maintenance_windows, inputs.window
@@ -276,8 +278,10 @@ def main() -> None:
             unknown = system_unknown(inputs.critical_unknown, result.intervals, inputs.window)
             split = wait_and_repair(result.intervals, inputs.outage_links)
             timings.append(time.perf_counter() - t)
+            cpu_timings.append(time.process_time() - cpu)
             db.session.remove()
         best, median = min(timings), statistics.median(timings)
+        cpu_best, cpu_median = min(cpu_timings), statistics.median(cpu_timings)
         per_target_down = sum(e.down_minutes for e in inputs.evidence.values())
         per_target_unknown = sum(e.unknown_minutes for e in inputs.evidence.values())
         print(
@@ -288,7 +292,9 @@ def main() -> None:
         )
         print(
             f"the period's downtime and unknown time for {measured_targets} targets from stored evidence: "
-            f"best {best:.3f} s, median {median:.3f} s of 5; target < {COMPUTE_TARGET_S} s: "
+            f"wall best {best:.3f} s, median {median:.3f} s of 5 "
+            f"(CPU best {cpu_best:.3f} s, median {cpu_median:.3f} s); "
+            f"target < {COMPUTE_TARGET_S} s: "
             f"{'met' if median < COMPUTE_TARGET_S else 'NOT met'} ({median / COMPUTE_TARGET_S:.2f} of the target)"
         )
 
