@@ -306,7 +306,9 @@ def test_a_quarter_without_data_says_so(app: Flask, client: FlaskClient, make_to
     assert "本季度不在任何运维合同期内" in text and "2026 年度没有预算项目和绩效指标。" in text
 
 
-def test_bad_requests_roles_and_audit(app: Flask, client: FlaskClient, make_token: Callable[..., str]) -> None:
+def test_bad_requests_roles_and_audit(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
     admin = make_token("admin")
     bad_quarter = client.get("/api/v1/reports/quarterly/2025Q5", query_string={"format": "docx"}, headers=bearer(admin))
     assert bad_quarter.status_code == 422 and "quarter" in bad_quarter.get_json()["error"]["fields"]
@@ -323,6 +325,10 @@ def test_bad_requests_roles_and_audit(app: Flask, client: FlaskClient, make_toke
     unit = make_token("unit")
     denied = client.get("/api/v1/reports/quarterly/2025Q2", query_string={"format": "docx"}, headers=bearer(unit))
     assert denied.status_code == 403
+    make_user("county", "unit", "522701")
+    login(client, "county")
+    assert client.get("/reports").status_code == 403
+    assert client.get("/reports/quarterly/2025Q2/download", query_string={"format": "docx"}).status_code == 403
     assert db.session.scalar(select(AuditRecord).where(AuditRecord.action == "download")) is None
     ok = client.get("/api/v1/reports/self-evaluation/2025", query_string={"format": "docx"}, headers=bearer(admin))
     assert ok.status_code == 200
@@ -355,6 +361,8 @@ def test_self_evaluation_files_equal_the_indicators_api(
     texts = {"achieved-YW-2025": "系统全年稳定运行。", "notes-DK-2025": "专项督查按计划完成。"}
     saved = client.post("/reports/self-evaluation/2025/texts", data=texts)
     assert saved.status_code == 302
+    page = client.get("/reports/self-evaluation/2025").get_data(as_text=True)
+    assert "系统全年稳定运行。" in page and "督查考评事务管理项目" in page and "自评等级" in page
     token = make_token("admin")
     indicators = _api(client, token, "/api/v1/indicators", year="2025", as_of=AS_OF.isoformat())
     summary = {p["project_code"]: p for p in _api(client, token, "/api/v1/indicators/summary", year="2025",
