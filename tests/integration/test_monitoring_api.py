@@ -329,3 +329,28 @@ def test_arrival_order_does_not_change_segments_or_outages(
     assert outcomes[0][0] == outcomes[1][0]
     assert outcomes[0][1] == outcomes[1][1]
     assert len(outcomes[0][1]) >= 1
+
+
+def test_late_failures_filling_a_gap_merge_two_outages_into_the_earlier_record(
+    client: FlaskClient, admin: dict[str, str], probe: dict[str, str]
+) -> None:
+    _target(client, admin)
+    t0 = _now_minute() - timedelta(hours=2)
+    first = [_item("portal", t0 + i * MINUTE, False) for i in range(3)]
+    second = [_item("portal", t0 + i * MINUTE, False) for i in range(8, 11)]
+    _send(client, probe, [*first, *second, _item("portal", t0 + 11 * MINUTE, True)])
+    earlier, later = sorted(_outages(client, admin), key=lambda o: o["start"])
+    assert _at(earlier["end"]) == t0 + 4 * MINUTE  # the gap after it is unknown
+    excluded = client.post(
+        f"/api/v1/outages/{later['id']}/exclusions",
+        json={"category": "customer", "reason": "甲方网络割接"},
+        headers=admin,
+    )
+    assert excluded.status_code == 201
+    # The agent that watched the gap delivers its failures late: one run, one outage.
+    _send(client, probe, [_item("portal", t0 + i * MINUTE, False) for i in range(3, 8)])
+    [merged] = _outages(client, admin)
+    assert merged["id"] == earlier["id"]
+    assert (_at(merged["start"]), _at(merged["end"])) == (t0, t0 + 11 * MINUTE)
+    assert sorted(merged["ticket_ids"]) == sorted(earlier["ticket_ids"] + later["ticket_ids"])
+    assert [e["category"] for e in merged["exclusions"]] == ["customer"]
