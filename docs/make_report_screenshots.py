@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,11 +21,48 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "bench"))
 sys.path.insert(0, str(HERE.parent))
 
+from flask import Flask  # noqa: E402
 from report_dataset import build  # noqa: E402
 
 from slatrack import create_app  # noqa: E402
 
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Docs@Passw0rd"
+
 AS_OF = datetime(2025, 7, 5, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def _page_screenshot(app: Flask) -> None:
+    """The quarter's page (status, texts, preview) in Chromium, served from this instance on a free port."""
+    from werkzeug.serving import make_server
+
+    from slatrack.operations.accounts import create_user
+
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: no page screenshot")
+        return
+    create_user("docs-admin", "admin", PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1500}, locale="zh-CN")
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", "docs-admin")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"{base}/reports/quarterly/2025Q2")
+            page.screenshot(path=str(HERE / "report-page-quarter.png"))
+            page.goto(f"{base}/reports?year=2025")
+            page.screenshot(path=str(HERE / "report-page-list.png"))
+            browser.close()
+    finally:
+        server.shutdown()
 
 
 def main() -> int:
@@ -52,6 +90,7 @@ def main() -> int:
                 pages = {"report-quarterly": 6, "report-self-evaluation": 2}[stem]
                 subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", str(pages),
                                 str(Path(folder) / f"{stem}.pdf"), str(HERE / stem)], check=True)  # fmt: skip
+            _page_screenshot(app)
             for png in sorted(HERE.glob("report-*.png")):
                 print(png.relative_to(HERE.parent))
     return 0

@@ -81,7 +81,7 @@ def index() -> ResponseReturnValue:
 def quarter_page(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     status = report_status.status_json(label)
-    document = quarterly.build(label)
+    document = quarterly.build(label, records=False)  # the page previews the report, not the record sheets
     report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
     return render_template(
         "reports/quarter.html",
