@@ -23,12 +23,13 @@ yearly target. Budget, service months, manual counts and grades are judged over 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -36,7 +37,7 @@ from slatrack.extensions import db
 from slatrack.measure.evidence import failures_by
 from slatrack.measure.periods import Period, month_period, quarter_period, year_period
 from slatrack.measure.sla import ScopeFigures
-from slatrack.models import Notification, Outage, ProbeResult, Project, Target, Ticket, utcnow
+from slatrack.models import AuditRecord, Notification, Outage, ProbeResult, Project, Target, Ticket, utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.evidence_store import load_segments_of
@@ -405,6 +406,8 @@ class Dashboard:
     months: list[MonthAvailability] = field(default_factory=list)
     categories: list[tuple[str, int]] = field(default_factory=list)
     quarter_figures: ScopeFigures | None = None
+    measured_at: datetime | None = None
+    updating: bool = False  # newer measured figures are being computed
 
     @property
     def counts(self) -> dict[str, int]:
@@ -445,50 +448,192 @@ SECTIONS: dict[str, frozenset[str]] = {
 }
 
 
-def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | None = None) -> Dashboard:
-    """Everything the dashboard shows to this viewer (a unit user sees its own unit's tickets only)."""
-    now = now or utcnow()
-    year = year or default_year(now)
-    sections = SECTIONS.get(viewer.role, frozenset())
-    label = quarter_of(year, now)
+@dataclass(frozen=True)
+class MeasuredPart:
+    """What the dashboard derives from the SLA engine: the costly part, computed for all roles at once."""
+
+    as_of: datetime
+    indicators: list[IndicatorLine]
+    projects: list[Any]
+    indicator_error: str
+    quarter_figures: ScopeFigures | None
+    categories: list[tuple[str, int]]
+    months: list[MonthAvailability]
+    reports: list[dict[str, Any]]
+
+
+def measure_part(year: int, label: str, now: datetime) -> MeasuredPart:
     tz = str(current_app.config["TIMEZONE"])
     try:
         year_span = year_period(year, tz)
         quarter_span = quarter_period(label, tz)
     except ValueError as exc:
         raise OperationError(str(exc), fields={"year": str(exc)}) from None
+    quarter = measure_period(quarter_span, now).total if quarter_span.start < now else None
+    indicators: list[IndicatorLine] = []
+    projects: list[Any] = []
+    error = ""
+    try:
+        evaluation = evaluate_indicators(year, now)
+    except OperationError as exc:
+        error = exc.message
+    else:
+        indicators = indicator_lines(evaluation, quarter, year_span, quarter_span, now)
+        projects = list(evaluation.projects)
+    categories: list[tuple[str, int]] = []
+    if quarter is not None:
+        categories = sorted(
+            ((TICKET_CATEGORIES.get(key, key), counts.tickets) for key, counts in quarter.tickets.by_category.items()),
+            key=lambda pair: -pair[1],
+        )
+    return MeasuredPart(
+        as_of=now,
+        indicators=indicators,
+        projects=projects,
+        indicator_error=error,
+        quarter_figures=quarter,
+        categories=categories,
+        months=quarter_months(quarter_span, now),
+        reports=[status_json(f"{year}Q{n}") for n in range(1, 5)],
+    )
+
+
+# The measured part of each (database, year) is kept and reused while no business data changed (the audit
+# log did not grow) and for at most FRESH_SECONDS. Past that, or once data changed, the page shows the
+# figures it has, marked as being updated, while one background thread measures again; with no figures
+# yet it waits up to WAIT_SECONDS for them, then shows the live sections with the figures to follow (the
+# page's script fetches the fragment again within seconds). Pages never wait on a full year's measurement:
+# figures of pending tickets and service minutes lag the clock by about a minute at most, and the live
+# sections (targets, outages, due tickets, inspections) are read on every request. An application in
+# testing mode measures synchronously: no thread may outlive a test's database.
+FRESH_SECONDS = 60.0
+WAIT_SECONDS = 0.1
+
+
+@dataclass
+class _Cached:
+    audit_id: int
+    part: MeasuredPart | None
+    done: threading.Event = field(default_factory=threading.Event)
+    refreshing: bool = False
+
+
+_PARTS: dict[tuple[str, int, str], _Cached] = {}
+_PARTS_LOCK = threading.Lock()
+
+
+def _audit_id() -> int:
+    return int(db.session.scalar(select(func.max(AuditRecord.id))) or 0)
+
+
+def _measure_in_background(app: Flask, key: tuple[str, int, str], entry: _Cached, year: int, label: str) -> None:
+    def run() -> None:
+        with app.app_context():
+            try:
+                audit_id = _audit_id()
+                part = measure_part(year, label, utcnow())
+                with _PARTS_LOCK:
+                    _PARTS[key] = _Cached(audit_id, part)
+                    _PARTS[key].done.set()
+            except Exception:  # keep what was shown; the next request tries again
+                app.logger.exception("dashboard figures could not be measured")
+                with _PARTS_LOCK:
+                    entry.refreshing = False
+            finally:
+                entry.done.set()
+                db.session.remove()
+
+    threading.Thread(target=run, name="dashboard-measure", daemon=True).start()
+
+
+def cached_part(year: int, label: str) -> tuple[MeasuredPart | None, bool]:
+    """The measured part for now and whether newer figures are on their way (see FRESH_SECONDS)."""
+    key = (str(db.engine.url), year, label)
+    audit_id = _audit_id()
+    now = utcnow()
+    if current_app.testing:
+        with _PARTS_LOCK:
+            cached = _PARTS.get(key)
+        if (
+            cached is not None
+            and cached.part is not None
+            and cached.audit_id == audit_id
+            and (now - cached.part.as_of).total_seconds() < FRESH_SECONDS
+        ):
+            return cached.part, False
+        part = measure_part(year, label, now)
+        with _PARTS_LOCK:
+            _PARTS[key] = _Cached(audit_id, part)
+        return part, False
+    with _PARTS_LOCK:
+        cached = _PARTS.get(key)
+        fresh = (
+            cached is not None
+            and cached.part is not None
+            and cached.audit_id == audit_id
+            and (now - cached.part.as_of).total_seconds() < FRESH_SECONDS
+        )
+        if cached is not None and fresh:
+            return cached.part, False
+        if cached is None:
+            cached = _PARTS[key] = _Cached(audit_id, None)
+        if not cached.refreshing:
+            cached.refreshing = True
+            cached.done.clear()
+            _measure_in_background(current_app._get_current_object(), key, cached, year, label)  # type: ignore[attr-defined]
+        entry = cached
+    if entry.part is None and entry.done.wait(WAIT_SECONDS):
+        with _PARTS_LOCK:
+            latest = _PARTS.get(key)
+        if latest is not None and latest.part is not None:
+            return latest.part, False
+    return entry.part, True
+
+
+def clear_cache() -> None:
+    with _PARTS_LOCK:
+        _PARTS.clear()
+
+
+def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows to this viewer (a unit user sees its own unit's tickets only).
+
+    Without ``now`` the measured part may come from the cache (see ``cached_part``); with it, everything is
+    measured at that instant.
+    """
+    live = now is None
+    now = now or utcnow()
+    year = year or default_year(now)
+    sections = SECTIONS.get(viewer.role, frozenset())
+    label = quarter_of(year, now)
     board = Dashboard(now=now, year=year, quarter=label, role=viewer.role)
+    part: MeasuredPart | None = None
+    if sections & {"indicators", "charts", "reports"}:
+        if live:
+            part, board.updating = cached_part(year, label)
+        else:
+            part = measure_part(year, label, now)
+    if part is not None:
+        board.measured_at = part.as_of
+        if "indicators" in sections:
+            board.indicators = part.indicators
+            board.indicator_error = part.indicator_error
+            board.quarter_figures = part.quarter_figures
+            if "budget" in sections:
+                board.projects = part.projects
+        if "charts" in sections:
+            board.categories = part.categories
+            board.months = part.months
+        if "reports" in sections:
+            board.reports = part.reports
     if "targets" in sections:
         board.targets = targets_now(now)
-    if "indicators" in sections:
-        quarter = measure_period(quarter_span, now).total if quarter_span.start < now else None
-        board.quarter_figures = quarter
-        try:
-            evaluation = evaluate_indicators(year, now)
-        except OperationError as exc:
-            board.indicator_error = exc.message
-        else:
-            board.indicators = indicator_lines(evaluation, quarter, year_span, quarter_span, now)
-            if "budget" in sections:
-                board.projects = list(evaluation.projects)
-        if quarter is not None and "charts" in sections:
-            board.categories = sorted(
-                (
-                    (TICKET_CATEGORIES.get(key, key), counts.tickets)
-                    for key, counts in quarter.tickets.by_category.items()
-                ),
-                key=lambda pair: -pair[1],
-            )
-    if "charts" in sections:
-        board.months = quarter_months(quarter_span, now)
     if "outages" in sections:
         board.outages = outages_now_and_recent(now)
     if "tickets" in sections:
         board.tickets = due_tickets(viewer, now)
     if "inspections" in sections:
         board.inspections = inspection_grid(year, now)
-    if "reports" in sections:
-        board.reports = [status_json(f"{year}Q{n}") for n in range(1, 5)]
     return board
 
 

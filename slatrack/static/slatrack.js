@@ -33,8 +33,15 @@
     var url = box.getAttribute("data-refresh-url");
     var seconds = parseInt(box.getAttribute("data-refresh-seconds") || "60", 10);
     var status = document.getElementById("refresh-status");
+    var timer = null;
+    function schedule() {
+      // Figures still being measured on the server: look again in a few seconds, else every minute.
+      var pending = box.querySelector("[data-pending]") !== null;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, (pending ? 5 : seconds) * 1000);
+    }
     function refresh() {
-      if (document.hidden) { return; }
+      if (document.hidden) { schedule(); return; }
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
         .then(function (response) {
           if (response.redirected || !response.ok) {
@@ -48,12 +55,14 @@
           box.innerHTML = html;
           var now = new Date();
           if (status) { status.textContent = "已自动刷新：" + two(now.getHours()) + ":" + two(now.getMinutes()); }
+          schedule();
         })
         .catch(function () {
           if (status) { status.textContent = "自动刷新失败，将在 " + seconds + " 秒后重试"; }
+          schedule();
         });
     }
-    window.setInterval(refresh, seconds * 1000);
+    schedule();
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
   }
 
