@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, Response, after_this_request, current_app, has_request_context
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -500,21 +500,20 @@ def measure_part(year: int, label: str, now: datetime) -> MeasuredPart:
 
 # The measured part of each (database, year) is kept and reused while no business data changed (the audit
 # log did not grow) and for at most FRESH_SECONDS. Past that, or once data changed, the page shows the
-# figures it has, marked as being updated, while one background thread measures again; with no figures
-# yet it waits up to WAIT_SECONDS for them, then shows the live sections with the figures to follow (the
-# page's script fetches the fragment again within seconds). Pages never wait on a full year's measurement:
-# figures of pending tickets and service minutes lag the clock by about a minute at most, and the live
-# sections (targets, outages, due tickets, inspections) are read on every request. An application in
-# testing mode measures synchronously: no thread may outlive a test's database.
+# figures it has, marked as being updated, and one background thread measures again, started once the
+# request's own work is done so that it does not slow the page down; with no figures yet (after a start)
+# the page shows its live sections with the figures to follow (its script fetches the fragment again
+# within seconds). Pages never wait on a full year's measurement: figures of pending tickets and service
+# minutes lag the clock by about a minute at most, and the live sections (targets, outages, due tickets,
+# inspections) are read on every request. An application in testing mode measures synchronously: no
+# thread may outlive a test's database.
 FRESH_SECONDS = 60.0
-WAIT_SECONDS = 0.1
 
 
 @dataclass
 class _Cached:
     audit_id: int
     part: MeasuredPart | None
-    done: threading.Event = field(default_factory=threading.Event)
     refreshing: bool = False
 
 
@@ -534,13 +533,11 @@ def _measure_in_background(app: Flask, key: tuple[str, int, str], entry: _Cached
                 part = measure_part(year, label, utcnow())
                 with _PARTS_LOCK:
                     _PARTS[key] = _Cached(audit_id, part)
-                    _PARTS[key].done.set()
             except Exception:  # keep what was shown; the next request tries again
                 app.logger.exception("dashboard figures could not be measured")
                 with _PARTS_LOCK:
                     entry.refreshing = False
             finally:
-                entry.done.set()
                 db.session.remove()
 
     threading.Thread(target=run, name="dashboard-measure", daemon=True).start()
@@ -577,16 +574,20 @@ def cached_part(year: int, label: str) -> tuple[MeasuredPart | None, bool]:
             return cached.part, False
         if cached is None:
             cached = _PARTS[key] = _Cached(audit_id, None)
-        if not cached.refreshing:
-            cached.refreshing = True
-            cached.done.clear()
-            _measure_in_background(current_app._get_current_object(), key, cached, year, label)  # type: ignore[attr-defined]
+        start = not cached.refreshing
+        cached.refreshing = True
         entry = cached
-    if entry.part is None and entry.done.wait(WAIT_SECONDS):
-        with _PARTS_LOCK:
-            latest = _PARTS.get(key)
-        if latest is not None and latest.part is not None:
-            return latest.part, False
+    if start:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if has_request_context():
+
+            @after_this_request
+            def measure_after(response: Response) -> Response:
+                _measure_in_background(app, key, entry, year, label)
+                return response
+
+        else:
+            _measure_in_background(app, key, entry, year, label)
     return entry.part, True
 
 

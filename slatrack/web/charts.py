@@ -118,4 +118,3 @@ def availability_columns(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
-

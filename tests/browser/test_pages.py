@@ -224,6 +224,21 @@ def test_keyboard_users_can_skip_to_the_content(open_session: Any) -> None:
     assert page.evaluate("location.hash") == "#main"
 
 
+def test_the_guard_catches_outside_requests_and_references(open_session: Any) -> None:
+    """The fixture's guard itself: a page (faked on the server's address) that loads an outside image."""
+    session = open_session()
+    html = '<html><body><img src="https://cdn.example.com/logo.png"><a href="/">本站</a></body></html>'
+    session.context.route(
+        "**/guard-check", lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8")
+    )
+    session.goto("/guard-check")
+    session.page.wait_for_load_state("networkidle")
+    caught = list(session.external)
+    session.external.clear()  # expected here: do not fail the fixture
+    assert "https://cdn.example.com/logo.png" in caught  # the request, aborted
+    assert any("references https://cdn.example.com/logo.png" in item for item in caught)  # the HTML scan
+
+
 def test_no_page_references_another_host() -> None:
     html = '<img src="https://cdn.example.com/x.png"><a href="http://127.0.0.1:5000/">ok</a>'
     assert external_references(html) == ["https://cdn.example.com/x.png"]

@@ -311,3 +311,36 @@ def test_error_pages_are_in_chinese_with_a_way_back(
         assert crashed.status_code == 500
         text = crashed.get_data(as_text=True)
         assert "服务器处理请求时出错" in text and "boom" not in text
+
+
+def test_outside_testing_the_figures_are_measured_after_the_response(
+    make_app: Callable[..., Flask], make_user: Callable[..., Any]
+) -> None:
+    import time
+
+    from slatrack.operations import dashboard
+
+    app = make_app(TESTING=False)
+    with app.app_context():
+        make_user("boss", "admin")
+        client = app.test_client()
+        login(client, "boss")
+        dashboard.clear_cache()
+        first = client.get("/").get_data(as_text=True)
+        # No figures yet: the live sections now, the figures to follow (the script looks again in seconds).
+        assert 'data-pending="1"' in first and "正在统计" in first
+        assert "系统故障率" not in first
+        assert "监测对象当前状态" in first and "即将到期的工单" in first
+        deadline = time.monotonic() + 60
+        while 'data-pending="1"' in (body := client.get("/dashboard/fragment").get_data(as_text=True)):
+            assert time.monotonic() < deadline, "the background measurement never finished"
+            time.sleep(0.1)
+        assert "系统故障率" in body
+        # A change of business data: the page shows the figures it has, marked, while they are measured again.
+        make_user("another", "vendor")
+        again = client.get("/").get_data(as_text=True)
+        assert "系统故障率" in again and 'data-pending="1"' in again and "重新统计" in again
+        while 'data-pending="1"' in client.get("/dashboard/fragment").get_data(as_text=True):
+            assert time.monotonic() < deadline, "the background measurement never finished"
+            time.sleep(0.1)
+        dashboard.clear_cache()
