@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import Project, Report
-from slatrack.operations import OperationError
+from slatrack.operations import Conflict, OperationError
 from slatrack.operations.report_status import get_or_create
 
 MAX_TEXT = 20000
@@ -32,6 +32,8 @@ def _check(name: str, text: str) -> str:
 def save_quarterly_texts(label: str, problems: str, next_plan: str) -> Report:
     """Store the quarter's problems found and next quarter's plan (creates the draft report if needed)."""
     report = get_or_create(label)
+    if report.status != "draft":
+        raise Conflict(f"{label} 季度报告已提交，存在的问题和下季度工作计划不能再修改")
     report.problems = _check("problems", problems)
     report.next_plan = _check("next_plan", next_plan)
     db.session.commit()

@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, BudgetLine, Inspection, SurveyResponse, Ticket, Unit
+from slatrack.models import AuditRecord, BudgetLine, Inspection, Report, SurveyResponse, Ticket, Unit
 from slatrack.models.reference import Payment
 from slatrack.operations.evidence_store import ingest_results
 from slatrack.operations.targets import create_target
@@ -412,6 +412,10 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert client.post("/reports/quarterly/2025Q2/submit").status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
+    refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
+    assert refused.status_code == 302
+    assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert db.session.scalar(select(Report.problems).where(Report.period == "2025Q2")) == ""
     create_ticket(unit_code="522702", category="guidance", priority="P3", channel="微信", mode="远程",
                   title="补录：操作指导", reported_at=at(6, 10, 9))  # fmt: skip
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
