@@ -429,3 +429,25 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert revised[("OM-2025", "服务请求数")] == ["3", "4"]
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+
+
+def test_charts_use_the_cjk_font_and_leave_matplotlib_settings_alone() -> None:
+    import matplotlib
+    from matplotlib import font_manager
+
+    from slatrack.reports.charts import FONT_FAMILY, bar_chart
+
+    before = dict(matplotlib.rcParams)
+    png = bar_chart("服务请求按类别分布", ["答疑", "数据处理"], [3.0, None], "工单数（件）")
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    assert dict(matplotlib.rcParams) == before
+    found = font_manager.findfont(font_manager.FontProperties(family=FONT_FAMILY), fallback_to_default=False)
+    assert "NotoSansCJK" in found
+
+
+def test_openapi_documents_the_downloads(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    quarterly = paths["/api/v1/reports/quarterly/{quarter}"]["get"]
+    assert XLSX in quarterly["responses"]["200"]["content"] and DOCX in quarterly["responses"]["200"]["content"]
+    assert {p["name"] for p in quarterly["parameters"]} >= {"format", "as_of"}
+    assert "/api/v1/reports/self-evaluation/{year}" in paths
