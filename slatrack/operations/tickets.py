@@ -445,8 +445,7 @@ def record_event(
     if moment < ticket.reported_at:
         shown = _show(ticket.reported_at)
         raise OperationError(f"事件时间不能早于工单报告时间（{shown}）", fields={"at": "早于报告时间"})
-    # Two people recording on the same ticket at once: the second waits for the first and sees its event.
-    db.session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    _lock(ticket)
     db.session.refresh(ticket, attribute_names=["events", "status"])
     timeline = timeline_of(ticket)
     if timeline.last_event_at is not None and moment < timeline.last_event_at:
@@ -465,6 +464,21 @@ def record_event(
     if commit:
         db.session.commit()
     return event
+
+
+def _lock(ticket: Ticket) -> None:
+    """Two people recording on the same ticket at once: the second waits for the first and sees its event.
+
+    PostgreSQL locks the row; SQLite has no row locks and does not even open a transaction for a read,
+    so a no-op write takes its database write lock before the history is read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(status=Ticket.status),
+            execution_options={"synchronize_session": False},
+        )
+    else:
+        db.session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
 
 
 def _show(moment: datetime) -> str:
@@ -513,7 +527,11 @@ def rate_ticket(ticket: Ticket, score: Any, comment: str = "", user: User | None
     rating.comment = (comment or "").strip()
     rating.user_id = user.id if user is not None else None
     rating.rated_at = _utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # rated by someone else at the same moment
+        db.session.rollback()
+        raise Conflict("该工单刚刚已被评价，请刷新后再试") from exc
     return rating
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, Contract, Ticket, TicketSequence
+from slatrack.models import AuditRecord, Contract, Ticket, TicketEvent, TicketSequence
 from slatrack.operations import OperationError
 from slatrack.operations.tickets import create_ticket, record_event, sla_of
 
@@ -197,3 +197,40 @@ def test_concurrent_creation_gives_unique_numbers(app: Flask) -> None:
         thread.join()
     assert errors == []
     assert sorted(numbers) == [f"YW-2025-{n:04d}" for n in range(1, 21)]
+
+
+def test_two_people_responding_at_once_record_one_response(app: Flask) -> None:
+    ticket_id = new_ticket(reported_at=local(2025, 5, 10, 9, 0)).id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def worker(minute: int) -> None:
+        with app.app_context():
+            try:
+                ticket = db.session.get(Ticket, ticket_id)
+                assert ticket is not None
+                barrier.wait(timeout=10)
+                with acting_as(f"worker-{minute}"):
+                    record_event(ticket, "respond", local(2025, 5, 10, 9, minute), "")
+                outcome = "ok"
+            except OperationError as exc:
+                outcome = f"refused {exc.status}"
+            except OperationalError as exc:  # SQLite serialises writers: the loser may find it locked
+                assert "locked" in str(exc)
+                outcome = "locked"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(minute,)) for minute in (5, 6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["locked", "ok"], ["ok", "refused 409"]), outcomes
+    assert outcomes.count("ok") == 1
+    stored = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)).all()
+    assert [e.type for e in stored] == ["respond"]
