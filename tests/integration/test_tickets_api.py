@@ -264,3 +264,28 @@ def test_link_an_outage(app: Flask, client: FlaskClient, vendor: str) -> None:
     assert linked.status_code == 201 and linked.get_json()["outage_ids"] == [outage.id]
     listed = client.get("/api/v1/tickets", headers=bearer(vendor)).get_json()
     assert listed["items"][0]["outage_ids"] == [outage.id]
+
+
+def test_deadline_filters_due_soon_and_on_track(client: FlaskClient, vendor: str) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    fresh = _create(client, vendor, priority="P1", reported_at=(now - timedelta(minutes=10)).isoformat())
+    old = _create(client, vendor, priority="P4")  # reported in 2025: both deadlines long gone
+    soon = client.get("/api/v1/tickets?deadline=due_soon", headers=bearer(vendor)).get_json()
+    assert [t["id"] for t in soon["items"]] == [fresh["id"]]  # response due in 20 minutes
+    assert 0 < soon["items"][0]["deadlines"]["response"]["time_left_minutes"] <= 20
+    on_track = client.get("/api/v1/tickets?deadline=on_track", headers=bearer(vendor)).get_json()
+    assert [t["id"] for t in on_track["items"]] == [fresh["id"]]
+    overdue = client.get("/api/v1/tickets?deadline=overdue", headers=bearer(vendor)).get_json()
+    assert [t["id"] for t in overdue["items"]] == [old["id"]]
+
+
+def test_workdays_calendar_shows_in_the_deadlines(app: Flask, client: FlaskClient, vendor: str) -> None:
+    from slatrack.models import Contract
+
+    contract = db.session.scalars(select(Contract).where(Contract.code == "OM-2025")).one()
+    contract.calendar = "workdays"
+    db.session.commit()
+    # Saturday 2025-05-17 10:00 Beijing time: the clock starts on Monday 09:00.
+    body = _create(client, vendor, reported_at="2025-05-17T10:00:00+08:00")
+    assert body["deadlines"]["calendar"] == "workdays"
+    assert body["deadlines"]["response"]["deadline"] == "2025-05-19T01:30:00+00:00"
