@@ -437,12 +437,19 @@ def import_tickets(
     keys = {r.key for r in rows}
     numbers = {r.number for r in rows if r.number}
     known_keys = _existing(Ticket.import_key, keys)
-    known_numbers = _existing(Ticket.number, numbers)
+    known_numbers = _numbered(numbers)
     seen_keys: set[str] = set()
     seen_numbers: dict[str, int] = {}
     fresh: list[_Row] = []
     for row in rows:
-        if row.key in known_keys or row.key in seen_keys or (row.number and row.number in known_numbers):
+        if row.number and row.number in known_numbers:
+            # The same ticket (same unit and report time) is already here; otherwise the number is taken.
+            if known_numbers[row.number] != (row.unit.id, row.reported_at):
+                checker.fail(row.line, "工单编号", f"编号 {row.number} 已被另一张工单使用（单位或报告时间不同）")
+                continue
+            result.skipped += 1
+            continue
+        if row.key in known_keys or row.key in seen_keys:
             result.skipped += 1
             continue
         if row.number:
@@ -485,6 +492,19 @@ def _refresh_statistics() -> None:
     except DBAPIError:
         db.session.rollback()
         current_app.logger.warning("could not ANALYZE the ticket tables after an import", exc_info=True)
+
+
+def _numbered(numbers: set[str]) -> dict[str, tuple[int, datetime]]:
+    """Existing tickets among ``numbers``: number -> (unit id, report time)."""
+    found: dict[str, tuple[int, datetime]] = {}
+    items = sorted(numbers)
+    for start in range(0, len(items), 500):
+        statement = select(Ticket.number, Ticket.unit_id, Ticket.reported_at).where(
+            Ticket.number.in_(items[start : start + 500])
+        )
+        for row in db.session.execute(statement):
+            found[row.number] = (row.unit_id, row.reported_at)
+    return found
 
 
 def _existing(column: Any, values: set[str]) -> set[str]:

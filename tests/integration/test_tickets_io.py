@@ -327,3 +327,29 @@ def test_cli_import_export_template(app: Flask, tmp_path: Path) -> None:
     tpl = tmp_path / "tpl.xlsx"
     assert runner.invoke(args=["tickets", "template", "-o", str(tpl)]).exit_code == 0
     assert [c.value for c in load_workbook(tpl).worksheets[0][1]] == list(COLUMNS)
+
+
+def test_a_number_taken_by_another_ticket_is_refused(app: Flask) -> None:
+    _history()
+    header = ["工单编号", *HEADER]
+    row = [
+        "YW-2025-0001",
+        "福泉市",
+        "2025/7/1 9:00",
+        "答疑",
+        "P3",
+        "电话",
+        "远程",
+        "别的系统的工单",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
+    with acting_as("test"):
+        result = import_tickets(xlsx([row], header=header), "other.xlsx")
+    assert [str(e) for e in result.errors] == [
+        "第 2 行「工单编号」：编号 YW-2025-0001 已被另一张工单使用（单位或报告时间不同）"
+    ]
+    assert count(Ticket) == 5
