@@ -285,22 +285,50 @@ def load_segments_of(
     return found
 
 
-def _rows_around(target_id: int, earliest: datetime, latest: datetime) -> list[_StoredRow]:
-    """Stored rows that ``resegment`` may touch: those ending at/after ``earliest`` up to the first two after."""
-    rows: list[_StoredRow] = []
-    after = 0
+def _rows_around(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, list[_StoredRow]]:
+    """Per target, the stored rows ``resegment`` may touch for new results in [earliest, latest]: those
+    ending at or after ``earliest``, up to the first two starting after ``latest``. One query for all."""
+    rows: dict[int, list[_StoredRow]] = defaultdict(list)
+    if not spans:
+        return rows
+    after: dict[int, int] = defaultdict(int)
     query = (
-        select(*_SEGMENT_COLUMNS)
-        .where(EvidenceSegment.target_id == target_id, EvidenceSegment.end >= earliest)
-        .order_by(EvidenceSegment.start)
+        select(EvidenceSegment.target_id, *_SEGMENT_COLUMNS)
+        .where(
+            EvidenceSegment.target_id.in_(list(spans)),
+            EvidenceSegment.end >= min(earliest for earliest, _ in spans.values()),
+        )
+        .order_by(EvidenceSegment.target_id, EvidenceSegment.start)
     )
-    for row_id, state, start, end, count, lead, last in db.session.execute(query):
+    for target_id, row_id, state, start, end, count, lead, last in db.session.execute(query):
+        earliest, latest = spans[target_id]
+        if end < earliest or after[target_id] >= 2:
+            continue
         if start > latest:
-            after += 1
-            if after > 2:
-                break
-        rows.append(_StoredRow(row_id, _decode(state, start, end, count, lead), last))
+            after[target_id] += 1
+        rows[target_id].append(_StoredRow(row_id, _decode(state, start, end, count, lead), last))
     return rows
+
+
+def _retained(
+    spans: Mapping[int, tuple[datetime, datetime | None]],
+) -> dict[int, list[Observation]]:
+    """Per target, the stored raw results observed in [earliest, upper) (upper None: no end). One query."""
+    found: dict[int, list[Observation]] = defaultdict(list)
+    if not spans:
+        return found
+    query = select(ProbeResult.target_id, ProbeResult.observed_at, ProbeResult.ok).where(
+        ProbeResult.target_id.in_(list(spans)),
+        ProbeResult.observed_at >= min(earliest for earliest, _ in spans.values()),
+    )
+    uppers = [upper for _, upper in spans.values()]
+    if all(upper is not None for upper in uppers):
+        query = query.where(ProbeResult.observed_at < max(upper for upper in uppers if upper is not None))
+    for target_id, at, ok in db.session.execute(query):
+        earliest, upper = spans[target_id]
+        if at >= earliest and (upper is None or at < upper):
+            found[target_id].append(Observation(at, ok))
+    return found
 
 
 def _last_member(segment: Segment, candidates: Sequence[datetime]) -> datetime:
@@ -320,28 +348,34 @@ def _lock_targets(target_ids: Iterable[int]) -> None:
         db.session.execute(update(Target).where(Target.id == ids[0]).values(paused=Target.paused))
 
 
-def _apply_batch(target: Target, items: Sequence[_Item]) -> tuple[Interval, bool] | None:
-    """Rebuild the target's segments for a batch of new results.
+@dataclass
+class _Writes:
+    """Segment rows to delete and insert for a whole batch, written with one statement each."""
+
+    deletes: list[int]
+    inserts: list[dict[str, Any]]
+
+    def flush(self) -> None:
+        if self.deletes:
+            db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.id.in_(self.deletes)))
+        if self.inserts:
+            db.session.execute(_SEGMENTS.insert(), self.inserts)
+
+
+def _apply_batch(
+    target: Target,
+    new: Sequence[Observation],
+    rows: Sequence[_StoredRow],
+    retained: Sequence[Observation],
+    writes: _Writes,
+) -> tuple[Interval, bool] | None:
+    """Rebuild the target's segments for a batch of new results (``rows`` and ``retained`` prefetched).
 
     Returns the span that changed and whether a failure segment was among the changes (only then can the
     target's outages have changed), or None when nothing changed.
     """
-    new = [Observation(item.observed_at, item.ok) for item in items]
     earliest = min(o.observed_at for o in new)
-    latest = max(o.observed_at for o in new)
-    rows = _rows_around(target.id, earliest, latest)
     stored = [row.segment for row in rows]
-    upper = next((segment.start for segment in stored if segment.start > latest), None)
-    retained: list[Observation] = []
-    # Every stored result is a member of a stored segment, so when no segment's last member is at or after
-    # the earliest new result there is nothing retained to read (the usual case: results arriving live).
-    if any(row.last_observed >= earliest for row in rows):
-        query = select(ProbeResult.observed_at, ProbeResult.ok).where(
-            ProbeResult.target_id == target.id, ProbeResult.observed_at >= earliest
-        )
-        if upper is not None:
-            query = query.where(ProbeResult.observed_at < upper)
-        retained = [Observation(at, ok) for at, ok in db.session.execute(query)]
     rebuilt = resegment(stored, new, retained, target.interval_seconds, earliest)
     kept = {row.segment: row for row in rows}
     keep_set = set(rebuilt)
@@ -350,17 +384,37 @@ def _apply_batch(target: Target, items: Sequence[_Item]) -> tuple[Interval, bool
     if not removed and not added:
         return None
     candidates = [o.observed_at for o in retained] + [o.observed_at for o in new] + [row.last_observed for row in rows]
-    if removed:
-        db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.id.in_([row.id for row in removed])))
-    if added:
-        db.session.execute(
-            _SEGMENTS.insert(),
-            [_segment_row(target.id, segment, _last_member(segment, candidates)) for segment in added],
-        )
+    writes.deletes.extend(row.id for row in removed)
+    writes.inserts.extend(_segment_row(target.id, segment, _last_member(segment, candidates)) for segment in added)
     starts = [row.segment.start for row in removed] + [segment.start for segment in added]
     ends = [row.segment.end for row in removed] + [segment.end for segment in added]
     failures = any(row.segment.state == FAIL for row in removed) or any(s.state == FAIL for s in added)
     return Interval(min(starts), max(ends)), failures
+
+
+def _rebuild(
+    targets: Mapping[int, Target], by_target: Mapping[int, Sequence[_Item]]
+) -> dict[int, tuple[Interval, bool]]:
+    """Rebuild the segments of every target of a batch; returns the changed span per target."""
+    news = {tid: [Observation(item.observed_at, item.ok) for item in items] for tid, items in by_target.items()}
+    spans = {tid: (min(o.observed_at for o in new), max(o.observed_at for o in new)) for tid, new in news.items()}
+    rows = _rows_around(spans)
+    # Every stored result is a member of a stored segment, so when no segment's last member is at or after
+    # the earliest new result there is nothing retained to read (the usual case: results arriving live).
+    reads: dict[int, tuple[datetime, datetime | None]] = {}
+    for tid, (earliest, latest) in spans.items():
+        if any(row.last_observed >= earliest for row in rows.get(tid, ())):
+            upper = next((row.segment.start for row in rows[tid] if row.segment.start > latest), None)
+            reads[tid] = (earliest, upper)
+    retained = _retained(reads)
+    writes = _Writes([], [])
+    changes: dict[int, tuple[Interval, bool]] = {}
+    for tid in sorted(news):
+        changed = _apply_batch(targets[tid], news[tid], rows.get(tid, []), retained.get(tid, []), writes)
+        if changed is not None:
+            changes[tid] = changed
+    writes.flush()
+    return changes
 
 
 def store_segments(target: Target, segments: Sequence[Segment]) -> int:
@@ -449,10 +503,9 @@ def ingest_results(items: Any, *, now: datetime | None = None, commit: bool = Tr
     changes: dict[int, Interval] = {}
     # Outage records near the batch: a change of up segments next to one may still change it.
     records = _probe_outage_spans(sorted(by_target), min(item.observed_at for item in fresh)) if fresh else {}
-    for target_id in sorted(by_target):
-        changed = _apply_batch(targets[target_id], by_target[target_id])
-        if changed is not None and (changed[1] or _touches(records.get(target_id, ()), changed[0])):
-            changes[target_id] = changed[0]
+    for target_id, (span, failures) in _rebuild(targets, by_target).items():
+        if failures or _touches(records.get(target_id, ()), span):
+            changes[target_id] = span
     if fresh:
         received = utcnow()
         db.session.execute(
