@@ -33,21 +33,21 @@ CHANNELS = ("电话", "微信", "现场", "系统", "邮件")
 MODES = ("远程", "上门")
 TICKET_EVENTS = {
     "respond": "响应",
-    "pause": "暂停",
+    "pause": "挂起",
     "resume": "恢复",
     "resolve": "解决",
     "close": "关闭",
     "reopen": "重新打开",
-    "cancel": "撤销",
+    "cancel": "取消",
     "comment": "备注",
 }
 TICKET_STATUSES = {
     "open": "待响应",
     "in_progress": "处理中",
-    "paused": "已暂停",
+    "paused": "已挂起",
     "resolved": "已解决",
     "closed": "已关闭",
-    "cancelled": "已撤销",
+    "cancelled": "已取消",
 }
 EXCLUSION_CATEGORIES = {
     "maintenance": "计划维护",
