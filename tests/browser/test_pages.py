@@ -133,7 +133,7 @@ def test_a_unit_user_cannot_open_another_units_ticket(open_session: Any) -> None
     response = other.goto(href)
     assert response.status == 404
     assert "找不到" in other.page.content()
-    assert other.page.get_by_role("link", name="返回总览").count() == 1
+    assert other.page.get_by_role("link", name="返回首页").count() == 1
 
 
 def test_admin_downloads_the_quarterly_report(open_session: Any, tmp_path: Any) -> None:
@@ -159,7 +159,7 @@ def test_error_pages_speak_chinese_with_a_way_back(open_session: Any) -> None:
     assert "没有访问此页面的权限" in vendor.page.content()
     assert vendor.goto("/no-such-page").status == 404
     assert "找不到" in vendor.page.content()
-    vendor.page.get_by_role("link", name="返回总览").click()
+    vendor.page.get_by_role("link", name="返回首页").click()
     vendor.page.wait_for_load_state()
     assert vendor.page.locator("h1").first.inner_text() == "总览"
 

@@ -101,7 +101,9 @@ def test_init_twice_then_run_serves_with_waitress(tmp_path: Path, database_url: 
             data={"csrf_token": token, "username": "admin", "password": "Demo@2025"},
             timeout=5,
         )
-        assert logged_in.status_code == 200 and "系统故障率" in logged_in.text
+        assert logged_in.status_code == 200 and "<h1>总览</h1>" in logged_in.text  # the dashboard
+        indicators = session.get(f"http://127.0.0.1:{port}/indicators?year=2025", timeout=10)
+        assert indicators.status_code == 200 and "系统故障率" in indicators.text
     finally:
         session.close()
         server.terminate()
