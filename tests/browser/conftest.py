@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -143,6 +144,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.cli("init", "--demo")
     name, unit = OTHER_UNIT_USER
     server.cli("user", "create", name, "--role", "unit", "--unit", unit, stdin=f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n")
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("seed_history.py"))],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     with log.open("w") as out:
         process = subprocess.Popen(
             [*_slatrack(), "run", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)],
