@@ -605,6 +605,8 @@ def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | Non
     live = now is None
     now = now or utcnow()
     year = year or default_year(now)
+    if not 2000 <= year <= 2100:
+        raise OperationError(f"年度 {year} 超出范围（2000–2100）", fields={"year": "应为 2000 到 2100 之间的年份"})
     sections = SECTIONS.get(viewer.role, frozenset())
     label = quarter_of(year, now)
     board = Dashboard(now=now, year=year, quarter=label, role=viewer.role)

@@ -252,6 +252,8 @@ def test_a_year_without_projects_says_so(client: FlaskClient, make_user: Callabl
     login(client, "boss")
     html = client.get("/?year=2031").get_data(as_text=True)
     assert "2031 年度没有预算项目和指标" in html
+    absurd = client.get("/?year=99999")
+    assert absurd.status_code == 422 and "超出范围" in absurd.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- indicators page, navigation, errors
