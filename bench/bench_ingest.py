@@ -46,8 +46,8 @@ SIZE_TARGET_MB = 2.0
 COMPUTE_TARGET_S = 0.5
 
 
-def simulate(rng: random.Random, name: str, start: datetime, days: int) -> list[tuple[datetime, dict[str, Any]]]:
-    """One target's results in observation order (jittered), with their API items."""
+def plan(rng: random.Random, days: int) -> tuple[bytearray, bytearray]:
+    """Which of one target's checks fail and which are missing (probe gaps)."""
     checks = days * 86_400 // INTERVAL
     per_year = days / 365
     failing = bytearray(checks)
@@ -64,8 +64,14 @@ def simulate(rng: random.Random, name: str, start: datetime, days: int) -> list[
         first = rng.randrange(checks)
         for index in range(first, min(checks, first + rng.randint(3, 180))):
             missing[index] = 1
-    results = []
-    for index in range(checks):
+    return failing, missing
+
+
+def simulate(
+    rng: random.Random, name: str, start: datetime, failing: bytearray, missing: bytearray
+) -> Iterator[tuple[datetime, dict[str, Any]]]:
+    """One target's results in observation order (jittered), with their API items, made as they are sent."""
+    for index in range(len(failing)):
         if missing[index]:
             continue
         ok = not failing[index] and rng.random() >= 0.0005
@@ -78,12 +84,11 @@ def simulate(rng: random.Random, name: str, start: datetime, days: int) -> list[
             "detail": "" if ok else "HTTP 502",
             "sample_id": f"{name}-{index}",
         }
-        results.append((at, item))
-    return results
+        yield at, item
 
 
 def delivery(
-    streams: list[list[tuple[datetime, dict[str, Any]]]], rng: random.Random, late_share: float, late_minutes: float
+    streams: list[Iterator[tuple[datetime, dict[str, Any]]]], rng: random.Random, late_share: float, late_minutes: float
 ) -> Iterator[dict[str, Any]]:
     """All targets' results merged by time, as agents send them; a share of them is held back (a check that
     missed a send and is retried) and delivered 1 to ``late_minutes`` minutes later, out of order."""
@@ -161,8 +166,12 @@ def main() -> None:
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     baseline = path.stat().st_size
 
-    streams = [simulate(rng, f"target-{n:02d}", start, args.days) for n in range(args.targets)]
-    total = sum(len(stream) for stream in streams)
+    plans = [plan(random.Random(f"{args.seed}-plan-{n}"), args.days) for n in range(args.targets)]
+    total = sum(len(missing) - sum(missing) for _, missing in plans)
+    streams = [
+        simulate(random.Random(f"{args.seed}-{n}"), f"target-{n:02d}", start, failing, missing)
+        for n, (failing, missing) in enumerate(plans)
+    ]
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; SQLite file {path}")
     print(
         f"data: {args.targets} targets x {args.days} days of {INTERVAL} s checks = {total:,} results, "
@@ -197,7 +206,7 @@ def main() -> None:
         post_cpu += time.process_time() - cpu
         accepted += response.get_json()["accepted"]
     elapsed = time.perf_counter() - started
-    del streams
+    del streams, plans
     rate = accepted / post_time
     print(
         f"ingested {accepted:,} results in {elapsed:.1f} s wall ({post_time:.1f} s in the API calls): "
