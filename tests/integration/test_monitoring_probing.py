@@ -24,6 +24,14 @@ def _count(app: Flask) -> int:
             db.session.remove()
 
 
+def _names(app: Flask) -> set[str]:
+    with app.app_context():
+        try:
+            return {result.target.name for result in db.session.scalars(select(ProbeResult))}
+        finally:
+            db.session.remove()
+
+
 def test_one_of_two_runners_probes_a_real_http_target(make_app: Callable[..., Flask]) -> None:
     first_app, second_app = make_app(), make_app()
     with http_target() as url:
@@ -51,8 +59,14 @@ def test_one_of_two_runners_probes_a_real_http_target(make_app: Callable[..., Fl
             wait_for(lambda: _count(first_app) >= 2, 20, "no in-process results were stored")
             assert first.leading and not second.leading
             assert second.stored == 0
+            # A target added while the runner runs is picked up at the next lease renewal.
+            with first_app.app_context():
+                create_target({"name": "portal-2", "kind": "http", "url": url, "interval_seconds": 5})
+                db.session.remove()
+            wait_for(lambda: "portal-2" in _names(first_app), 20, "the new target was never checked")
+            assert second.stored == 0
             stored_by_first = first.stored
-            assert stored_by_first >= 2
+            assert stored_by_first >= 3
         finally:
             first.stop()
         try:
@@ -63,7 +77,7 @@ def test_one_of_two_runners_probes_a_real_http_target(make_app: Callable[..., Fl
             second.stop()
     with first_app.app_context():
         results = db.session.scalars(select(ProbeResult).order_by(ProbeResult.observed_at)).all()
-        assert {r.target.name for r in results} == {"portal"}
+        assert {r.target.name for r in results} == {"portal", "portal-2"}
         assert all(r.ok and r.latency_ms is not None for r in results)
         assert len(results) == stored_by_first + second.stored
         segments = db.session.scalars(select(EvidenceSegment)).all()
