@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slatrack.measure.tickets import CATEGORIES
+
 ROLES = {"admin": "管理员(甲方)", "vendor": "运维人员(乙方)", "unit": "使用单位", "auditor": "审计管理员"}
 # Tokens without a user act as this role: they may only push check results and heartbeats.
 MACHINE_ROLE = "probe"
@@ -14,20 +16,8 @@ TARGET_KINDS = {
     "push": "心跳推送",
 }
 
-TICKET_CATEGORIES = {
-    "consult": "答疑",
-    "data": "数据处理",
-    "guidance": "操作指导",
-    "business": "业务咨询",
-    "training": "业务培训",
-    "mlps": "等保测评配合",
-    "notice": "信息通知",
-    "fault": "故障处理",
-    "optimization": "功能优化",
-    "patch": "补丁/版本升级",
-    "other": "其他",
-}
-CONSULTATION_CATEGORIES = ("consult", "data", "guidance", "business", "training", "mlps", "notice")
+# The measurement core owns the categories (it decides which ones are consultations).
+TICKET_CATEGORIES = CATEGORIES
 PRIORITIES = {"P1": "P1 紧急", "P2": "P2 高", "P3": "P3 中", "P4": "P4 低"}
 CHANNELS = ("电话", "微信", "现场", "系统", "邮件")
 MODES = ("远程", "上门")
