@@ -307,6 +307,7 @@ def test_error_pages_are_in_chinese_with_a_way_back(
         assert missing.status_code == 404
         assert "找不到您要访问的页面" in missing.get_data(as_text=True)
         assert 'href="/">返回首页' in missing.get_data(as_text=True)
+        assert '<nav id="sidenav"' in missing.get_data(as_text=True)  # still signed in: the navigation stays
         refused = client.get("/admin/users")
         assert refused.status_code == 403 and "没有访问此页面的权限" in refused.get_data(as_text=True)
         crashed = client.get("/broken")
