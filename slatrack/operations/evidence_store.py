@@ -229,7 +229,8 @@ class _StoredRow:
     last_observed: datetime
 
 
-def _decode(state: str, start: datetime, end: datetime, count: int, lead_text: str) -> Segment:
+def decode_segment(state: str, start: datetime, end: datetime, count: int, lead_text: str) -> Segment:
+    """A stored segment; ``lead_text`` holds a fail run's first failure times as microseconds after ``start``."""
     lead: tuple[datetime, ...] = ()
     if lead_text:
         lead = tuple(start + timedelta(microseconds=int(part)) for part in lead_text.split(","))
@@ -281,7 +282,7 @@ def load_segments_of(
     for target_id, state, first, last, count, lead in rows:
         start = parse(f"{first}+00:00") if sqlite else cast(datetime, first)
         end = parse(f"{last}+00:00") if sqlite else cast(datetime, last)
-        found[target_id].append(_decode(state, start, end, count, lead))
+        found[target_id].append(decode_segment(state, start, end, count, lead))
     return found
 
 
@@ -306,7 +307,7 @@ def _rows_around(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, li
             continue
         if start > latest:
             after[target_id] += 1
-        rows[target_id].append(_StoredRow(row_id, _decode(state, start, end, count, lead), last))
+        rows[target_id].append(_StoredRow(row_id, decode_segment(state, start, end, count, lead), last))
     return rows
 
 

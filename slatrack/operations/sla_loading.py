@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import or_, select
 
@@ -32,6 +32,7 @@ from slatrack.models import (
     Unit,
     outage_tickets,
 )
+from slatrack.operations.evidence_store import decode_segment
 from slatrack.operations.tickets import contract_terms
 
 
@@ -39,12 +40,6 @@ def timezone_name() -> str:
     from flask import current_app
 
     return str(current_app.config["TIMEZONE"])
-
-
-def decode_segment(state: str, start: datetime, end: datetime, count: int, lead: str) -> Segment:
-    """A stored segment; ``lead`` holds a fail run's first failure times as microseconds after ``start``."""
-    times = tuple(start + timedelta(microseconds=int(part)) for part in lead.split(",")) if lead else ()
-    return Segment(state, start, end, count, times)  # type: ignore[arg-type]
 
 
 def load_contracts() -> list[ContractTerms]:
