@@ -41,7 +41,7 @@ from slatrack.models import AuditRecord, Notification, Outage, ProbeResult, Proj
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.evidence_store import load_segments_of
-from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators
+from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators, sla_metric
 from slatrack.operations.inspections import inspection_grid
 from slatrack.operations.report_status import status_json
 from slatrack.operations.sla import measure_period
@@ -120,19 +120,6 @@ def judge(operator: str, target: float | None, unit: str, actual: float | None, 
             return AT_RISK
         return MISSED
     return UNKNOWN
-
-
-def quarter_metric(name: str, sla: ScopeFigures) -> float | None:
-    counts = sla.tickets.overall
-    values: dict[str, float | None] = {
-        "failure_rate": sla.failure_rate,
-        "response_rate": counts.response_rate,
-        "consultations": float(sla.tickets.consultations),
-        "monitoring_months": float(sla.monitoring.count),
-        "reports_submitted": float(len(sla.reports_submitted)),
-        "satisfaction_rate": sla.satisfaction.rate,
-    }
-    return values.get(name)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,7 +232,7 @@ def indicator_lines(
         q_actual: float | None = None
         q_state: str | None = None
         if quarter is not None and source_kind == "metric" and metric in QUARTER_METRICS:
-            q_actual = quarter_metric(metric, quarter)
+            q_actual = sla_metric(metric, quarter)
             q_target = target
             if target is not None and unit != "%":
                 q_target = target / 4

@@ -130,15 +130,35 @@ def _service_months(year: int) -> budget_measure.ServiceMonths:
     return budget_measure.service_months(year, spans)
 
 
-def _metric(name: str, sla: ScopeFigures, budget: budget_measure.BudgetFigures | None, months: int) -> float | None:
+# Indicators measured by the SLA engine over any period (a year, a quarter).
+SLA_METRICS = (
+    "failure_rate",
+    "response_rate",
+    "consultations",
+    "monitoring_months",
+    "reports_submitted",
+    "satisfaction_rate",
+)
+
+
+def sla_metric(name: str, sla: ScopeFigures) -> float | None:
+    """The actual of a ``metric:<name>`` indicator that the SLA figures of a period give; None for others."""
     counts = sla.tickets.overall
-    measured: dict[str, float | None] = {
+    values: dict[str, float | None] = {
         "failure_rate": sla.failure_rate,
         "response_rate": counts.response_rate,
         "consultations": float(sla.tickets.consultations),
         "monitoring_months": float(sla.monitoring.count),
         "reports_submitted": float(len(sla.reports_submitted)),
         "satisfaction_rate": sla.satisfaction.rate,
+    }
+    return values.get(name)
+
+
+def _metric(name: str, sla: ScopeFigures, budget: budget_measure.BudgetFigures | None, months: int) -> float | None:
+    if name in SLA_METRICS:
+        return sla_metric(name, sla)
+    measured: dict[str, float | None] = {
         "service_months": float(months),
         "cost_control": None if budget is None else budget.cost_control_rate,
         "spending": None if budget is None else float(budget.spending_total / Decimal(10000)),
