@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import String, Table, delete, func, insert, select, type_coerce, update
-from sqlalchemy.orm import selectinload
 
 from slatrack.extensions import db
 from slatrack.measure.downtime import OutageLink, OutageSpan
@@ -31,11 +30,14 @@ from slatrack.measure.intervals import Interval, normalize
 from slatrack.measure.segments import FAIL, Observation, Segment, build_segments, resegment
 from slatrack.models import (
     EvidenceSegment,
+    Exclusion,
     LatencyHourly,
     MaintenanceWindow,
     Outage,
     ProbeResult,
     Target,
+    Ticket,
+    outage_tickets,
     utcnow,
 )
 from slatrack.operations import OperationError
@@ -610,25 +612,60 @@ class DowntimeInputs:
     evidence: dict[int, TargetEvidence]
 
 
-def _exclusion_intervals(outage: Outage) -> list[Interval]:
-    return [
-        Interval(exclusion.start, exclusion.end) for exclusion in outage.exclusions if exclusion.end > exclusion.start
+@dataclass
+class _OutageRow:
+    """The columns of an outage record the measurement needs, with its exclusions and first responses."""
+
+    id: int
+    target_id: int
+    source: str
+    start: datetime
+    end: datetime | None
+    exclusions: list[Interval]
+    responses: list[datetime | None]
+
+
+def _light_outages(start: datetime, end: datetime) -> list[_OutageRow]:
+    """Outage records overlapping [start, end) as plain rows (three queries, no ORM objects)."""
+    rows = [
+        _OutageRow(outage_id, target_id, source, first, last, [], [])
+        for outage_id, target_id, source, first, last in db.session.execute(
+            select(Outage.id, Outage.target_id, Outage.source, Outage.start, Outage.end)
+            .where(Outage.start < end, (Outage.end.is_(None)) | (Outage.end > start))
+            .order_by(Outage.start)
+        )
     ]
+    by_id = {row.id: row for row in rows}
+    ids = list(by_id)
+    for chunk in range(0, len(ids), _IN_CHUNK):
+        part = ids[chunk : chunk + _IN_CHUNK]
+        for outage_id, first, last in db.session.execute(
+            select(Exclusion.outage_id, Exclusion.start, Exclusion.end).where(Exclusion.outage_id.in_(part))
+        ):
+            if last > first:
+                by_id[outage_id].exclusions.append(Interval(first, last))
+        for outage_id, response in db.session.execute(
+            select(outage_tickets.c.outage_id, Ticket.first_response_at)
+            .join(Ticket, Ticket.id == outage_tickets.c.ticket_id)
+            .where(outage_tickets.c.outage_id.in_(part))
+        ):
+            by_id[outage_id].responses.append(response)
+    return rows
 
 
-def _outage_span(outage: Outage, as_of: datetime) -> Interval | None:
+def _exclusion_intervals(outage: _OutageRow) -> list[Interval]:
+    return list(outage.exclusions)
+
+
+def _outage_span(outage: _OutageRow, as_of: datetime) -> Interval | None:
     end = as_of if outage.end is None else min(outage.end, as_of)
     if end <= outage.start:
         return None
     return Interval(outage.start, end)
 
 
-def _first_responses(outage: Outage, as_of: datetime) -> tuple[datetime | None, ...]:
-    responses: list[datetime | None] = []
-    for ticket in outage.tickets:
-        first = ticket.first_response_at
-        responses.append(first if first is not None and first <= as_of else None)
-    return tuple(responses)
+def _first_responses(outage: _OutageRow, as_of: datetime) -> tuple[datetime | None, ...]:
+    return tuple(first if first is not None and first <= as_of else None for first in outage.responses)
 
 
 def system_downtime_inputs(window: Interval, as_of: datetime) -> DowntimeInputs:
@@ -636,15 +673,8 @@ def system_downtime_inputs(window: Interval, as_of: datetime) -> DowntimeInputs:
     end = min(window.end, as_of)
     measured = Interval(window.start, max(end, window.start))
     critical = list(db.session.scalars(select(Target).where(Target.critical.is_(True)).order_by(Target.id)))
-    outage_rows = list(
-        db.session.scalars(
-            select(Outage)
-            .options(selectinload(Outage.exclusions), selectinload(Outage.tickets))
-            .where(Outage.start < end, (Outage.end.is_(None)) | (Outage.end > window.start))
-            .order_by(Outage.start)
-        )
-    )
-    probe_rows: dict[int, list[Outage]] = defaultdict(list)
+    outage_rows = _light_outages(window.start, end)
+    probe_rows: dict[int, list[_OutageRow]] = defaultdict(list)
     manual: list[OutageSpan] = []
     links: list[OutageLink] = []
     for row in outage_rows:
