@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,11 @@ def test_unverifiable_certificate_fails_but_still_reports_days_left(tls_server: 
     assert 4.9 < result.metrics["cert_days_left"] <= 5.0
 
 
-def test_stdlib_certificate_decoding_matches_cryptography(tls_server: ServerThread) -> None:
+def test_unverified_certificate_expiry_is_read_as_aware_utc(tls_server: ServerThread) -> None:
     der = tls_expiry.fetch_peer_certificate("127.0.0.1", tls_server.port, timeout=3)
-    assert tls_expiry._not_after_stdlib(der) == tls_expiry.not_after(der).replace(microsecond=0)
+    expiry = tls_expiry.not_after(der)
+    assert expiry.utcoffset() == timedelta(0)
+    assert 4.9 < tls_expiry.days_left(expiry, datetime.now(UTC)) <= 5.0
 
 
 def test_check_never_raises(monkeypatch: pytest.MonkeyPatch, web: ServerThread) -> None:
