@@ -16,6 +16,9 @@ from probes.config import ConfigError, load_config
 from probes.spool import Spool
 
 TOKEN_ENV = "SLATRACK_PROBE_TOKEN"
+# The signals that ask for a clean stop: a service manager's SIGTERM, Ctrl+C, and Ctrl+Break or a
+# Windows service wrapper's stop (SIGBREAK).
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGBREAK")
 
 
 def _positive_int(text: str) -> int:
@@ -82,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         agent.request_stop()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):  # SIGBREAK exists on Windows only
+            signal.signal(getattr(signal, name), on_signal)
     try:
         return agent.run_once() if args.once else agent.run()
     finally:
@@ -91,5 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         lock.close()
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Entry point of the ``slatrack-agent.pyz`` bundle (see probes/bundle.py)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

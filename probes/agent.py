@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -45,14 +45,31 @@ class SpoolInUseError(RuntimeError):
 
 
 def lock_spool(path: Path) -> IO[str]:
-    """Hold an exclusive lock beside the spool for the agent's lifetime (released by the OS on any exit)."""
-    handle = open(f"{path}.lock", "w")  # noqa: SIM115 - kept open on purpose: the open file is the lock
+    """Hold an exclusive lock beside the spool for the agent's lifetime (released by the OS on any exit).
+
+    POSIX takes ``flock``; Windows locks the file's first byte with ``msvcrt``. Either way a second agent
+    on the same spool is refused at once instead of waiting."""
+    handle = open(f"{path}.lock", "a+")  # noqa: SIM115 - kept open on purpose: the open file is the lock
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        _lock_exclusive(handle)
+    except OSError:
         handle.close()
         raise SpoolInUseError(f"另一个探针代理正在使用 {path}") from None
     return handle
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock_exclusive(handle: IO[str]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_exclusive(handle: IO[str]) -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class Agent:
