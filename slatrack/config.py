@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 30,
     "PASSWORD_MAX_AGE_DAYS": 90,
     "PASSWORD_MIN_LENGTH": 8,
+    # werkzeug's method string. Production keeps scrypt; the test suite sets a cheap pbkdf2 (see
+    # validate(): never fewer than 1,000 rounds, never a plain hash).
+    "PASSWORD_HASH_METHOD": "scrypt",
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
     "RAW_RESULT_RETENTION_DAYS": 90,
@@ -38,6 +41,7 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_TIMEZONE": ("TIMEZONE", str),
     "SLATRACK_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "SLATRACK_PASSWORD_MAX_AGE_DAYS": ("PASSWORD_MAX_AGE_DAYS", int),
+    "SLATRACK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "SLATRACK_LOCKOUT_THRESHOLD": ("LOCKOUT_THRESHOLD", int),
     "SLATRACK_LOCKOUT_MINUTES": ("LOCKOUT_MINUTES", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
@@ -95,9 +99,31 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"SQLALCHEMY_DATABASE_URI (SLATRACK_DATABASE_URL) must be a sqlite:// or postgresql:// URL, got {uri!r}"
         )
+    method = config.get("PASSWORD_HASH_METHOD")
+    if not isinstance(method, str) or not _acceptable_hash_method(method):
+        raise ConfigError(
+            "PASSWORD_HASH_METHOD (SLATRACK_PASSWORD_HASH_METHOD) must be 'scrypt[:n:r:p]' or "
+            f"'pbkdf2:sha256[:rounds]' with at least 1000 rounds, got {method!r}"
+        )
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+
+
+def _acceptable_hash_method(method: str) -> bool:
+    name, *params = method.split(":")
+    if name == "scrypt":
+        return all(part.isdigit() for part in params) and len(params) in (0, 3)
+    if name == "pbkdf2" and params and params[0] == "sha256" and len(params) <= 2:
+        return len(params) == 1 or (params[1].isdigit() and int(params[1]) >= 1000)
+    return False
+
+
+def safe_database_url(url: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def session_lifetime(config: Mapping[str, Any]) -> timedelta:

@@ -10,6 +10,7 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 TOKEN_PREFIX = "slt_"
+DEFAULT_HASH_METHOD = "scrypt"
 
 
 class PasswordPolicyError(ValueError):
@@ -28,7 +29,11 @@ def check_password_policy(password: str, min_length: int = 8, username: str = ""
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    """Hash with the configured method (``PASSWORD_HASH_METHOD``; scrypt unless a test asks for a cheap one)."""
+    from flask import current_app, has_app_context
+
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_HASH_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -42,7 +42,17 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "Demo@2025"
 OTHER_UNIT_USER = ("fuquan", "522702")  # a unit user of 福泉市, besides the demo's 都匀市 user "duyun"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot_folder(fallback: Path) -> Path:
+    """Where the browser tests write their pictures: docs/screenshots/ only when asked
+    (SLATRACK_UPDATE_SCREENSHOTS=1, on the SQLite run), else SLATRACK_SCREENSHOT_DIR, else ``fallback``
+    (a temporary folder), so that a test run leaves the checkout as it was."""
+    if os.environ.get("SLATRACK_UPDATE_SCREENSHOTS") == "1" and not os.environ.get("SLATRACK_TEST_DATABASE_URL"):
+        return DOCS_SCREENSHOTS
+    chosen = os.environ.get("SLATRACK_SCREENSHOT_DIR")
+    return Path(chosen) if chosen else fallback
 # src/href/action attributes with an absolute http(s) URL, and CSS url(...) references.
 ABSOLUTE_REFERENCE = re.compile(
     r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I
@@ -127,6 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     env.update(
         SLATRACK_INSTANCE_PATH=str(instance),
         SLATRACK_SECRET_KEY="browser-test-secret-0123456789abcdef",
+        SLATRACK_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
         PYTHONDONTWRITEBYTECODE="1",
     )
     server_url = os.environ.get("SLATRACK_TEST_DATABASE_URL", "")

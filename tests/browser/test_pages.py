@@ -3,14 +3,13 @@ unit isolation, the quarterly report download, error pages, a phone-sized layout
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, LiveServer, external_references
+from tests.browser.conftest import LiveServer, external_references, screenshot_folder
 
 pytestmark = pytest.mark.browser
 
@@ -251,9 +250,9 @@ def test_no_page_references_another_host() -> None:
 def test_screenshots(open_session: Any, tmp_path: Path) -> None:
     """The dashboard, the ticket queue and the targets page, as committed under docs/screenshots/.
 
-    The committed pictures come from the SQLite run; the PostgreSQL run takes them into a temporary folder.
+    The committed pictures are refreshed only on request (SLATRACK_UPDATE_SCREENSHOTS=1, SQLite run).
     """
-    folder = tmp_path if os.environ.get("SLATRACK_TEST_DATABASE_URL") else SCREENSHOTS
+    folder = screenshot_folder(tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     session = open_session("admin", viewport={"width": 1366, "height": 900})
     page = session.page

@@ -42,6 +42,8 @@ def _base_config(instance: Path, uri: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret-key-0123456789",
         "WTF_CSRF_ENABLED": False,
+        # scrypt costs ~0.1 s a hash: the tests make hundreds of users. Production keeps scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -38,6 +38,8 @@ def test_defaults_then_instance_file_then_environment(tmp_path: Path, monkeypatc
         ("SLATRACK_SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES"),
         ("SLATRACK_DATABASE_URL", "mysql://x/y", "SLATRACK_DATABASE_URL"),
         ("SLATRACK_SECRET_KEY", "short", "SECRET_KEY"),
+        ("SLATRACK_PASSWORD_HASH_METHOD", "pbkdf2:sha256:10", "PASSWORD_HASH_METHOD"),
+        ("SLATRACK_PASSWORD_HASH_METHOD", "plain", "PASSWORD_HASH_METHOD"),
     ],
 )
 def test_bad_setting_fails_at_start_naming_it(
