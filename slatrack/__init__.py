@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 
 from slatrack import config as settings
+from slatrack import serving
 
 
 def _instance_path() -> str | None:
@@ -57,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _configure_web(app)
     _configure_cli(app)
     _check_policies(app)
+    serving.install_access_log(app)
     return app
 
 

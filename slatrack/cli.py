@@ -157,22 +157,16 @@ def token_revoke(name: str) -> None:
 @with_appcontext
 def run_command(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     """Serve slatrack with the waitress WSGI server, and run the scheduler in the same process."""
-    from waitress import serve
+    from slatrack.operations.demo import follow_server_port
+    from slatrack.serving import serve
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    runner = None
-    if not no_scheduler:
-        from slatrack.jobs.runner import start_scheduler
-
-        runner = start_scheduler(app)
+    with acting_as(_actor()):
+        moved = follow_server_port(port)
+    if moved:
+        click.echo(moved)
     click.echo(f"slatrack 正在 http://{host}:{port}/ 提供服务（按 Ctrl+C 停止）")
-    try:
-        serve(app, host=host, port=port, threads=threads, ident="slatrack")
-    finally:
-        if runner is not None:
-            from slatrack.jobs.runner import stop_scheduler
-
-            stop_scheduler(app, runner)
+    serve(app, host=host, port=port, threads=threads, scheduler=not no_scheduler)
 
 
 @click.command("scheduler")

@@ -86,7 +86,7 @@ class ProbeRunner:
             try:
                 self._tick()
             except Exception:
-                log.exception("probe lease tick failed")
+                log.exception("本机探测：租约续期失败")
                 self._stop_scheduler()
             self._stop.wait(self.renew_seconds)
         self._stop_scheduler()
@@ -94,7 +94,7 @@ class ProbeRunner:
             try:
                 claims.release_lease(LEASE_NAME, self.holder)
             except Exception:
-                log.exception("could not release the probes lease")
+                log.exception("本机探测：无法释放租约")
 
     def _tick(self) -> None:
         with self.app.app_context(), acting_as(ACTOR):
@@ -107,13 +107,13 @@ class ProbeRunner:
                 raise
             if not held:
                 if self._scheduler is not None:
-                    log.info("lost the probes lease; stopping in-process probes")
+                    log.info("本机探测：租约已由其他进程持有，停止本机探测")
                 self._stop_scheduler()
                 return
             specs, fingerprint = self._load_specs()
             db.session.remove()
         if self._scheduler is None:
-            log.info("holding the probes lease; checking %d targets in process", len(specs))
+            log.info("本机探测：持有租约，检查 %d 个监测对象", len(specs))
             max_workers = int(self.app.config.get("PROBE_WORKERS", 16))
             self._scheduler = ProbeScheduler(specs, self.collect, max_workers=max_workers)
             self._scheduler.start()
@@ -130,7 +130,7 @@ class ProbeRunner:
             try:
                 specs.append(target_spec(target))
             except SpecError as exc:
-                log.error("target %s cannot be checked: %s", target.name, exc)
+                log.error("监测对象 %s 无法检查：%s", target.name, exc)
         return specs, tuple(repr(spec) for spec in specs)
 
     def _stop_scheduler(self) -> None:
@@ -166,7 +166,7 @@ class ProbeRunner:
             except OperationError as exc:
                 db.session.rollback()
                 # A target retired or renamed between the check and the write: store the others.
-                log.warning("in-process results refused (%s); storing them one by one", exc.message)
+                log.warning("本机探测结果被拒绝（%s），逐条保存", exc.message)
                 for result in batch:
                     try:
                         self.stored += ingest_results([result.to_payload()]).accepted
@@ -176,12 +176,12 @@ class ProbeRunner:
                 db.session.rollback()
                 self._failures += 1
                 if self._failures <= MAX_STORE_ATTEMPTS and not self._stop.is_set():
-                    log.warning("could not store %d in-process results; retrying", len(batch), exc_info=True)
+                    log.warning("本机探测结果 %d 条保存失败，稍后重试", len(batch), exc_info=True)
                     for result in batch:
                         self._results.put(result)
                     self._stop.wait(1.0)
                 else:
-                    log.exception("could not store %d in-process results; dropped", len(batch))
+                    log.exception("本机探测结果 %d 条无法保存，已丢弃", len(batch))
                     self._failures = 0
             else:
                 self._failures = 0

@@ -40,10 +40,11 @@ def run_job(app: Flask, spec: JobSpec, now: datetime | None = None) -> str | Non
             summary = spec.func()
         except Exception:
             db.session.rollback()
-            log.exception("job %s failed", spec.id)
+            log.exception("定时任务 %s（%s）失败", spec.id, spec.description)
             claims.finish(run, "failed", error=traceback.format_exc())
             return "failed"
         claims.finish(run, "success", summary=summary)
+        log.info("定时任务 %s 完成：%s", spec.id, summary)
         return "success"
 
 
@@ -72,7 +73,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
 
     scheduler = build_scheduler(app)
     scheduler.start()
-    log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+    log.info("调度器已启动：%d 个定时任务", len(scheduler.get_jobs()))
     # In-process probes run beside the jobs, in whichever process holds the "probes" lease.
     app.extensions["slatrack_probing"] = start_probing(app, holder_name())
     return scheduler

@@ -14,7 +14,7 @@ NIGHTLY = timedelta(hours=17, minutes=30)
 def sla_snapshot() -> str:
     from slatrack.operations.snapshots import take_snapshots
 
-    return "snapshots: " + ", ".join(take_snapshots())
+    return "已保存 SLA 快照：" + "、".join(take_snapshots())
 
 
 @job("reminders", "提醒：月度检查、临近时限的工单、未提交的季度报告", timedelta(minutes=5))
@@ -24,7 +24,7 @@ def reminders() -> str:
     tickets = ticket_reminders()
     inspections = inspection_reminders()
     reports = report_reminders()
-    return f"{tickets} ticket, {inspections} inspection, {reports} report reminders written"
+    return f"写入提醒：工单 {tickets} 条，例行检查 {inspections} 条，季度报告 {reports} 条"
 
 
 @job("quarterly-report-draft", "季度结束后起草季度运维报告", timedelta(days=1), offset=NIGHTLY + timedelta(minutes=10))
@@ -32,7 +32,7 @@ def quarterly_report_draft() -> str:
     from slatrack.operations.reminders import ensure_quarterly_draft
 
     label = ensure_quarterly_draft()
-    return f"draft created for {label}" if label else "no draft needed"
+    return f"已起草 {label} 季度运维报告" if label else "无需起草季度报告"
 
 
 @job(
@@ -45,4 +45,4 @@ def auto_backup_checks() -> str:
     from slatrack.operations.inspections import auto_backup_checks_recent
 
     made = auto_backup_checks_recent()
-    return f"{len(made)} automatic backup checks recorded"
+    return f"自动记录备份核验 {len(made)} 条"

@@ -20,7 +20,7 @@ def check_push_heartbeats() -> str:
 
     missed = record_missed_heartbeats()
     closed = close_lapsed_outages()
-    return f"{missed} missed heartbeats recorded, {closed} outages closed"
+    return f"记录逾期心跳 {missed} 次，结束已失效的停机记录 {closed} 条"
 
 
 @job(HOURLY_MAINTENANCE, "监测数据维护：小时汇总、清理过期原始结果", timedelta(hours=1), offset=timedelta(minutes=7))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import BudgetLine, Indicator, IndicatorEntry, IndicatorReview, Payment, User, utcnow
 from slatrack.operations.accounts import create_user
+from slatrack.operations.demo_history import DEMO_PORTAL
 
 DEMO_PASSWORD = "Demo@2025"
 DEMO_USERS = [
@@ -113,3 +115,24 @@ def load_demo() -> list[str]:
     if not history_loaded():
         done += load_history(utcnow())
     return done
+
+
+# The demo's portal target checks this very server's /healthz (as seeded: port 5000).
+_SELF_HEALTHZ = re.compile(r"^http://127\.0\.0\.1:(\d+)/healthz$")
+
+
+def follow_server_port(port: int) -> str | None:
+    """Point the demo portal target at the port this server runs on; a message when it moved.
+
+    Only a target whose address is this machine's own /healthz is touched: a real deployment's
+    portal (any other URL) is left as it is."""
+    from slatrack.models import Target
+    from slatrack.operations.targets import update_target
+
+    portal = db.session.scalar(select(Target).where(Target.name == DEMO_PORTAL, Target.retired_at.is_(None)))
+    match = _SELF_HEALTHZ.match(portal.url or "") if portal is not None else None
+    if portal is None or match is None or int(match.group(1)) == port:
+        return None
+    new_url = f"http://127.0.0.1:{port}/healthz"
+    update_target(portal, {"url": new_url})
+    return f"演示监测对象 {DEMO_PORTAL} 改为检查本机端口 {port}：{new_url}"

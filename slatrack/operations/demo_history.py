@@ -44,9 +44,11 @@ class DemoTarget:
     gaps: tuple[tuple[datetime, datetime], ...] = ()  # spans with no results (probe down)
 
 
+DEMO_PORTAL = "督考系统门户"  # checks the server's own /healthz: `slatrack run` points it at its port
+
 TARGETS = [
     DemoTarget(
-        "督考系统门户",
+        DEMO_PORTAL,
         "http",
         {"url": "http://127.0.0.1:5000/healthz"},
         critical=True,

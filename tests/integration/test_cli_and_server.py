@@ -94,6 +94,8 @@ def test_init_twice_then_run_serves_with_waitress(tmp_path: Path, database_url: 
                 time.sleep(0.2)
         assert response.status_code == 200
         assert response.headers["Server"] == "slatrack"  # waitress, not the development server
+        # The demo portal checks this server's own /healthz, whatever port it was started on.
+        assert f"改为检查本机端口 {port}：http://127.0.0.1:{port}/healthz" in (tmp_path / "server.log").read_text()
         login_page = session.get(f"http://127.0.0.1:{port}/login", timeout=5)
         token = login_page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
         logged_in = session.post(
