@@ -43,8 +43,8 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from slatrack.operations.reference import load_reference
-            from slatrack.operations.sla_cache import CACHE
+            from slatrack.operations.figures.cache import CACHE
+            from slatrack.operations.reference.loading import load_reference
             from slatrack.reports import quarterly
             from slatrack.reports.docx_render import render_docx
             from slatrack.reports.downloads import quarterly_file

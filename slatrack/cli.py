@@ -53,7 +53,7 @@ def init_command(demo: bool) -> None:
     """Create or upgrade the schema and load the 2025 reference data (idempotent)."""
     from flask_migrate import upgrade
 
-    from slatrack.operations.reference import load_reference
+    from slatrack.operations.reference.loading import load_reference
 
     upgrade()
     with acting_as(_actor()):
@@ -62,7 +62,7 @@ def init_command(demo: bool) -> None:
             click.echo(line)
         click.echo(f"参考数据：{len(changes)} 处变更" if changes else "参考数据：无变更")
         if demo:
-            from slatrack.operations.demo import load_demo
+            from slatrack.operations.demo.loading import load_demo
 
             for line in load_demo():
                 click.echo(line)
@@ -98,7 +98,7 @@ def _read_password() -> str:
 @with_appcontext
 def user_create(name: str, role: str, unit_code: str | None, display_name: str) -> None:
     """Create a user; the password is read from standard input."""
-    from slatrack.operations.accounts import create_user
+    from slatrack.operations.accounts.users import create_user
 
     password = _read_password()
     with acting_as(_actor()):
@@ -120,7 +120,7 @@ def token_group() -> None:
 @with_appcontext
 def token_create(name: str, username: str | None) -> None:
     """Create an API token and print it (shown only this once)."""
-    from slatrack.operations.accounts import create_token
+    from slatrack.operations.accounts.users import create_token
 
     with acting_as(_actor()):
         try:
@@ -139,7 +139,7 @@ def token_revoke(name: str) -> None:
 
     from slatrack.extensions import db
     from slatrack.models import ApiToken
-    from slatrack.operations.accounts import revoke_token
+    from slatrack.operations.accounts.users import revoke_token
 
     token = db.session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
@@ -192,7 +192,7 @@ def scheduler_command() -> None:
 @with_appcontext
 def indicators_command(year: int, as_of: str | None, as_json: bool) -> None:
     """Both approval forms' indicators with targets, actuals and scores."""
-    from slatrack.operations.indicators import evaluate_indicators
+    from slatrack.operations.figures.indicators import evaluate_indicators
 
     try:
         evaluation = evaluate_indicators(year, _aware(as_of))
@@ -253,7 +253,7 @@ def _cell(value: Any) -> str:
 @with_appcontext
 def sla_command(first: str, last: str, contract: str | None, as_of: str | None, as_json: bool) -> None:
     """Every SLA figure of a period, per contract and in total."""
-    from slatrack.operations.sla import SlaQuery, sla_json
+    from slatrack.operations.figures.sla import SlaQuery, sla_json
 
     try:
         body = sla_json(SlaQuery(first, last, contract, _aware(as_of)))

@@ -33,7 +33,7 @@ def survey_group() -> None:
 @with_appcontext
 def survey_import(file: Path) -> None:
     """Import responses from FILE (.xlsx or .csv, headers 单位 期间 评分 意见 填报时间): all rows or none."""
-    from slatrack.operations.survey_import import SurveyImportRejected, import_responses
+    from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 
     with acting_as(_actor()), file.open("rb") as stream:
         try:

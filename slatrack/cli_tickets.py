@@ -34,7 +34,7 @@ def tickets_group() -> None:
 @with_appcontext
 def import_command(file: Path) -> None:
     """Import tickets from an .xlsx or .csv file; a file with any bad row imports nothing."""
-    from slatrack.operations.ticket_io import import_file
+    from slatrack.operations.tickets.importing import import_file
 
     with acting_as(_actor()):
         try:
@@ -49,7 +49,7 @@ def import_command(file: Path) -> None:
 
 
 def _period(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    from slatrack.operations.tickets import local_zone
+    from slatrack.operations.tickets.lifecycle import local_zone
 
     zone = local_zone()
     since = None if start is None else datetime.combine(start, time(), zone)
@@ -65,7 +65,7 @@ def _period(start: date | None, end: date | None) -> tuple[datetime | None, date
 @with_appcontext
 def export_command(fmt: str, start: datetime | None, end: datetime | None, output: Path) -> None:
     """Export tickets in the import format (an export is a valid import)."""
-    from slatrack.operations.ticket_io import export
+    from slatrack.operations.tickets.importing import export
 
     since, until = _period(start.date() if start else None, end.date() if end else None)
     if since is not None and until is not None and until <= since:
@@ -80,7 +80,7 @@ def export_command(fmt: str, start: datetime | None, end: datetime | None, outpu
 @with_appcontext
 def template_command(output: Path) -> None:
     """Write a blank .xlsx import template with a sheet explaining each column."""
-    from slatrack.operations.ticket_io import template
+    from slatrack.operations.tickets.importing import template
 
     with output.open("wb") as stream:
         template(stream)

@@ -16,10 +16,10 @@ from slatrack.extensions import db
 from slatrack.models import User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations import entries as entry_ops
-from slatrack.operations import inspections as inspection_ops
-from slatrack.operations import payments as payment_ops
-from slatrack.operations import survey as survey_ops
+from slatrack.operations.records import entries as entry_ops
+from slatrack.operations.records import inspections as inspection_ops
+from slatrack.operations.records import payments as payment_ops
+from slatrack.operations.records import survey as survey_ops
 from slatrack.policy import EVERYONE, READERS, STAFF, allow
 
 blp = Blueprint("records_api", __name__, description="例行检查、满意度、支付与手工指标")

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 
 from slatrack.extensions import db
 from slatrack.models import User
-from slatrack.operations import report_status
+from slatrack.operations.figures import report_status
 from slatrack.policy import READERS, STAFF, allow
 
 blp = Blueprint("report_status", __name__, description="季度报告状态")

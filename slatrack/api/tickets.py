@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from slatrack.extensions import db
 from slatrack.models import User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
-from slatrack.operations import tickets as ops
+from slatrack.operations.tickets import lifecycle as ops
 from slatrack.policy import EVERYONE, STAFF, allow
 
 blp = Blueprint("tickets", __name__, description="服务工单")

@@ -43,9 +43,9 @@ from slatrack.models import (
 )
 from slatrack.models.enums import EXCLUSION_CATEGORIES, INSPECTION_KINDS, TICKET_STATUSES
 from slatrack.operations import OperationError
-from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators
-from slatrack.operations.report_status import STATUS_LABELS, quarter_dates, revisions
-from slatrack.operations.sla_cache import CACHE
+from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.indicators import IndicatorEvaluation, evaluate_indicators
+from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
 from slatrack.reports import charts
 from slatrack.reports.document import Chart, Column, Document, Kind, Section, Table, Value
 

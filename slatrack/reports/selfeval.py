@@ -20,7 +20,7 @@ from slatrack.extensions import db
 from slatrack.measure.scoring import BUDGET_POINTS
 from slatrack.models import BudgetLine, Project, utcnow
 from slatrack.operations import OperationError
-from slatrack.operations.indicators import IndicatorEvaluation, ProjectSummary, evaluate_indicators
+from slatrack.operations.figures.indicators import IndicatorEvaluation, ProjectSummary, evaluate_indicators
 from slatrack.reports.document import Column, Document, Section, Table, Value
 from slatrack.reports.quarterly import BUREAU, chinese_date
 from slatrack.reports.texts import ProjectTexts, self_evaluation_texts

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Project, Report
 from slatrack.operations import Conflict, OperationError
-from slatrack.operations.report_status import get_or_create
+from slatrack.operations.figures.report_status import get_or_create
 
 MAX_TEXT = 20000
 

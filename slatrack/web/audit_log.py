@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 
 from slatrack.models import utcnow
 from slatrack.operations import OperationError
-from slatrack.operations import audit_query as ops
+from slatrack.operations.accounts import audit_log as ops
 from slatrack.policy import allow
 
 bp = Blueprint("audit_log", __name__, url_prefix="/audit")

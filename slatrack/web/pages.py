@@ -14,10 +14,10 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
-from slatrack.operations.accounts import authenticate
-from slatrack.operations.accounts import change_password as change_user_password
-from slatrack.operations.dashboard import default_year
-from slatrack.operations.indicators import indicator_rows
+from slatrack.operations.accounts.users import authenticate
+from slatrack.operations.accounts.users import change_password as change_user_password
+from slatrack.operations.figures.dashboard import default_year
+from slatrack.operations.figures.indicators import indicator_rows
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm

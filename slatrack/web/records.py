@@ -20,12 +20,12 @@ from slatrack.extensions import db
 from slatrack.models import Project, Unit, User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations import entries as entry_ops
-from slatrack.operations import inspections as inspection_ops
-from slatrack.operations import payments as payment_ops
-from slatrack.operations import survey as survey_ops
-from slatrack.operations.records import local_today, local_zone
-from slatrack.operations.survey_import import SurveyImportRejected, import_responses
+from slatrack.operations.records import entries as entry_ops
+from slatrack.operations.records import inspections as inspection_ops
+from slatrack.operations.records import payments as payment_ops
+from slatrack.operations.records import survey as survey_ops
+from slatrack.operations.records.common import local_today, local_zone
+from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 from slatrack.policy import READERS, STAFF, allow
 
 bp = Blueprint("records", __name__)

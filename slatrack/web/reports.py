@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import Project, Report, User
-from slatrack.operations import OperationError, report_status
-from slatrack.operations.records import local_today
+from slatrack.operations import OperationError
+from slatrack.operations.figures import report_status
+from slatrack.operations.records.common import local_today
 from slatrack.policy import READERS, STAFF, allow
 from slatrack.reports import quarterly, selfeval
 from slatrack.reports.document import Chart, Paragraph, Table, display

@@ -25,8 +25,9 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import Outage, Unit, User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, SCORES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
-from slatrack.operations import OperationError, ticket_io
-from slatrack.operations import tickets as ops
+from slatrack.operations import OperationError
+from slatrack.operations.tickets import importing as ticket_io
+from slatrack.operations.tickets import lifecycle as ops
 from slatrack.policy import EVERYONE, STAFF, allow
 
 bp = Blueprint("ticket_pages", __name__, url_prefix="/tickets")

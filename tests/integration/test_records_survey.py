@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, SurveyResponse
 from slatrack.operations import OperationError
-from slatrack.operations.survey import record_response, survey_summary
-from slatrack.operations.survey_import import SurveyImportRejected, import_responses
+from slatrack.operations.records.survey import record_response, survey_summary
+from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 from tests.integration.conftest import bearer, login
 
 SH = ZoneInfo("Asia/Shanghai")

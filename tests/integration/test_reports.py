@@ -29,9 +29,9 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, BudgetLine, Inspection, Report, SurveyResponse, Ticket, Unit
 from slatrack.models.reference import Payment
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from tests.integration.conftest import bearer, login
 
 CST = timezone(timedelta(hours=8))

@@ -19,8 +19,8 @@ from sqlalchemy import delete, func, select
 from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence
-from slatrack.operations.ticket_io import COLUMNS, export, import_tickets, template
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.tickets.importing import COLUMNS, export, import_tickets, template
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 
 SH = ZoneInfo("Asia/Shanghai")
 HEADER = [

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from slatrack.audit import acting_as
 from slatrack.measure.periods import year_period
 from slatrack.models import utcnow
-from slatrack.operations.dashboard import (
+from slatrack.operations.figures.dashboard import (
     AT_RISK,
     MET,
     MISSED,
@@ -26,9 +26,9 @@ from slatrack.operations.dashboard import (
     judge,
     quarter_of,
 )
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import Viewer, create_ticket
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.tickets.lifecycle import Viewer, create_ticket
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from tests.integration.conftest import login
 
@@ -321,7 +321,7 @@ def test_outside_testing_the_figures_are_measured_after_the_response(
 ) -> None:
     import time
 
-    from slatrack.operations import dashboard
+    from slatrack.operations.figures import dashboard
 
     app = make_app(TESTING=False)
     with app.app_context():

@@ -4,7 +4,7 @@ Raw results (ProbeResult) are kept for RAW_RESULT_RETENTION_DAYS; what a contrac
 compact EvidenceSegment rows (measure/segments.py), kept for good. A batch of results, late, out of
 order or resent, rebuilds only the affected span of each target's segments (``segments.resegment``), so
 the stored segments are always ``build_segments`` of every result ever received, whatever the order of
-arrival. Outage records are reconciled with the segments afterwards (operations/outages.py).
+arrival. Outage records are reconciled with the segments afterwards (operations/monitoring/outages.py).
 
 Concurrency: an ingestion locks its targets first (row locks on PostgreSQL, the database write lock on
 SQLite), so two batches for one target never rebuild its segments from the same stale state.
@@ -41,7 +41,7 @@ from slatrack.models import (
     utcnow,
 )
 from slatrack.operations import OperationError
-from slatrack.operations.outages import reconcile_outages
+from slatrack.operations.monitoring.outages import reconcile_outages
 
 # How far in the future (clock skew between an agent and the server) a result may be observed.
 FUTURE_SKEW = timedelta(minutes=5)

@@ -22,8 +22,8 @@ from openpyxl import load_workbook
 from slatrack.extensions import db
 from slatrack.models import SurveyResponse, User
 from slatrack.operations import OperationError
-from slatrack.operations.records import aware, find_unit, local_zone, not_in_future, text, utcnow
-from slatrack.operations.survey import (
+from slatrack.operations.records.common import aware, find_unit, local_zone, not_in_future, text, utcnow
+from slatrack.operations.records.survey import (
     MAX_COMMENT,
     SCORE_LABELS,
     check_period,

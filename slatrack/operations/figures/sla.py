@@ -17,8 +17,8 @@ from slatrack.measure.periods import Period, period_from_dates
 from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import Contract, Report, utcnow
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.sla_cache import CACHE
-from slatrack.operations.sla_loading import timezone_name
+from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.loading import timezone_name
 
 
 def parse_period(first: str, last: str) -> Period:
@@ -68,9 +68,7 @@ def period_figures(query: SlaQuery) -> dict[str, Any]:
             raise NotFound(f"合同不存在：{query.contract}")
         scope = body["contracts"].get(query.contract)
         if scope is None:
-            raise OperationError(
-                f"合同 {query.contract} 与所选期间没有重叠", fields={"contract": "与期间不重叠"}
-            )
+            raise OperationError(f"合同 {query.contract} 与所选期间没有重叠", fields={"contract": "与期间不重叠"})
         body = {**{k: body[k] for k in ("from", "to", "as_of")}, **scope, "contracts": {query.contract: scope}}
     return body
 
@@ -87,7 +85,7 @@ def _quarter_label(period: Period) -> str | None:
 
 def _submission(label: str) -> dict[str, Any] | None:
     """For a submitted quarter: its status and the figures revised since submission."""
-    from slatrack.operations.report_status import STATUS_LABELS, revisions
+    from slatrack.operations.figures.report_status import STATUS_LABELS, revisions
 
     report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
     if report is None or report.frozen_figures is None:
@@ -101,4 +99,3 @@ def _submission(label: str) -> dict[str, Any] | None:
         "revised": bool(changes),
         "revisions": changes,
     }
-

@@ -1,4 +1,4 @@
-"""User and token management for administrators, on top of operations/accounts.py.
+"""User and token management for administrators, on top of operations/accounts/users.py.
 
 Every change goes through the ORM, so the audit hook records it (password hashes masked); unlocking, which
 only touches bookkeeping columns the hook ignores, is recorded explicitly. A password an administrator
@@ -19,7 +19,7 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import ApiToken, JobRun, Unit, User, utcnow
 from slatrack.operations import Conflict, NotFound, OperationError
-from slatrack.operations.accounts import create_token, create_user, revoke_token, set_password
+from slatrack.operations.accounts.users import create_token, create_user, revoke_token, set_password
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ FAULT_TICKET_REQUESTER = "系统监测"
 
 
 def _fault_ticket(target: Target, run: OutageRun, now: datetime) -> Ticket:
-    from slatrack.operations.tickets import create_ticket
+    from slatrack.operations.tickets.lifecycle import create_ticket
 
     return create_ticket(
         unit_code=FAULT_TICKET_UNIT,
@@ -72,7 +72,7 @@ def reconcile_outages(target: Target, span_start: datetime, span_end: datetime, 
 
     Returns the records created in this call (each with its fault ticket).
     """
-    from slatrack.operations.evidence_store import load_segments
+    from slatrack.operations.monitoring.ingest import load_segments
 
     existing = _probe_outages(target.id, span_start, span_end)
     low = min([span_start, *(o.start for o in existing)])
@@ -215,7 +215,7 @@ def _by_start(exclusion: Exclusion) -> datetime:
 def create_manual_outage(
     *, target_reference: str | int, start: datetime, end: datetime, cause: str, principal: Principal | None
 ) -> Outage:
-    from slatrack.operations.targets import find_target
+    from slatrack.operations.monitoring.targets import find_target
 
     target = find_target(target_reference)
     if target is None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import BudgetLine, Contract, Indicator, Project, SlaTerm, Unit
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "reference-2025.toml"
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "reference-2025.toml"
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -32,7 +32,7 @@ from slatrack.measure import lifecycle
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Unit, User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_STATUSES
 from slatrack.operations import OperationError
-from slatrack.operations import tickets as ops
+from slatrack.operations.tickets import lifecycle as ops
 
 COLUMNS: tuple[str, ...] = (
     "工单编号",

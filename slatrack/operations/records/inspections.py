@@ -23,7 +23,7 @@ from slatrack.measure.periods import month_period, parse_month
 from slatrack.models import EvidenceSegment, Inspection, Target, User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.records import aware, local_zone, not_in_future, text, user_label, utcnow
+from slatrack.operations.records.common import aware, local_zone, not_in_future, text, user_label, utcnow
 
 EVIDENCE_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "zip")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

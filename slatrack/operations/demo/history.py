@@ -16,11 +16,11 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.measure.segments import Observation, build_segments
 from slatrack.models import Inspection, Outage, SurveyResponse, Ticket, Unit, User
-from slatrack.operations import report_status
-from slatrack.operations.evidence_store import store_segments
-from slatrack.operations.outages import add_exclusion, reconcile_outages, request_maintenance
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.figures import report_status
+from slatrack.operations.monitoring.ingest import store_segments
+from slatrack.operations.monitoring.outages import add_exclusion, reconcile_outages, request_maintenance
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from slatrack.policy import Principal
 
 CST = timezone(timedelta(hours=8))

@@ -40,12 +40,12 @@ from slatrack.measure.sla import ScopeFigures
 from slatrack.models import AuditRecord, Notification, Outage, ProbeResult, Project, Target, Ticket, utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.evidence_store import load_segments_of
-from slatrack.operations.indicators import IndicatorEvaluation, evaluate_indicators, sla_metric
-from slatrack.operations.inspections import inspection_grid
-from slatrack.operations.report_status import status_json
-from slatrack.operations.sla import measure_period
-from slatrack.operations.tickets import TicketFilter, Viewer, ticket_query
+from slatrack.operations.figures.indicators import IndicatorEvaluation, evaluate_indicators, sla_metric
+from slatrack.operations.figures.report_status import status_json
+from slatrack.operations.figures.sla import measure_period
+from slatrack.operations.monitoring.ingest import load_segments_of
+from slatrack.operations.records.inspections import inspection_grid
+from slatrack.operations.tickets.lifecycle import TicketFilter, Viewer, ticket_query
 from slatrack.policy import Principal
 
 MET, AT_RISK, MISSED, UNKNOWN = "met", "at_risk", "missed", "unknown"

@@ -42,7 +42,7 @@ from slatrack.models import (
     utcnow,
 )
 from slatrack.operations import OperationError
-from slatrack.operations.sla import measure_period
+from slatrack.operations.figures.sla import measure_period
 
 GRADE_ORDER = ("优", "良", "中", "差")
 

@@ -32,8 +32,8 @@ from slatrack.models import (
     Unit,
     outage_tickets,
 )
-from slatrack.operations.evidence_store import decode_segment
-from slatrack.operations.tickets import contract_terms
+from slatrack.operations.monitoring.ingest import decode_segment
+from slatrack.operations.tickets.lifecycle import contract_terms
 
 
 def timezone_name() -> str:
@@ -221,5 +221,3 @@ def load_inputs(
         survey=load_survey(period),
         unit_count=unit_count(),
     )
-
-

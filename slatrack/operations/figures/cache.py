@@ -22,7 +22,7 @@ from slatrack.measure.periods import Period
 from slatrack.measure.sla import SlaInputs, TargetRecord
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.models import AuditRecord, EvidenceSegment, Ticket, TicketEvent, outage_tickets
-from slatrack.operations.sla_loading import load_inputs, load_tickets
+from slatrack.operations.figures.loading import load_inputs, load_tickets
 
 # Beyond this many changed tickets a full reload is as cheap as picking them out.
 MAX_INCREMENTAL_TICKETS = 2000

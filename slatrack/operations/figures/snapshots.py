@@ -11,7 +11,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, quarter_period, year_period
 from slatrack.models import SlaSnapshot, utcnow
-from slatrack.operations.sla import measure_period
+from slatrack.operations.figures.sla import measure_period
 
 
 def take_snapshots(now: datetime | None = None) -> list[str]:

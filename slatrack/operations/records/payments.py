@@ -16,7 +16,7 @@ from slatrack.extensions import db
 from slatrack.measure import budget
 from slatrack.models import BudgetLine, Contract, Payment, Project, User
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.records import local_today, text, utcnow
+from slatrack.operations.records.common import local_today, text, utcnow
 
 MAX_AMOUNT = Decimal("999999999999.99")
 

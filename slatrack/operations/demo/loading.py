@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import BudgetLine, Indicator, IndicatorEntry, IndicatorReview, Payment, User, utcnow
-from slatrack.operations.accounts import create_user
+from slatrack.operations.accounts.users import create_user
 
 DEMO_PASSWORD = "Demo@2025"
 DEMO_USERS = [
@@ -108,7 +108,7 @@ def load_demo() -> list[str]:
             )
         done.append(f"演示指标录入 {count} 条、评级 {len(DEMO_GRADES)} 项、偏差说明 {len(DEMO_REVIEWS)} 项")
     db.session.commit()
-    from slatrack.operations.demo_history import history_loaded, load_history
+    from slatrack.operations.demo.history import history_loaded, load_history
 
     if not history_loaded():
         done += load_history(utcnow())

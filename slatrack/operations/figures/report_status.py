@@ -17,7 +17,7 @@ from slatrack.extensions import db
 from slatrack.measure.periods import quarter_period
 from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
-from slatrack.operations.sla import SlaQuery, period_figures
+from slatrack.operations.figures.sla import SlaQuery, period_figures
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
 
