@@ -18,8 +18,8 @@ from slatrack.models import utcnow
 from slatrack.models.enums import EXCLUSION_CATEGORIES, TARGET_KINDS
 from slatrack.operations import OperationError
 from slatrack.operations.monitoring import outages as outage_ops
-from slatrack.operations.monitoring.ingest import DayFigure, current_state, daily_figures, recent_results
 from slatrack.operations.monitoring.targets import get_target, list_targets
+from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
 from slatrack.policy import READERS, STAFF, allow
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")

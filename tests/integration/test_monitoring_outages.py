@@ -19,14 +19,11 @@ from slatrack.jobs.runner import run_job
 from slatrack.measure.downtime import system_downtime, system_unknown, wait_and_repair
 from slatrack.measure.intervals import Interval
 from slatrack.models import AuditRecord, EvidenceSegment, LatencyHourly, ProbeResult, Target, Ticket
-from slatrack.operations.monitoring.ingest import (
-    ingest_results,
-    prune_raw_results,
-    record_missed_heartbeats,
-    system_downtime_inputs,
-    target_evidence,
-)
+from slatrack.operations.figures.downtime import system_downtime_inputs
+from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.monitoring.upkeep import prune_raw_results, record_missed_heartbeats
+from slatrack.operations.monitoring.views import target_evidence
 from slatrack.operations.tickets.lifecycle import record_event
 from tests.integration.conftest import bearer
 

@@ -17,8 +17,8 @@ from slatrack.extensions import db
 from slatrack.measure.segments import Observation, build_segments
 from slatrack.models import Inspection, Outage, SurveyResponse, Ticket, Unit, User
 from slatrack.operations.figures import report_status
-from slatrack.operations.monitoring.ingest import store_segments
 from slatrack.operations.monitoring.outages import add_exclusion, reconcile_outages, request_maintenance
+from slatrack.operations.monitoring.segment_store import store_segments
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from slatrack.policy import Principal

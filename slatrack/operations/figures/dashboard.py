@@ -43,7 +43,7 @@ from slatrack.operations import NotFound, OperationError
 from slatrack.operations.figures.indicators import IndicatorEvaluation, evaluate_indicators, sla_metric
 from slatrack.operations.figures.report_status import status_json
 from slatrack.operations.figures.sla import measure_period
-from slatrack.operations.monitoring.ingest import load_segments_of
+from slatrack.operations.monitoring.segment_store import load_segments_of
 from slatrack.operations.records.inspections import inspection_grid
 from slatrack.operations.tickets.lifecycle import TicketFilter, Viewer, ticket_query
 from slatrack.policy import Principal

@@ -32,7 +32,7 @@ from slatrack.models import (
     Unit,
     outage_tickets,
 )
-from slatrack.operations.monitoring.ingest import decode_segment
+from slatrack.operations.monitoring.segment_store import decode_segment
 from slatrack.operations.tickets.lifecycle import contract_terms
 
 

@@ -72,7 +72,7 @@ def reconcile_outages(target: Target, span_start: datetime, span_end: datetime, 
 
     Returns the records created in this call (each with its fault ticket).
     """
-    from slatrack.operations.monitoring.ingest import load_segments
+    from slatrack.operations.monitoring.segment_store import load_segments
 
     existing = _probe_outages(target.id, span_start, span_end)
     low = min([span_start, *(o.start for o in existing)])
