@@ -253,7 +253,8 @@ def _cell(value: Any) -> str:
 @with_appcontext
 def sla_command(first: str, last: str, contract: str | None, as_of: str | None, as_json: bool) -> None:
     """Every SLA figure of a period, per contract and in total."""
-    from slatrack.operations.figures.sla import SlaQuery, sla_json
+    from slatrack.operations.figures.report_status import sla_json
+    from slatrack.operations.figures.sla import SlaQuery
 
     try:
         body = sla_json(SlaQuery(first, last, contract, _aware(as_of)))

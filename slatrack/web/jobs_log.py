@@ -7,7 +7,7 @@ from math import ceil
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from slatrack.jobs.definitions import load_all
+from slatrack.jobs.catalog import load_all
 from slatrack.operations.accounts import admin as ops
 from slatrack.policy import allow
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
-from slatrack.jobs.definitions import load_all
+from slatrack.jobs.catalog import load_all
 from slatrack.jobs.runner import run_job
 from slatrack.measure.downtime import system_downtime, system_unknown, wait_and_repair
 from slatrack.measure.intervals import Interval

@@ -7,17 +7,17 @@ differs, so pages and the API can show "revised since submission" with the old a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
 from slatrack.extensions import db
-from slatrack.measure.periods import quarter_period
+from slatrack.measure.periods import Period, quarter_period
 from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
-from slatrack.operations.figures.sla import SlaQuery, period_figures
+from slatrack.operations.figures.sla import SlaQuery, parse_period, period_figures
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
 
@@ -109,4 +109,43 @@ def status_json(label: str) -> dict[str, Any]:
         "frozen_figures": report.frozen_figures,
         "revisions": changes,
         "revised": bool(changes),
+    }
+
+
+def sla_json(query: SlaQuery) -> dict[str, Any]:
+    """The SLA JSON of SPEC section 6; with a contract code, that contract's figures at the top level.
+
+    For a period that is exactly a quarter whose report was submitted, ``submission`` says so and lists
+    the figures revised since.
+    """
+    body = period_figures(query)
+    label = _quarter_label(parse_period(query.first, query.last))
+    if label is not None:
+        body["submission"] = _submission(label)
+    return body
+
+
+def _quarter_label(period: Period) -> str | None:
+    """The quarter (``2025Q2``) when the period is exactly one, else None."""
+    first, last = period.first_day, period.last_day
+    label = f"{first.year}Q{(first.month - 1) // 3 + 1}"
+    quarters = period.quarters()
+    if quarters == [label] and first.day == 1 and first.month % 3 == 1 and (last + timedelta(days=1)).month % 3 == 1:
+        return label
+    return None
+
+
+def _submission(label: str) -> dict[str, Any] | None:
+    """For a submitted quarter: its status and the figures revised since submission."""
+    report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+    if report is None or report.frozen_figures is None:
+        return None
+    changes = revisions(report)
+    return {
+        "period": label,
+        "status": report.status,
+        "status_label": STATUS_LABELS[report.status],
+        "submitted_at": report.submitted_at.isoformat() if report.submitted_at else None,
+        "revised": bool(changes),
+        "revisions": changes,
     }
