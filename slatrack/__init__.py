@@ -114,7 +114,7 @@ def _configure_web(app: Flask) -> None:
 
 
 def _configure_cli(app: Flask) -> None:
-    from slatrack.cli import register
+    from slatrack.cli.commands import register
 
     register(app)
 

@@ -8,20 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from slatrack.audit import acting_as
+from slatrack.cli.helpers import as_cli_user, fail
 from slatrack.operations import OperationError
-
-
-def _actor() -> str:
-    from slatrack.cli import _actor as actor
-
-    return actor()
-
-
-def _fail(exc: OperationError) -> None:
-    from slatrack.cli import _fail as fail
-
-    fail(exc)
 
 
 @click.group("tickets")
@@ -36,11 +24,11 @@ def import_command(file: Path) -> None:
     """Import tickets from an .xlsx or .csv file; a file with any bad row imports nothing."""
     from slatrack.operations.tickets.importing import import_file
 
-    with acting_as(_actor()):
+    with as_cli_user():
         try:
             result = import_file(file)
         except OperationError as exc:
-            _fail(exc)
+            fail(exc)
     if result.errors:
         for error in result.errors:
             click.echo(str(error), err=True)

@@ -8,26 +8,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from slatrack.audit import acting_as
+from slatrack.cli.helpers import as_cli_user, aware, fail
 from slatrack.operations import OperationError
 
 
-def _actor() -> str:
-    from slatrack.cli import _actor as actor
-
-    return actor()
-
-
-def _fail(exc: OperationError) -> None:
-    from slatrack.cli import _fail as fail
-
-    fail(exc)
-
-
 def _as_of(value: str | None) -> datetime | None:
-    from slatrack.cli import _aware
 
-    return _aware(value)
+    return aware(value)
 
 
 def _write(content: bytes, filename: str, output: Path | None) -> None:
@@ -64,11 +51,11 @@ def quarterly_command(quarter: str, fmt: str, output: Path | None, as_of: str | 
     """Write the quarterly report of QUARTER (e.g. 2025Q2) as .docx or .xlsx."""
     from slatrack.reports.downloads import quarterly_file
 
-    with acting_as(_actor()):
+    with as_cli_user():
         try:
             report = quarterly_file(quarter, fmt, _as_of(as_of), via="cli")
         except OperationError as exc:
-            _fail(exc)
+            fail(exc)
             return
     _write(report.content, report.filename, output)
 
@@ -83,10 +70,10 @@ def self_evaluation_command(year: str, fmt: str, output: Path | None, as_of: str
     """Write the self-evaluation forms of both projects of YEAR (e.g. 2025) as .xlsx or .docx."""
     from slatrack.reports.downloads import self_evaluation_file
 
-    with acting_as(_actor()):
+    with as_cli_user():
         try:
             report = self_evaluation_file(year, fmt, _as_of(as_of), via="cli")
         except OperationError as exc:
-            _fail(exc)
+            fail(exc)
             return
     _write(report.content, report.filename, output)

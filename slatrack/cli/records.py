@@ -7,20 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from slatrack.audit import acting_as
+from slatrack.cli.helpers import as_cli_user, fail
 from slatrack.operations import OperationError
-
-
-def _actor() -> str:
-    from slatrack.cli import _actor as actor
-
-    return actor()
-
-
-def _fail(exc: OperationError) -> None:
-    from slatrack.cli import _fail as fail
-
-    fail(exc)
 
 
 @click.group("survey")
@@ -35,7 +23,7 @@ def survey_import(file: Path) -> None:
     """Import responses from FILE (.xlsx or .csv, headers 单位 期间 评分 意见 填报时间): all rows or none."""
     from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 
-    with acting_as(_actor()), file.open("rb") as stream:
+    with as_cli_user(), file.open("rb") as stream:
         try:
             result = import_responses(stream, file.name)
         except SurveyImportRejected as exc:
@@ -43,5 +31,5 @@ def survey_import(file: Path) -> None:
                 click.echo(str(problem), err=True)
             raise click.ClickException(f"文件有 {len(exc.problems)} 处错误，未导入任何记录") from None
         except OperationError as exc:
-            _fail(exc)
+            fail(exc)
     click.echo(f"导入完成：新增 {result.created} 条，已存在跳过 {result.skipped} 条")
