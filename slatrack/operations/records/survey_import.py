@@ -9,19 +9,14 @@ adds nothing the second time. Units are given by name or code; scores as 1-5 or 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import IO, Any
-
-from openpyxl import load_workbook
 
 from slatrack.extensions import db
 from slatrack.models import SurveyResponse, User
-from slatrack.operations import OperationError
+from slatrack.operations import OperationError, spreadsheets
 from slatrack.operations.records.common import aware, find_unit, local_zone, not_in_future, text, utcnow
 from slatrack.operations.records.survey import (
     MAX_COMMENT,
@@ -31,6 +26,7 @@ from slatrack.operations.records.survey import (
     exists,
     validate_response,
 )
+from slatrack.operations.spreadsheets import MissingColumns, RowError, cell_text
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}
 REQUIRED = ("单位", "期间", "评分", "填报时间")
@@ -39,20 +35,10 @@ MAX_ROWS = 10000
 _LABEL_SCORES = {label: score for score, label in SCORE_LABELS.items()}
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」：{self.reason}" if self.row else f"「{self.column}」：{self.reason}"
-
-
 class SurveyImportRejected(OperationError):
     """The file has bad rows; nothing was imported. ``problems`` lists every one."""
 
-    def __init__(self, problems: list[RowProblem]) -> None:
+    def __init__(self, problems: list[RowError]) -> None:
         shown = "；".join(str(p) for p in problems[:5])
         more = f"；另有 {len(problems) - 5} 处" if len(problems) > 5 else ""
         super().__init__(
@@ -70,56 +56,12 @@ class ImportResult:
     ids: list[int] = field(default_factory=list)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, dict[str, Any]]]:
     """The data rows of a .xlsx or .csv file as (row number, {header: value}); blank rows are left out."""
-    suffix = Path(filename or "").suffix.lower()
-    data = stream.read()
-    table: list[list[Any]]
-    if suffix == ".xlsx":
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise OperationError(
-                "无法读取 Excel 文件，请确认是 .xlsx 格式", fields={"file": "不是有效的 .xlsx 文件"}
-            ) from None
-        sheet = workbook.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    elif suffix == ".csv":
-        text = None
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            raise OperationError("无法识别 CSV 文件的编码，请保存为 UTF-8", fields={"file": "编码无法识别"})
-        table = [list(row) for row in csv.reader(io.StringIO(text))]
-    else:
-        raise OperationError(
-            f"不支持的文件类型：{filename}，应为 .xlsx 或 .csv 文件", fields={"file": "应为 .xlsx 或 .csv 文件"}
-        )
-    if not table:
-        raise OperationError("文件是空的", fields={"file": "没有表头和数据"})
-    headers = [_cell_text(h) for h in table[0]]
-    missing = [h for h in REQUIRED if h not in headers]
-    if missing:
-        raise SurveyImportRejected([RowProblem(1, h, "缺少该列") for h in missing])
-    index = {h: headers.index(h) for h in HEADERS if h in headers}
-    rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        if all(_cell_text(v) == "" for v in raw):
-            continue
-        rows.append((number, {h: (raw[i] if i < len(raw) else None) for h, i in index.items()}))
+    try:
+        rows = list(spreadsheets.read_rows(stream, filename, REQUIRED))
+    except MissingColumns as exc:
+        raise SurveyImportRejected([RowError(1, h, "缺少该列") for h in exc.missing]) from None
     if len(rows) > MAX_ROWS:
         raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": f"超过 {MAX_ROWS} 行"})
     return rows
@@ -131,7 +73,7 @@ def _responded_at(value: Any) -> Any:
         return value if value.tzinfo is not None else value.replace(tzinfo=zone)
     if isinstance(value, date):
         return datetime.combine(value, time(), zone)
-    cleaned = _cell_text(value)
+    cleaned = cell_text(value)
     if not cleaned:
         return None
     try:
@@ -142,7 +84,7 @@ def _responded_at(value: Any) -> Any:
 
 
 def _score(value: Any) -> Any:
-    cleaned = _cell_text(value)
+    cleaned = cell_text(value)
     if cleaned in _LABEL_SCORES:
         return _LABEL_SCORES[cleaned]
     return int(cleaned) if cleaned.isdigit() else cleaned
@@ -169,15 +111,15 @@ _FIELD_CHECKS: dict[str, Callable[[Any, datetime], Any]] = {
 
 def check_rows(rows: list[tuple[int, dict[str, Any]]], now: datetime) -> list[tuple[int, dict[str, Any]]]:
     """Validate every row; raise SurveyImportRejected listing all bad rows, else the values to store."""
-    problems: list[RowProblem] = []
+    problems: list[RowError] = []
     checked: list[tuple[int, dict[str, Any]]] = []
     seen: dict[tuple[int, str, datetime], int] = {}
     for number, raw in rows:
         fields = {
-            "unit": _cell_text(raw.get("单位")),
-            "period": _cell_text(raw.get("期间")),
+            "unit": cell_text(raw.get("单位")),
+            "period": cell_text(raw.get("期间")),
             "score": _score(raw.get("评分")),
-            "comment": _cell_text(raw.get("意见")),
+            "comment": cell_text(raw.get("意见")),
             "responded_at": _responded_at(raw.get("填报时间")),
         }
         row_problems = []
@@ -186,18 +128,18 @@ def check_rows(rows: list[tuple[int, dict[str, Any]]], now: datetime) -> list[tu
             try:
                 check(fields[name], now)
             except OperationError as exc:
-                row_problems.append(RowProblem(number, COLUMN_OF[name], exc.fields.get(name) or exc.message))
+                row_problems.append(RowError(number, COLUMN_OF[name], exc.fields.get(name) or exc.message))
         if not row_problems:
             try:
                 values = validate_response(**fields, now=now)
             except OperationError as exc:
                 name = next(iter(exc.fields), "responded_at")
-                row_problems.append(RowProblem(number, COLUMN_OF.get(name, name), exc.message))
+                row_problems.append(RowError(number, COLUMN_OF.get(name, name), exc.message))
             else:
                 key = (values["unit"].id, values["period"], values["responded_at"])
                 if key in seen:
                     row_problems.append(
-                        RowProblem(number, "填报时间", f"与第 {seen[key]} 行重复（同一单位、期间和填报时间）")
+                        RowError(number, "填报时间", f"与第 {seen[key]} 行重复（同一单位、期间和填报时间）")
                     )
                 else:
                     seen[key] = number

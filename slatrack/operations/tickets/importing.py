@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app, has_request_context, request
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
@@ -31,7 +30,8 @@ from slatrack.extensions import db
 from slatrack.measure import lifecycle
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Unit, User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_STATUSES
-from slatrack.operations import OperationError
+from slatrack.operations import OperationError, spreadsheets
+from slatrack.operations.spreadsheets import RowError
 from slatrack.operations.tickets import lifecycle as ops
 
 COLUMNS: tuple[str, ...] = (
@@ -89,16 +89,6 @@ _DATE_FORMATS = (
 )
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」：{self.message}"
-
-
 @dataclass
 class ImportResult:
     created: int = 0
@@ -134,62 +124,7 @@ class _Row:
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        yield from _xlsx_rows(stream)
-    elif suffix == ".csv":
-        yield from _csv_rows(stream)
-    else:
-        raise OperationError("只支持 .xlsx 或 .csv 文件", fields={"file": "文件格式应为 .xlsx 或 .csv"})
-
-
-def _headers(raw: Iterable[Any]) -> list[str]:
-    names = [("" if v is None else str(v)).strip().lstrip("\ufeff") for v in raw]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise OperationError("表头缺少必需的列：" + "、".join(missing), fields={"file": "缺少列 " + "、".join(missing)})
-    return names
-
-
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise OperationError("无法读取 Excel 文件，请确认是 .xlsx 格式", fields={"file": "无法读取"}) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None:
-            raise OperationError("文件是空的", fields={"file": "没有表头"})
-        names = _headers(first)
-        for offset, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield offset, {name: value for name, value in zip(names, values, strict=False) if name}
-    finally:
-        book.close()
-
-
-def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    data = stream.read()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise OperationError("无法识别 CSV 文件的编码，请保存为 UTF-8", fields={"file": "编码无法识别"})
-    reader = csv.reader(io.StringIO(text, newline=""))
-    first = next(reader, None)
-    if first is None:
-        raise OperationError("文件是空的", fields={"file": "没有表头"})
-    names = _headers(first)
-    for offset, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        yield offset, {name: value for name, value in zip(names, values, strict=False) if name}
+    return spreadsheets.read_rows(stream, filename, REQUIRED)
 
 
 # ---------------------------------------------------------------- parsing cells
@@ -738,6 +673,8 @@ def _csv_cell(value: Any) -> Any:
 
 
 def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool = False) -> None:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("工单")
     sheet.append(list(COLUMNS))
