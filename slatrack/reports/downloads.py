@@ -13,8 +13,7 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.operations import OperationError
 from slatrack.reports import quarterly, selfeval
-from slatrack.reports.docx_render import render_docx
-from slatrack.reports.xlsx_render import render_xlsx
+from slatrack.reports.document import Document
 
 FORMATS = ("docx", "xlsx")
 CONTENT_TYPES = {
@@ -28,6 +27,17 @@ class ReportFile:
     content: bytes
     filename: str
     mimetype: str
+
+
+def _render(document: Document, fmt: str, layout: str = "sheets") -> bytes:
+    """The file of a document; python-docx and openpyxl are loaded only when a file is made."""
+    if fmt == "docx":
+        from slatrack.reports.docx_render import render_docx
+
+        return render_docx(document)
+    from slatrack.reports.xlsx_render import render_xlsx
+
+    return render_xlsx(document, layout=layout)
 
 
 def check_format(fmt: str | None) -> str:
@@ -47,9 +57,9 @@ def quarterly_file(label: str, fmt: str | None, as_of: datetime | None = None, v
     chosen = check_format(fmt)
     label = label.strip().upper()
     if chosen == "docx":
-        content = render_docx(quarterly.build(label, as_of, records=False))
+        content = _render(quarterly.build(label, as_of, records=False), "docx")
     else:
-        content = render_xlsx(quarterly.build(label, as_of, charts=False))
+        content = _render(quarterly.build(label, as_of, charts=False), "xlsx")
     _audited("quarterly", label, chosen, via)
     return ReportFile(content, quarterly.file_name(label, chosen), CONTENT_TYPES[chosen])
 
@@ -60,6 +70,6 @@ def self_evaluation_file(
     """Both projects' self-evaluation forms of ``year`` in one .xlsx (a sheet each) or .docx (a section each)."""
     chosen = check_format(fmt)
     document = selfeval.build(year, as_of)
-    content = render_docx(document) if chosen == "docx" else render_xlsx(document, layout="forms")
+    content = _render(document, chosen, layout="forms")
     _audited("self-evaluation", str(year).strip(), chosen, via)
     return ReportFile(content, selfeval.file_name(int(str(year).strip()), chosen), CONTENT_TYPES[chosen])

@@ -46,7 +46,6 @@ from slatrack.operations import OperationError
 from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import IndicatorEvaluation, evaluate_indicators
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
-from slatrack.reports import charts
 from slatrack.reports.document import Chart, Column, Document, Kind, Section, Table, Value
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -251,6 +250,8 @@ class QuarterlyBuilder:
         horizontal: bool = False,
     ) -> None:
         if self.with_charts:
+            from slatrack.reports import charts  # matplotlib, loaded only when a chart is drawn
+
             png = charts.bar_chart(title, labels, values, ylabel, percent=percent, ylim=ylim, horizontal=horizontal)
             section.blocks.append(Chart(title, png))
 

@@ -7,13 +7,17 @@ thresholds, ...) are stored in ``Target.options`` and given back as top-level fi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probes.spec import TargetSpec
+
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from probes.spec import KIND_OPTIONS, SpecError, TargetSpec
 from slatrack.extensions import db
 from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
@@ -28,6 +32,8 @@ DEFAULTS: dict[str, Any] = {"interval_seconds": 60, "timeout_seconds": 10, "conf
 
 
 def option_names(kind: str) -> frozenset[str]:
+    from probes.spec import KIND_OPTIONS  # the probes package loads its checkers (requests) on import
+
     return KIND_OPTIONS.get(kind, frozenset())
 
 
@@ -39,6 +45,8 @@ def _whole(name: str, value: Any, low: int) -> int:
 
 def _validate(values: Mapping[str, Any]) -> TargetSpec:
     """Validate a full target mapping in the API's field names with the agent's own rules."""
+    from probes.spec import SpecError, TargetSpec
+
     checked = {key: value for key, value in values.items() if key not in ("in_process",)}
     try:
         spec = TargetSpec.from_mapping(checked)
@@ -70,6 +78,8 @@ def target_fields(target: Target) -> dict[str, Any]:
 
 def target_spec(target: Target) -> TargetSpec:
     """The checker specification of a stored target (for the in-process probe runner)."""
+    from probes.spec import TargetSpec
+
     return TargetSpec.from_mapping(target_fields(target))
 
 
