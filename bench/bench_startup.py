@@ -62,7 +62,8 @@ def main() -> None:
         median = statistics.median(times[name])
         label = f"slatrack {'--help' if name == 'help' else name}"
         print(
-            f"  {label:<22} {median:6.3f}   ×{median / floor:5.1f} of pass   {median / target:4.2f} of target {target} s"
+            f"  {label:<22} {median:6.3f}   ×{median / floor:5.1f} of pass"
+            f"   {median / target:4.2f} of target {target} s"
             f"   [{', '.join(f'{t:.2f}' for t in times[name])}]"
         )
 

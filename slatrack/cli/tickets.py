@@ -37,7 +37,7 @@ def import_command(file: Path) -> None:
 
 
 def _period(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    from slatrack.operations.tickets.lifecycle import local_zone
+    from slatrack.clock import local_zone
 
     zone = local_zone()
     since = None if start is None else datetime.combine(start, time(), zone)

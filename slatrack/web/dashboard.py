@@ -9,7 +9,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Project
 from slatrack.operations.figures.dashboard import JUDGEMENT_LABELS, SECTIONS, Dashboard, build_dashboard, countdown_text
-from slatrack.operations.tickets.lifecycle import Viewer
+from slatrack.operations.tickets.queries import Viewer
 from slatrack.policy import EVERYONE, allow
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from slatrack.web.navigation import routed_path

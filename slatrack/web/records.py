@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from slatrack import audit
+from slatrack.clock import local_today, local_zone
 from slatrack.extensions import db
 from slatrack.models import Project, Unit, User
 from slatrack.models.enums import INSPECTION_KINDS
@@ -24,7 +25,6 @@ from slatrack.operations.records import entries as entry_ops
 from slatrack.operations.records import inspections as inspection_ops
 from slatrack.operations.records import payments as payment_ops
 from slatrack.operations.records import survey as survey_ops
-from slatrack.operations.records.common import local_today, local_zone
 from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 from slatrack.policy import READERS, STAFF, allow
 

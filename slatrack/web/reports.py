@@ -10,11 +10,11 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+from slatrack.clock import local_today
 from slatrack.extensions import db
 from slatrack.models import Project, Report, User
 from slatrack.operations import OperationError
 from slatrack.operations.figures import report_status
-from slatrack.operations.records.common import local_today
 from slatrack.policy import READERS, STAFF, allow
 from slatrack.reports import quarterly, selfeval
 from slatrack.reports.document import Chart, Paragraph, Table, display

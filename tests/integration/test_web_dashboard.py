@@ -28,7 +28,8 @@ from slatrack.operations.figures.dashboard import (
 )
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
-from slatrack.operations.tickets.lifecycle import Viewer, create_ticket
+from slatrack.operations.tickets.lifecycle import create_ticket
+from slatrack.operations.tickets.queries import Viewer
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from tests.integration.conftest import login
 

@@ -45,7 +45,7 @@ from slatrack.operations.figures.report_status import status_json
 from slatrack.operations.figures.sla import measure_period
 from slatrack.operations.monitoring.segment_store import load_segments_of
 from slatrack.operations.records.inspections import inspection_grid
-from slatrack.operations.tickets.lifecycle import TicketFilter, Viewer, ticket_query
+from slatrack.operations.tickets.queries import TicketFilter, Viewer, ticket_query
 from slatrack.policy import Principal
 
 MET, AT_RISK, MISSED, UNKNOWN = "met", "at_risk", "missed", "unknown"

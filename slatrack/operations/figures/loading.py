@@ -33,7 +33,7 @@ from slatrack.models import (
     outage_tickets,
 )
 from slatrack.operations.monitoring.segment_store import decode_segment
-from slatrack.operations.tickets.lifecycle import contract_terms
+from slatrack.operations.tickets.terms import contract_terms
 
 
 def timezone_name() -> str:

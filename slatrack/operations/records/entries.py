@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from slatrack.clock import local_today, utcnow
 from slatrack.extensions import db
 from slatrack.measure.scoring import GRADE_FRACTIONS
 from slatrack.models import Indicator, IndicatorEntry, IndicatorReview, Project, User
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.records.common import local_today, text, utcnow
+from slatrack.operations.records.common import text
 
 GRADES = tuple(GRADE_FRACTIONS)
 MAX_QUANTITY = Decimal("9999999999")

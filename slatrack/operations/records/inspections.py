@@ -18,12 +18,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from slatrack.audit import acting_as
+from slatrack.clock import aware, local_zone, not_in_future, utcnow
 from slatrack.extensions import db
 from slatrack.measure.periods import month_period, parse_month
 from slatrack.models import EvidenceSegment, Inspection, Target, User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.records.common import aware, local_zone, not_in_future, text, user_label, utcnow
+from slatrack.operations.records.common import text, user_label
 
 EVIDENCE_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "zip")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

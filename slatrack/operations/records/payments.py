@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from slatrack.clock import local_today, utcnow
 from slatrack.extensions import db
 from slatrack.measure import budget
 from slatrack.models import BudgetLine, Contract, Payment, Project, User
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.records.common import local_today, text, utcnow
+from slatrack.operations.records.common import text
 
 MAX_AMOUNT = Decimal("999999999999.99")
 

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from slatrack.clock import aware, local_zone, not_in_future, utcnow
 from slatrack.extensions import db
 from slatrack.measure import satisfaction
 from slatrack.measure.periods import period_from_label
 from slatrack.models import SurveyResponse, Unit, User
 from slatrack.operations import Conflict, OperationError
-from slatrack.operations.records.common import aware, find_unit, local_zone, not_in_future, text, utcnow
+from slatrack.operations.records.common import text
+from slatrack.operations.reference.units import find_unit
 
 PERIOD_RE = re.compile(r"^\d{4}(Q[1-4])?$")
 SCORE_LABELS = satisfaction.SCORE_LABELS

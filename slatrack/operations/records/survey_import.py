@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
 
+from slatrack.clock import aware, local_zone, not_in_future, utcnow
 from slatrack.extensions import db
 from slatrack.models import SurveyResponse, User
 from slatrack.operations import OperationError, spreadsheets
-from slatrack.operations.records.common import aware, find_unit, local_zone, not_in_future, text, utcnow
+from slatrack.operations.records.common import text
 from slatrack.operations.records.survey import (
     MAX_COMMENT,
     SCORE_LABELS,
@@ -26,6 +27,7 @@ from slatrack.operations.records.survey import (
     exists,
     validate_response,
 )
+from slatrack.operations.reference.units import find_unit
 from slatrack.operations.spreadsheets import MissingColumns, RowError, cell_text
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}

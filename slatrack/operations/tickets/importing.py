@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
-from slatrack import audit
+from slatrack import audit, clock
 from slatrack.extensions import db
 from slatrack.measure import lifecycle
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Unit, User
@@ -33,6 +33,9 @@ from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES
 from slatrack.operations import OperationError, spreadsheets
 from slatrack.operations.spreadsheets import RowError
 from slatrack.operations.tickets import lifecycle as ops
+from slatrack.operations.tickets import queries as ticket_queries
+from slatrack.operations.tickets import terms as ticket_terms
+from slatrack.operations.tickets import validation as ticket_validation
 
 COLUMNS: tuple[str, ...] = (
     "工单编号",
@@ -199,7 +202,7 @@ def import_key(unit_code: str, reported_at: datetime, category: str, title: str,
 class _Checker:
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.zone = ops.local_zone()
+        self.zone = clock.local_zone()
         self.units, self.categories, self.priorities = _lookup_tables()
         self.errors: list[RowError] = []
 
@@ -261,11 +264,11 @@ class _Checker:
         title = _text(values.get("标题"))
         if not title:
             self.fail(line, "标题", "不能为空")
-        elif len(title) > ops.MAX_TITLE:
-            self.fail(line, "标题", f"不能超过 {ops.MAX_TITLE} 个字")
+        elif len(title) > ticket_validation.MAX_TITLE:
+            self.fail(line, "标题", f"不能超过 {ticket_validation.MAX_TITLE} 个字")
         requester = _text(values.get("报告人"))
-        if len(requester) > ops.MAX_REQUESTER:
-            self.fail(line, "报告人", f"不能超过 {ops.MAX_REQUESTER} 个字")
+        if len(requester) > ticket_validation.MAX_REQUESTER:
+            self.fail(line, "报告人", f"不能超过 {ticket_validation.MAX_REQUESTER} 个字")
         responded = self.time_cell(line, values, "响应时间")
         pauses = self.pauses(line, values.get("挂起记录"))
         resolved = self.time_cell(line, values, "解决时间")
@@ -391,7 +394,9 @@ def import_tickets(
             if row.number in seen_numbers:
                 checker.fail(row.line, "工单编号", f"与第 {seen_numbers[row.number]} 行的工单编号重复")
                 continue
-            if ops.parse_number(row.number) is None and row.number.startswith(ops.NUMBER_PREFIX + "-"):
+            if ticket_terms.parse_number(row.number) is None and row.number.startswith(
+                ticket_terms.NUMBER_PREFIX + "-"
+            ):
                 checker.fail(row.line, "工单编号", "编号格式应为 YW-年份-序号，例如 YW-2025-0001")
                 continue
             seen_numbers[row.number] = row.line
@@ -481,9 +486,9 @@ _INSTANTS = frozenset(
 
 def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
     """Insert in bulk (thousands of rows a second), with the audit records the ORM would have written."""
-    zone = ops.local_zone()
+    zone = clock.local_zone()
     for number in sorted({r.number for r in rows if r.number}):
-        ops.reserve_number(number)
+        ticket_terms.reserve_number(number)
     by_year: dict[int, list[_Row]] = {}
     for row in rows:
         if not row.number:
@@ -492,7 +497,7 @@ def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
         group.sort(key=lambda r: (r.reported_at, r.line))
         first = _take_block(year, len(group))
         for offset, row in enumerate(group):
-            row.number = ops.format_number(year, first + offset)
+            row.number = ticket_terms.format_number(year, first + offset)
     contracts: dict[date, Any] = {}
     terms_of: dict[int | None, Any] = {}
     user_id = user.id if user is not None else None
@@ -506,11 +511,11 @@ def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
         for row in chunk:
             day = row.reported_at.astimezone(zone).date()
             if day not in contracts:
-                contracts[day] = ops.contract_on(day)
+                contracts[day] = ticket_terms.contract_on(day)
             contract = contracts[day]
             contract_id = contract.id if contract is not None else None
             if contract_id not in terms_of:
-                terms_of[contract_id] = ops.contract_terms(contract)
+                terms_of[contract_id] = ticket_terms.contract_terms(contract)
             values = {
                 "number": row.number,
                 "unit_id": row.unit.id,
@@ -610,10 +615,10 @@ def _local(moment: datetime | None, zone: Any) -> datetime | None:
 
 
 def export_rows(
-    start: datetime | None = None, end: datetime | None = None, viewer: ops.Viewer | None = None
+    start: datetime | None = None, end: datetime | None = None, viewer: ticket_queries.Viewer | None = None
 ) -> Iterator[list[Any]]:
     """One list of cell values per ticket (local naive datetimes), in report order."""
-    zone = ops.local_zone()
+    zone = clock.local_zone()
     statement = select(Ticket).options(selectinload(Ticket.unit), selectinload(Ticket.events))
     if start is not None:
         statement = statement.where(Ticket.reported_at >= start)
@@ -701,7 +706,7 @@ def export(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
-    viewer: ops.Viewer | None = None,
+    viewer: ticket_queries.Viewer | None = None,
 ) -> None:
     rows = export_rows(start, end, viewer)
     if fmt == "csv":
