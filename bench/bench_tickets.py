@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from slatrack.operations.tickets.importing import COLUMNS
+from slatrack.operations.tickets.columns import COLUMNS
 
 UNITS = [
     "都匀市",

@@ -53,7 +53,7 @@ def _period(start: date | None, end: date | None) -> tuple[datetime | None, date
 @with_appcontext
 def export_command(fmt: str, start: datetime | None, end: datetime | None, output: Path) -> None:
     """Export tickets in the import format (an export is a valid import)."""
-    from slatrack.operations.tickets.importing import export
+    from slatrack.operations.tickets.export import export
 
     since, until = _period(start.date() if start else None, end.date() if end else None)
     if since is not None and until is not None and until <= since:
@@ -68,7 +68,7 @@ def export_command(fmt: str, start: datetime | None, end: datetime | None, outpu
 @with_appcontext
 def template_command(output: Path) -> None:
     """Write a blank .xlsx import template with a sheet explaining each column."""
-    from slatrack.operations.tickets.importing import template
+    from slatrack.operations.tickets.export import template
 
     with output.open("wb") as stream:
         template(stream)

@@ -26,6 +26,7 @@ from slatrack.extensions import db
 from slatrack.models import Outage, Unit, User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, SCORES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations import OperationError
+from slatrack.operations.tickets import export as ticket_export
 from slatrack.operations.tickets import importing as ticket_io
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import queries as ticket_queries
@@ -422,7 +423,7 @@ def download() -> ResponseReturnValue:
         abort(404)
     start, end = _period_args()
     buffer = io.BytesIO()
-    ticket_io.export(fmt, buffer, start=start, end=end, viewer=_viewer())
+    ticket_export.export(fmt, buffer, start=start, end=end, viewer=_viewer())
     audit.record("download", object_type="tickets", detail=f"export {fmt} {request.query_string.decode()[:200]}")
     db.session.commit()
     buffer.seek(0)
@@ -435,7 +436,7 @@ def download() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def blank_template() -> ResponseReturnValue:
     buffer = io.BytesIO()
-    ticket_io.template(buffer)
+    ticket_export.template(buffer)
     buffer.seek(0)
     return send_file(
         buffer,

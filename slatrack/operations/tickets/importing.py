@@ -10,86 +10,25 @@ are skipped, so importing a file twice creates nothing the second time.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import selectinload
 
 from slatrack import audit, clock
 from slatrack.extensions import db
-from slatrack.measure import lifecycle
-from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Unit, User
-from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_STATUSES
+from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, User
 from slatrack.operations import OperationError, spreadsheets
 from slatrack.operations.spreadsheets import RowError
 from slatrack.operations.tickets import lifecycle as ops
-from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.operations.tickets import terms as ticket_terms
-from slatrack.operations.tickets import validation as ticket_validation
-
-COLUMNS: tuple[str, ...] = (
-    "工单编号",
-    "单位",
-    "报告时间",
-    "类别",
-    "优先级",
-    "渠道",
-    "方式",
-    "标题",
-    "描述",
-    "报告人",
-    "响应时间",
-    "挂起记录",
-    "解决时间",
-    "关闭时间",
-    "取消时间",
-    "取消原因",
-    "状态",
-)
-REQUIRED = ("单位", "报告时间", "类别", "优先级", "渠道", "方式", "标题")
-# 状态 is written for readers and ignored on import: the state follows from the times.
-HELP_ROWS: tuple[tuple[str, str], ...] = (
-    ("工单编号", "可选。留空则按报告时间所在年份自动编号（YW-年份-序号）。"),
-    ("单位", "必填。单位名称或代码，例如 都匀市 或 522701。"),
-    ("报告时间", "必填。例如 2025/5/10 9:30、2025-05-10 09:30:00，或 Excel 日期时间单元格（北京时间）。"),
-    ("类别", "必填。中文名称或代码：" + "、".join(f"{v}({k})" for k, v in TICKET_CATEGORIES.items())),
-    ("优先级", "必填。P1、P2、P3 或 P4。"),
-    ("渠道", "必填。" + "、".join(CHANNELS)),
-    ("方式", "必填。" + "、".join(MODES)),
-    ("标题", "必填。不超过 200 字。"),
-    ("描述 / 报告人", "可选。"),
-    ("响应时间 / 解决时间 / 关闭时间 / 取消时间", "可选。不得早于报告时间，不得晚于当前时间。"),
-    ("挂起记录", "可选。每段“开始~结束”，多段用分号分隔；仍在挂起的最后一段可不写结束时间。"),
-    ("取消原因", "填写取消时间时必填。"),
-    ("状态", "导出时填写，导入时忽略（由各时间推算）。"),
-)
-MAX_ROWS = 100_000
-_EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - Excel serials are naive local wall times
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日%H:%M",
-    "%Y年%m月%d日 %H时%M分",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y年%m月%d日",
-)
+from slatrack.operations.tickets.columns import COLUMNS, MAX_ROWS, REQUIRED
+from slatrack.operations.tickets.row_checks import CheckedRow, RowChecker
 
 
 @dataclass
@@ -104,251 +43,12 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass
-class _Row:
-    line: int
-    number: str | None
-    unit: Unit
-    reported_at: datetime
-    category: str
-    priority: str
-    channel: str
-    mode: str
-    title: str
-    description: str
-    requester: str
-    events: list[lifecycle.Event]
-    timeline: lifecycle.TicketTimeline
-    key: str
-
-
 # ---------------------------------------------------------------- reading files
 
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row."""
     return spreadsheets.read_rows(stream, filename, REQUIRED)
-
-
-# ---------------------------------------------------------------- parsing cells
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def parse_time(value: Any, zone: Any) -> datetime:
-    """A cell as an aware instant; naive values are local wall time. Raises ValueError (Chinese)."""
-    if isinstance(value, datetime):
-        return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), zone).astimezone(UTC)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _serial(float(value), zone)
-    text = _text(value)
-    if not text:
-        raise ValueError("不能为空")
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return _serial(float(text), zone)
-    try:
-        parsed = datetime.fromisoformat(text.replace("/", "-")) if "T" in text else None
-    except ValueError:
-        parsed = None
-    if parsed is not None:
-        return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)).astimezone(UTC)
-    for form in _DATE_FORMATS:
-        try:
-            naive = datetime.strptime(text, form)  # noqa: DTZ007 - local wall time, zone attached below
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=zone).astimezone(UTC)
-    raise ValueError(f"无法识别的时间：{text}，例如 2025/5/10 9:30 或 2025-05-10 09:30:00")
-
-
-def _serial(serial: float, zone: Any) -> datetime:
-    if not 1 <= serial < 2958466:
-        raise ValueError(f"无法识别的时间：{serial:g}")
-    naive = _EXCEL_EPOCH + timedelta(days=serial)
-    # Excel keeps seconds as a fraction of a day: round to the nearest second.
-    naive = (naive + timedelta(microseconds=500_000)).replace(microsecond=0)
-    return naive.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _lookup_tables() -> tuple[dict[str, Unit], dict[str, str], dict[str, str]]:
-    units: dict[str, Unit] = {}
-    for unit in db.session.scalars(select(Unit)):
-        units[unit.code] = unit
-        units[unit.name] = unit
-    categories = {code: code for code in TICKET_CATEGORIES}
-    categories.update({label: code for code, label in TICKET_CATEGORIES.items()})
-    categories.update({"补丁": "patch", "版本升级": "patch", "咨询": "consult"})
-    priorities = {code: code for code in PRIORITIES}
-    priorities.update({label: code for code, label in PRIORITIES.items()})
-    priorities.update({code.lower(): code for code in PRIORITIES})
-    priorities.update({label.split()[1]: code for code, label in PRIORITIES.items()})
-    return units, categories, priorities
-
-
-def import_key(unit_code: str, reported_at: datetime, category: str, title: str, requester: str) -> str:
-    """The hash of a row's identifying fields: the same row imported again is recognised."""
-    parts = (unit_code, reported_at.astimezone(UTC).isoformat(), category, title.strip(), requester.strip())
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-class _Checker:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.zone = clock.local_zone()
-        self.units, self.categories, self.priorities = _lookup_tables()
-        self.errors: list[RowError] = []
-
-    def fail(self, line: int, column: str, message: str) -> None:
-        self.errors.append(RowError(line, column, message))
-
-    def time_cell(self, line: int, values: dict[str, Any], column: str, required: bool = False) -> datetime | None:
-        raw = values.get(column)
-        if _text(raw) == "":
-            if required:
-                self.fail(line, column, "不能为空")
-            return None
-        try:
-            moment = parse_time(raw, self.zone)
-        except ValueError as exc:
-            self.fail(line, column, str(exc))
-            return None
-        if moment > self.now:
-            self.fail(line, column, "不能晚于当前时间")
-            return None
-        return moment
-
-    def pauses(self, line: int, raw: Any) -> list[tuple[datetime, datetime | None]] | None:
-        text = _text(raw)
-        found: list[tuple[datetime, datetime | None]] = []
-        if not text:
-            return found
-        for piece in re.split(r"[;；\n]", text):
-            piece = piece.strip()
-            if not piece:
-                continue
-            start_text, _, end_text = piece.partition("~")
-            try:
-                start = parse_time(start_text.strip(), self.zone)
-                end = parse_time(end_text.strip(), self.zone) if end_text.strip() else None
-            except ValueError as exc:
-                self.fail(line, "挂起记录", f"{piece}：{exc}")
-                return None
-            if end is not None and end < start:
-                self.fail(line, "挂起记录", f"{piece}：结束时间早于开始时间")
-                return None
-            found.append((start, end))
-        return found
-
-    def row(self, line: int, values: dict[str, Any]) -> _Row | None:
-        before = len(self.errors)
-        number = _text(values.get("工单编号")) or None
-        if number is not None and len(number) > 24:
-            self.fail(line, "工单编号", "不能超过 24 个字符")
-        unit_text = _text(values.get("单位"))
-        unit = self.units.get(unit_text)
-        if unit is None:
-            self.fail(line, "单位", "不能为空" if not unit_text else f"未知的单位：{unit_text}")
-        reported = self.time_cell(line, values, "报告时间", required=True)
-        category = self._choice(line, values, "类别", self.categories)
-        priority = self._choice(line, values, "优先级", self.priorities)
-        channel = self._choice(line, values, "渠道", {c: c for c in CHANNELS})
-        mode = self._choice(line, values, "方式", {m: m for m in MODES})
-        title = _text(values.get("标题"))
-        if not title:
-            self.fail(line, "标题", "不能为空")
-        elif len(title) > ticket_validation.MAX_TITLE:
-            self.fail(line, "标题", f"不能超过 {ticket_validation.MAX_TITLE} 个字")
-        requester = _text(values.get("报告人"))
-        if len(requester) > ticket_validation.MAX_REQUESTER:
-            self.fail(line, "报告人", f"不能超过 {ticket_validation.MAX_REQUESTER} 个字")
-        responded = self.time_cell(line, values, "响应时间")
-        pauses = self.pauses(line, values.get("挂起记录"))
-        resolved = self.time_cell(line, values, "解决时间")
-        closed = self.time_cell(line, values, "关闭时间")
-        cancelled = self.time_cell(line, values, "取消时间")
-        reason = _text(values.get("取消原因"))
-        if cancelled is not None and not reason:
-            self.fail(line, "取消原因", "填写取消时间时必须填写取消原因")
-        if len(self.errors) > before or reported is None or unit is None or pauses is None:
-            return None
-        assert category and priority and channel and mode
-        events = _events(responded, pauses, resolved, closed, cancelled, reason)
-        try:
-            timeline = lifecycle.replay(reported, events, now=self.now)
-        except lifecycle.TransitionError as exc:
-            column = _COLUMN_OF_EVENT.get(events[exc.index].type if exc.index is not None else "", "状态")
-            self.fail(line, column, exc.reason)
-            return None
-        key = import_key(unit.code, reported, category, title, requester)
-        return _Row(
-            line=line,
-            number=number,
-            unit=unit,
-            reported_at=reported,
-            category=category,
-            priority=priority,
-            channel=channel,
-            mode=mode,
-            title=title,
-            description=_text(values.get("描述")),
-            requester=requester,
-            events=events,
-            timeline=timeline,
-            key=key,
-        )
-
-    def _choice(self, line: int, values: dict[str, Any], column: str, table: dict[str, str]) -> str | None:
-        text = _text(values.get(column))
-        found = table.get(text) or table.get(text.upper())
-        if found is None:
-            self.fail(line, column, "不能为空" if not text else f"未知的{column}：{text}")
-        return found
-
-
-_COLUMN_OF_EVENT = {
-    "respond": "响应时间",
-    "pause": "挂起记录",
-    "resume": "挂起记录",
-    "resolve": "解决时间",
-    "close": "关闭时间",
-    "cancel": "取消时间",
-}
-
-
-def _events(
-    responded: datetime | None,
-    pauses: list[tuple[datetime, datetime | None]],
-    resolved: datetime | None,
-    closed: datetime | None,
-    cancelled: datetime | None,
-    reason: str,
-) -> list[lifecycle.Event]:
-    """The history the key times describe, in the lifecycle's order."""
-    events: list[lifecycle.Event] = []
-    if responded is not None:
-        events.append(lifecycle.Event(lifecycle.EventType.RESPOND, responded))
-    for start, end in pauses:
-        events.append(lifecycle.Event(lifecycle.EventType.PAUSE, start))
-        if end is not None:
-            # A pause that ends with the resolution or the cancel needs no resume of its own.
-            if end in (resolved, cancelled):
-                continue
-            events.append(lifecycle.Event(lifecycle.EventType.RESUME, end))
-    if resolved is not None:
-        events.append(lifecycle.Event(lifecycle.EventType.RESOLVE, resolved))
-    if closed is not None:
-        events.append(lifecycle.Event(lifecycle.EventType.CLOSE, closed))
-    if cancelled is not None:
-        events.append(lifecycle.Event(lifecycle.EventType.CANCEL, cancelled, reason))
-    return events
 
 
 # ---------------------------------------------------------------- importing
@@ -359,8 +59,8 @@ def import_tickets(
 ) -> ImportResult:
     """Check the whole file, then create every new ticket in one transaction; nothing at all on any error."""
     present = now or datetime.now(UTC)
-    checker = _Checker(present)
-    rows: list[_Row] = []
+    checker = RowChecker(present)
+    rows: list[CheckedRow] = []
     count = 0
     for line, values in read_rows(stream, filename):
         count += 1
@@ -378,7 +78,7 @@ def import_tickets(
     known_numbers = _numbered(numbers)
     seen_keys: set[str] = set()
     seen_numbers: dict[str, int] = {}
-    fresh: list[_Row] = []
+    fresh: list[CheckedRow] = []
     for row in rows:
         if row.number and row.number in known_numbers:
             # The same ticket (same unit and report time) is already here; otherwise the number is taken.
@@ -484,12 +184,12 @@ _INSTANTS = frozenset(
 )
 
 
-def _write(rows: list[_Row], user: User | None, result: ImportResult) -> None:
+def _write(rows: list[CheckedRow], user: User | None, result: ImportResult) -> None:
     """Insert in bulk (thousands of rows a second), with the audit records the ORM would have written."""
     zone = clock.local_zone()
     for number in sorted({r.number for r in rows if r.number}):
         ticket_terms.reserve_number(number)
-    by_year: dict[int, list[_Row]] = {}
+    by_year: dict[int, list[CheckedRow]] = {}
     for row in rows:
         if not row.number:
             by_year.setdefault(row.reported_at.astimezone(zone).year, []).append(row)
@@ -605,118 +305,3 @@ def import_file(path: str | Path, *, user: User | None = None, now: datetime | N
         raise OperationError(f"文件不存在：{target}", fields={"file": "文件不存在"})
     with target.open("rb") as stream:
         return import_tickets(stream, target.name, user=user, now=now)
-
-
-# ---------------------------------------------------------------- exporting
-
-
-def _local(moment: datetime | None, zone: Any) -> datetime | None:
-    return None if moment is None else moment.astimezone(zone).replace(tzinfo=None)
-
-
-def export_rows(
-    start: datetime | None = None, end: datetime | None = None, viewer: ticket_queries.Viewer | None = None
-) -> Iterator[list[Any]]:
-    """One list of cell values per ticket (local naive datetimes), in report order."""
-    zone = clock.local_zone()
-    statement = select(Ticket).options(selectinload(Ticket.unit), selectinload(Ticket.events))
-    if start is not None:
-        statement = statement.where(Ticket.reported_at >= start)
-    if end is not None:
-        statement = statement.where(Ticket.reported_at < end)
-    if viewer is not None and viewer.unit_only:
-        statement = statement.where(Ticket.unit_id == viewer.unit_id)
-    statement = statement.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=2000)
-    for ticket in db.session.scalars(statement):
-        timeline = ops.timeline_of(ticket)
-        spans = [f"{_fmt(s, zone)}~{_fmt(e, zone)}" for s, e in timeline.pauses]
-        if timeline.paused_since is not None:
-            spans.append(f"{_fmt(timeline.paused_since, zone)}~")
-        pause_text = "；".join(spans)
-        yield [
-            ticket.number,
-            ticket.unit.name,
-            _local(ticket.reported_at, zone),
-            TICKET_CATEGORIES[ticket.category],
-            ticket.priority,
-            ticket.channel,
-            ticket.mode,
-            ticket.title,
-            ticket.description,
-            ticket.requester,
-            _local(timeline.first_response_at, zone),
-            pause_text,
-            _local(timeline.resolved_at, zone),
-            _local(timeline.closed_at, zone),
-            _local(timeline.cancelled_at, zone),
-            timeline.cancel_reason or "",
-            TICKET_STATUSES[ticket.status],
-        ]
-
-
-def _fmt(moment: datetime, zone: Any) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def write_csv(rows: Iterable[list[Any]], stream: IO[bytes]) -> None:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-    text.flush()
-    text.detach()
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return value
-
-
-def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool = False) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("工单")
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append(row)
-    for index, width in enumerate((14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)):
-        sheet.column_dimensions[_letter(index)].width = width
-    if with_help:
-        notes = book.create_sheet("填写说明")
-        for name, text in HELP_ROWS:
-            notes.append([name, text])
-    book.save(stream)
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
-
-
-def export(
-    fmt: str,
-    stream: IO[bytes],
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    viewer: ticket_queries.Viewer | None = None,
-) -> None:
-    rows = export_rows(start, end, viewer)
-    if fmt == "csv":
-        write_csv(rows, stream)
-    elif fmt == "xlsx":
-        write_xlsx(rows, stream)
-    else:
-        raise OperationError("导出格式应为 csv 或 xlsx", fields={"format": "应为 csv 或 xlsx"})
-
-
-def template(stream: IO[bytes]) -> None:
-    """A blank workbook with the headers and a sheet explaining each column."""
-    write_xlsx([], stream, with_help=True)
