@@ -36,7 +36,7 @@ from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import ProbeResult, Report, Target, Ticket, TicketEvent, utcnow
 from slatrack.operations.figures.cache import CACHE
-from slatrack.operations.figures.dashboard import clear_cache
+from slatrack.operations.figures.dashboard_figures import clear_cache
 
 TARGET_MS = 300.0
 PASSWORD = "Bench@2025x"
@@ -171,7 +171,7 @@ def main() -> int:
             with app.app_context():
                 CACHE.clear()
                 clear_cache()
-                from slatrack.operations.figures.dashboard import measure_part
+                from slatrack.operations.figures.dashboard_figures import measure_part
 
                 start = time.perf_counter()
                 measure_part(2025, "2025Q4", utcnow())

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import Project
-from slatrack.operations.figures.dashboard import JUDGEMENT_LABELS, SECTIONS, Dashboard, build_dashboard, countdown_text
+from slatrack.operations.figures.dashboard import SECTIONS, Dashboard, build_dashboard
+from slatrack.operations.figures.dashboard_figures import JUDGEMENT_LABELS
+from slatrack.operations.figures.live import countdown_text
 from slatrack.operations.tickets.queries import Viewer
 from slatrack.policy import EVERYONE, allow
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars

@@ -16,8 +16,8 @@ from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.users import authenticate
 from slatrack.operations.accounts.users import change_password as change_user_password
-from slatrack.operations.figures.dashboard import default_year
 from slatrack.operations.figures.indicators import indicator_rows
+from slatrack.operations.reference.years import default_year
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm

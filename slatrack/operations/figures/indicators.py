@@ -28,9 +28,9 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.measure import budget as budget_measure
 from slatrack.measure import scoring
+from slatrack.measure.indicators import SLA_METRICS, derived_outcome, sla_metric
 from slatrack.measure.periods import year_period
 from slatrack.measure.sla import ScopeFigures
-from slatrack.measure.tickets import all_resolved_in_time
 from slatrack.models import (
     BudgetLine,
     Contract,
@@ -43,8 +43,6 @@ from slatrack.models import (
 )
 from slatrack.operations import OperationError
 from slatrack.operations.figures.sla import measure_period
-
-GRADE_ORDER = ("优", "良", "中", "差")
 
 
 def _number(value: Any) -> float | None:
@@ -130,31 +128,6 @@ def _service_months(year: int) -> budget_measure.ServiceMonths:
     return budget_measure.service_months(year, spans)
 
 
-# Indicators measured by the SLA engine over any period (a year, a quarter).
-SLA_METRICS = (
-    "failure_rate",
-    "response_rate",
-    "consultations",
-    "monitoring_months",
-    "reports_submitted",
-    "satisfaction_rate",
-)
-
-
-def sla_metric(name: str, sla: ScopeFigures) -> float | None:
-    """The actual of a ``metric:<name>`` indicator that the SLA figures of a period give; None for others."""
-    counts = sla.tickets.overall
-    values: dict[str, float | None] = {
-        "failure_rate": sla.failure_rate,
-        "response_rate": counts.response_rate,
-        "consultations": float(sla.tickets.consultations),
-        "monitoring_months": float(sla.monitoring.count),
-        "reports_submitted": float(len(sla.reports_submitted)),
-        "satisfaction_rate": sla.satisfaction.rate,
-    }
-    return values.get(name)
-
-
 def _metric(name: str, sla: ScopeFigures, budget: budget_measure.BudgetFigures | None, months: int) -> float | None:
     if name in SLA_METRICS:
         return sla_metric(name, sla)
@@ -170,16 +143,10 @@ def _metric(name: str, sla: ScopeFigures, budget: budget_measure.BudgetFigures |
 
 def _derived(name: str, sla: ScopeFigures) -> tuple[bool, str]:
     """Whether the derived rule gives 优, and why (Chinese, shown beside the grade)."""
-    outcomes = sla.ticket_outcomes
-    if name == "fault_handling":
-        majors = len(sla.major_faults)
-        in_time = all_resolved_in_time(outcomes, ["fault"])
-        ok = majors == 0 and in_time
-        return ok, f"重大故障 {majors} 次；故障工单{'均已按时解决' if in_time else '存在未按时解决'}"
-    if name == "optimization":
-        in_time = all_resolved_in_time(outcomes, ["optimization", "patch"])
-        return in_time, f"功能优化及补丁工单{'均已按时完成' if in_time else '存在未按时完成'}"
-    raise OperationError(f"未知的派生指标：derived:{name}", status=500)
+    try:
+        return derived_outcome(name, sla)
+    except ValueError as exc:
+        raise OperationError(str(exc), status=500) from None
 
 
 def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEvaluation:
