@@ -72,8 +72,8 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
+            from slatrack.operations.figures.documents import quarterly_file, self_evaluation_file
             from slatrack.operations.reference.loading import load_reference
-            from slatrack.reports.downloads import quarterly_file, self_evaluation_file
 
             upgrade()
             load_reference()

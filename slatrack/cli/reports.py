@@ -49,7 +49,7 @@ def report_group() -> None:
 @with_appcontext
 def quarterly_command(quarter: str, fmt: str, output: Path | None, as_of: str | None) -> None:
     """Write the quarterly report of QUARTER (e.g. 2025Q2) as .docx or .xlsx."""
-    from slatrack.reports.downloads import quarterly_file
+    from slatrack.operations.figures.documents import quarterly_file
 
     with as_cli_user():
         try:
@@ -68,7 +68,7 @@ def quarterly_command(quarter: str, fmt: str, output: Path | None, as_of: str | 
 @with_appcontext
 def self_evaluation_command(year: str, fmt: str, output: Path | None, as_of: str | None) -> None:
     """Write the self-evaluation forms of both projects of YEAR (e.g. 2025) as .xlsx or .docx."""
-    from slatrack.reports.downloads import self_evaluation_file
+    from slatrack.operations.figures.documents import self_evaluation_file
 
     with as_cli_user():
         try:

@@ -22,8 +22,12 @@ yearly one (``quarter_target``), a rate's stays as it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+from slatrack.measure import budget as budget_measure
 from slatrack.measure.periods import Period
 from slatrack.measure.sla import ScopeFigures
 from slatrack.measure.tickets import all_resolved_in_time
@@ -133,3 +137,43 @@ def judge(operator: str, target: float | None, unit: str, actual: float | None, 
             return MET
         return AT_RISK if not rate and actual < target and on_pace else MISSED
     return UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------------
+# A year's evaluation, as every reader receives it (operations.figures.indicators.evaluate_indicators)
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    code: str
+    name: str
+    budget: Decimal
+    paid: Decimal
+    execution_rate: float | None
+    budget_points: float
+    total: float
+    grade: str
+    missing: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "project_code": self.code,
+            "project": self.name,
+            "budget": float(self.budget),
+            "paid": float(self.paid),
+            "execution_rate": self.execution_rate,
+            "budget_points": round(self.budget_points, 2),
+            "total": self.total,
+            "grade": self.grade,
+            "missing": list(self.missing),
+        }
+
+
+@dataclass(frozen=True)
+class IndicatorEvaluation:
+    year: int
+    as_of: datetime
+    rows: list[dict[str, Any]]
+    projects: list[ProjectSummary]
+    sla: ScopeFigures
+    budgets: dict[str, budget_measure.BudgetFigures]

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
-from slatrack.clock import utcnow  # noqa: F401  (the column default; models re-export it)
+from slatrack.clock import utcnow as utcnow  # the column default; models re-export it
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

@@ -15,11 +15,22 @@ from slatrack.extensions import db
 from slatrack.models import Project, Report, User
 from slatrack.operations import OperationError
 from slatrack.operations.figures import report_status
+from slatrack.operations.figures.documents import (
+    ReportFile,
+    quarterly_document,
+    quarterly_file,
+    self_evaluation_document,
+    self_evaluation_file,
+)
+from slatrack.operations.figures.report_texts import (
+    save_quarterly_texts,
+    save_self_evaluation_texts,
+    self_evaluation_texts,
+)
 from slatrack.policy import READERS, STAFF, allow
-from slatrack.reports import quarterly, selfeval
+from slatrack.reports import quarterly_format, selfeval
+from slatrack.reports.data import ProjectTexts
 from slatrack.reports.document import Chart, Paragraph, Table, display
-from slatrack.reports.downloads import ReportFile, quarterly_file, self_evaluation_file
-from slatrack.reports.texts import ProjectTexts, save_quarterly_texts, save_self_evaluation_texts, self_evaluation_texts
 
 bp = Blueprint("report_pages", __name__)
 
@@ -68,7 +79,7 @@ def index() -> ResponseReturnValue:
         quarters.append(
             {
                 "label": label,
-                "title": quarterly.quarter_title(label),
+                "title": quarterly_format.quarter_title(label),
                 "report": report,
                 "status": report_status.STATUS_LABELS[report.status] if report else "未起草",
                 "revised": bool(report and report.frozen_figures and report_status.revisions(report)),
@@ -82,12 +93,12 @@ def index() -> ResponseReturnValue:
 def quarter_page(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     status = report_status.status_json(label)
-    document = quarterly.build(label, records=False)  # the page previews the report, not the record sheets
+    document = quarterly_document(label, records=False)  # the page previews the report, not the record sheets
     report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
     return render_template(
         "reports/quarter.html",
         label=label,
-        title=quarterly.quarter_title(label),
+        title=quarterly_format.quarter_title(label),
         status=status,
         report=report,
         document=document,
@@ -123,7 +134,7 @@ def submit(quarter: str) -> ResponseReturnValue:
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"{quarterly.quarter_title(label)}运维报告已提交，当前数字已冻结", "success")
+        flash(f"{quarterly_format.quarter_title(label)}运维报告已提交，当前数字已冻结", "success")
     return redirect(url_for("report_pages.quarter_page", quarter=label))
 
 
@@ -137,7 +148,7 @@ def accept(quarter: str) -> ResponseReturnValue:
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"{quarterly.quarter_title(label)}运维报告已验收", "success")
+        flash(f"{quarterly_format.quarter_title(label)}运维报告已验收", "success")
     return redirect(url_for("report_pages.quarter_page", quarter=label))
 
 
@@ -151,7 +162,7 @@ def quarter_download(quarter: str) -> ResponseReturnValue:
 @allow(*READERS)
 def self_evaluation_page(year: str) -> ResponseReturnValue:
     number = selfeval.parse_year(year)
-    document = selfeval.build(number)
+    document = self_evaluation_document(number)
     projects = db.session.scalars(select(Project).where(Project.fiscal_year == number).order_by(Project.code)).all()
     return render_template(
         "reports/self_evaluation.html",

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.measure.periods import Period
-from slatrack.measure.sla import SlaInputs, TargetRecord
+from slatrack.measure.sla_inputs import SlaInputs, TargetRecord
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.models import AuditRecord, EvidenceSegment, Ticket, TicketEvent, outage_tickets
 from slatrack.operations.figures.loading import load_inputs, load_tickets

@@ -22,6 +22,7 @@ from slatrack.measure.indicators import (
     MISSED,
     SLA_METRICS,
     UNKNOWN,
+    IndicatorEvaluation,
     elapsed_share,
     judge,
     quarter_target,
@@ -32,7 +33,7 @@ from slatrack.measure.sla import ScopeFigures
 from slatrack.models import AuditRecord, utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import OperationError
-from slatrack.operations.figures.indicators import IndicatorEvaluation, evaluate_indicators
+from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.live import MonthAvailability, quarter_months
 from slatrack.operations.figures.report_status import status_json
 from slatrack.operations.figures.sla import measure_period

@@ -16,7 +16,6 @@ Where each actual comes from is the indicator's ``source``:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.measure import budget as budget_measure
 from slatrack.measure import scoring
-from slatrack.measure.indicators import SLA_METRICS, derived_outcome, sla_metric
+from slatrack.measure.indicators import SLA_METRICS, IndicatorEvaluation, ProjectSummary, derived_outcome, sla_metric
 from slatrack.measure.periods import year_period
 from slatrack.measure.sla import ScopeFigures
 from slatrack.models import (
@@ -47,42 +46,6 @@ from slatrack.operations.figures.sla import measure_period
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-@dataclass(frozen=True)
-class ProjectSummary:
-    code: str
-    name: str
-    budget: Decimal
-    paid: Decimal
-    execution_rate: float | None
-    budget_points: float
-    total: float
-    grade: str
-    missing: tuple[str, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "project_code": self.code,
-            "project": self.name,
-            "budget": float(self.budget),
-            "paid": float(self.paid),
-            "execution_rate": self.execution_rate,
-            "budget_points": round(self.budget_points, 2),
-            "total": self.total,
-            "grade": self.grade,
-            "missing": list(self.missing),
-        }
-
-
-@dataclass(frozen=True)
-class IndicatorEvaluation:
-    year: int
-    as_of: datetime
-    rows: list[dict[str, Any]]
-    projects: list[ProjectSummary]
-    sla: ScopeFigures
-    budgets: dict[str, budget_measure.BudgetFigures]
 
 
 def _latest_grade(entries: list[IndicatorEntry]) -> str | None:

@@ -15,7 +15,7 @@ from slatrack.measure.lifecycle import Event, EventType
 from slatrack.measure.periods import Period, contract_span
 from slatrack.measure.satisfaction import SurveyResponse as SurveyRecord
 from slatrack.measure.segments import Segment
-from slatrack.measure.sla import ContractTerms, OutageRecord, SlaInputs, TargetRecord
+from slatrack.measure.sla_inputs import ContractTerms, OutageRecord, SlaInputs, TargetRecord
 from slatrack.measure.tickets import TicketRecord
 from slatrack.models import (
     Contract,

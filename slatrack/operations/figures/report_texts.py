@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from slatrack.extensions import db
 from slatrack.models import Project, Report
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.figures.report_status import get_or_create
+from slatrack.reports.data import ProjectTexts
 
 MAX_TEXT = 20000
 
@@ -38,12 +38,6 @@ def save_quarterly_texts(label: str, problems: str, next_plan: str) -> Report:
     report.next_plan = _check("next_plan", next_plan)
     db.session.commit()
     return report
-
-
-@dataclass(frozen=True)
-class ProjectTexts:
-    achieved: str  # 年度总体目标完成情况
-    notes: str  # 其他需要说明的问题
 
 
 def _decode(raw: str, code: str) -> str:
