@@ -13,9 +13,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from slatrack import clock
-from slatrack.extensions import db
-from slatrack.models import User
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
+from slatrack.operations.accounts.current import acting_user
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.policy import EVERYONE, STAFF, allow
@@ -143,11 +142,6 @@ def _viewer() -> ticket_queries.Viewer:
     return ticket_queries.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
 
 
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
-
-
 def _detail(ticket_id: int) -> dict[str, Any]:
     return ticket_queries.ticket_view(ticket_queries.get_ticket(ticket_id, _viewer()), detail=True)
 
@@ -168,7 +162,7 @@ def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
         description=data["description"],
         requester=data["requester"],
         reported_at=data["reported_at"],
-        user=_user(),
+        user=acting_user(),
     )
     return _detail(ticket.id)
 
@@ -217,7 +211,7 @@ def get_ticket(ticket_id: int) -> dict[str, Any]:
 def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """登记工单事件（响应、挂起、恢复、解决、关闭、重新打开、取消、备注）"""
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
-    ops.record_event(ticket, data["type"], data["at"], data["note"], _user())
+    ops.record_event(ticket, data["type"], data["at"], data["note"], acting_user())
     return _detail(ticket_id)
 
 
@@ -239,5 +233,5 @@ def add_link(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
 def rate(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """评价已关闭的工单（1-5 分）"""
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
-    ops.rate_ticket(ticket, data["score"], data["comment"], _user())
+    ops.rate_ticket(ticket, data["score"], data["comment"], acting_user())
     return _detail(ticket_id)

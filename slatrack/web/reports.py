@@ -8,12 +8,9 @@ import io
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
-from slatrack.clock import local_today
-from slatrack.extensions import db
-from slatrack.models import Project, Report, User
 from slatrack.operations import OperationError
+from slatrack.operations.accounts.current import acting_user
 from slatrack.operations.figures import report_status
 from slatrack.operations.figures.documents import (
     ReportFile,
@@ -27,6 +24,7 @@ from slatrack.operations.figures.report_texts import (
     save_self_evaluation_texts,
     self_evaluation_texts,
 )
+from slatrack.operations.reference.years import projects_of, year_or_default
 from slatrack.policy import READERS, STAFF, allow
 from slatrack.reports import quarterly_format, selfeval
 from slatrack.reports.data import ProjectTexts
@@ -35,21 +33,12 @@ from slatrack.reports.document import Chart, Paragraph, Table, display
 bp = Blueprint("report_pages", __name__)
 
 
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
-
-
 def _role() -> str:
     return str(g.principal.role) if g.principal is not None else ""
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int)
-    if year and 2000 <= year <= 2999:
-        return year
-    latest = db.session.scalar(select(func.max(Project.fiscal_year)))
-    return int(latest) if latest else local_today().year
+    return year_or_default(request.args.get("year", type=int))
 
 
 def _send(report: ReportFile) -> ResponseReturnValue:
@@ -68,10 +57,7 @@ def _template_helpers() -> dict[str, object]:
 @allow(*READERS)
 def index() -> ResponseReturnValue:
     year = _year_arg()
-    reports = {
-        r.period: r
-        for r in db.session.scalars(select(Report).where(Report.kind == "quarterly", Report.period.like(f"{year}Q%")))
-    }
+    reports = report_status.quarterly_reports(year)
     quarters = []
     for number in range(1, 5):
         label = f"{year}Q{number}"
@@ -94,7 +80,7 @@ def quarter_page(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     status = report_status.status_json(label)
     document = quarterly_document(label, records=False)  # the page previews the report, not the record sheets
-    report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+    report = report_status.find_report(label)
     return render_template(
         "reports/quarter.html",
         label=label,
@@ -130,7 +116,7 @@ def submit(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     report_status.quarter_dates(label)
     try:
-        report_status.submit(label, _user())
+        report_status.submit(label, acting_user())
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
@@ -144,7 +130,7 @@ def accept(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     report_status.quarter_dates(label)
     try:
-        report_status.accept(label, _user())
+        report_status.accept(label, acting_user())
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
@@ -163,7 +149,7 @@ def quarter_download(quarter: str) -> ResponseReturnValue:
 def self_evaluation_page(year: str) -> ResponseReturnValue:
     number = selfeval.parse_year(year)
     document = self_evaluation_document(number)
-    projects = db.session.scalars(select(Project).where(Project.fiscal_year == number).order_by(Project.code)).all()
+    projects = projects_of(number)
     return render_template(
         "reports/self_evaluation.html",
         year=number,

@@ -16,16 +16,17 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from slatrack import audit, clock
 from slatrack.extensions import db
-from slatrack.models import Outage, Unit, User
+from slatrack.models import Outage
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, SCORES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations import OperationError
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.reference.units import unit_choices
 from slatrack.operations.tickets import export as ticket_export
 from slatrack.operations.tickets import importing as ticket_io
 from slatrack.operations.tickets import lifecycle as ops
@@ -93,11 +94,6 @@ def _viewer() -> ticket_queries.Viewer:
     return ticket_queries.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
 
 
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
-
-
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=clock.local_zone())
 
@@ -108,10 +104,7 @@ def _local_input(value: datetime) -> datetime:
 
 def _unit_pairs() -> list[tuple[str, str]]:
     viewer = _viewer()
-    statement = select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
-    if viewer.unit_only:
-        statement = select(Unit).where(Unit.id == viewer.unit_id)
-    return [(u.code, f"{u.name}（{u.code}）") for u in db.session.scalars(statement)]
+    return unit_choices(viewer.unit_id if viewer.unit_only else None)
 
 
 def _attach(form: FlaskForm, error: OperationError) -> None:
@@ -248,7 +241,7 @@ def create() -> ResponseReturnValue:
                 description=form.description.data or "",
                 requester=form.requester.data or "",
                 reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -280,7 +273,7 @@ def edit(ticket_id: int) -> ResponseReturnValue:
                 description=form.description.data or "",
                 requester=form.requester.data or "",
                 reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -341,7 +334,7 @@ def add_event(ticket_id: int) -> ResponseReturnValue:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", _user())  # type: ignore[arg-type]
+            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", acting_user())  # type: ignore[arg-type]
         except OperationError as exc:
             db.session.rollback()
             _attach(form, exc)
@@ -375,7 +368,7 @@ def rate(ticket_id: int) -> ResponseReturnValue:
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            ops.rate_ticket(ticket, int(form.score.data), form.comment.data or "", _user())
+            ops.rate_ticket(ticket, int(form.score.data), form.comment.data or "", acting_user())
         except (OperationError, ValueError) as exc:
             db.session.rollback()
             if isinstance(exc, OperationError):
@@ -402,7 +395,7 @@ def upload() -> ResponseReturnValue:
             status = 422
         else:
             try:
-                result = ticket_io.import_tickets(upload_file.stream, upload_file.filename, user=_user())
+                result = ticket_io.import_tickets(upload_file.stream, upload_file.filename, user=acting_user())
             except OperationError as exc:
                 db.session.rollback()
                 form.file.errors = [exc.message]

@@ -149,3 +149,13 @@ def _submission(label: str) -> dict[str, Any] | None:
         "revised": bool(changes),
         "revisions": changes,
     }
+
+
+def find_report(label: str) -> Report | None:
+    return db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+
+
+def quarterly_reports(year: int) -> dict[str, Report]:
+    """The stored quarterly reports of a year by quarter label."""
+    query = select(Report).where(Report.kind == "quarterly", Report.period.like(f"{year}Q%"))
+    return {r.period: r for r in db.session.scalars(query)}

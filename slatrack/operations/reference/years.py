@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from slatrack.clock import local_zone
+from slatrack.clock import local_zone, utcnow
 from slatrack.extensions import db
 from slatrack.models import Project
 
@@ -24,3 +24,19 @@ def quarter_of(year: int, now: datetime) -> str:
     if local.year == year:
         return f"{year}Q{(local.month - 1) // 3 + 1}"
     return f"{year}Q4" if year < local.year else f"{year}Q1"
+
+
+def fiscal_years() -> list[int]:
+    """Every fiscal year that has budget projects, latest first."""
+    return list(db.session.scalars(select(Project.fiscal_year).distinct().order_by(Project.fiscal_year.desc())))
+
+
+def year_or_default(year: int | None, now: datetime | None = None) -> int:
+    """A requested year when it is a plausible one (2000–2999), else ``default_year``: one rule for every page."""
+    if year and 2000 <= year <= 2999:
+        return year
+    return default_year(now or utcnow())
+
+
+def projects_of(year: int) -> list[Project]:
+    return list(db.session.scalars(select(Project).where(Project.fiscal_year == year).order_by(Project.code)))
