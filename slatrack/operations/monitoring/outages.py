@@ -282,14 +282,6 @@ def add_exclusion(
     return exclusion
 
 
-def delete_exclusion(exclusion_id: int) -> None:
-    exclusion = db.session.get(Exclusion, exclusion_id)
-    if exclusion is None:
-        raise NotFound("排除记录不存在")
-    db.session.delete(exclusion)
-    db.session.commit()
-
-
 # ---------------------------------------------------------------------------------------------------
 # Maintenance windows
 
