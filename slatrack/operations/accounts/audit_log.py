@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 
 from slatrack import audit
+from slatrack.clock import local_zone
 from slatrack.extensions import db
 from slatrack.models import AuditRecord
 from slatrack.operations import OperationError
@@ -131,7 +130,7 @@ def export_csv(flt: AuditFilter) -> Iterator[str]:
     total = count(flt)
     audit.record("export", object_type="audit_records", detail=f"导出审计日志 {total} 条；条件：{flt.describe()}")
     db.session.commit()
-    zone = ZoneInfo(str(current_app.config["TIMEZONE"]))
+    zone = local_zone()
     statement = _statement(flt).order_by(AuditRecord.at, AuditRecord.id)
 
     def rows() -> Iterator[str]:

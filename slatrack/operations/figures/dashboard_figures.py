@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Response, after_this_request, current_app, has_request_context
 from sqlalchemy import func, select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.indicators import (
     AT_RISK,
@@ -112,7 +113,7 @@ class MeasuredPart:
 
 
 def measure_part(year: int, label: str, now: datetime) -> MeasuredPart:
-    tz = str(current_app.config["TIMEZONE"])
+    tz = zone_name()
     try:
         year_span = year_period(year, tz)
         quarter_span = quarter_period(label, tz)

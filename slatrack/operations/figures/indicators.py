@@ -21,9 +21,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure import budget as budget_measure
 from slatrack.measure import scoring
@@ -114,7 +114,7 @@ def _derived(name: str, sla: ScopeFigures) -> tuple[bool, str]:
 
 def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEvaluation:
     """Actuals, met, scores of every indicator of the year's projects, and each project's total and grade."""
-    tz = str(current_app.config["TIMEZONE"])
+    tz = zone_name()
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})

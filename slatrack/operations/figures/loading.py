@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure import inspections as inspection_measure
 from slatrack.measure.intervals import Interval
@@ -36,14 +37,8 @@ from slatrack.operations.monitoring.segment_store import decode_segment
 from slatrack.operations.tickets.terms import contract_terms
 
 
-def timezone_name() -> str:
-    from flask import current_app
-
-    return str(current_app.config["TIMEZONE"])
-
-
 def load_contracts() -> list[ContractTerms]:
-    tz = timezone_name()
+    tz = zone_name()
     return [
         ContractTerms(
             code=contract.code,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, quarter_period
 from slatrack.models import Report, User, utcnow
@@ -25,7 +25,7 @@ STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已�
 def quarter_dates(label: str) -> tuple[str, str]:
     """The inclusive local dates of a quarter label such as ``2025Q2``; a clear error otherwise."""
     try:
-        period = quarter_period(label, str(current_app.config["TIMEZONE"]))
+        period = quarter_period(label, zone_name())
     except ValueError as exc:
         raise OperationError(str(exc), fields={"quarter": "应为 2025Q2 这样的季度"}) from None
     return period.first_day.isoformat(), period.last_day.isoformat()

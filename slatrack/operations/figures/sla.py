@@ -12,18 +12,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, period_from_dates
 from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import Contract, utcnow
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.figures.cache import CACHE
-from slatrack.operations.figures.loading import timezone_name
 
 
 def parse_period(first: str, last: str) -> Period:
     try:
-        return period_from_dates(first, last, timezone_name())
+        return period_from_dates(first, last, zone_name())
     except ValueError as exc:
         raise OperationError(str(exc), fields={"from": str(exc)}) from None
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
+from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, quarter_period, year_period
 from slatrack.models import SlaSnapshot, utcnow
@@ -18,7 +18,7 @@ def take_snapshots(now: datetime | None = None) -> list[str]:
     """Store tonight's figures for the year and quarter containing ``now``; a second run the same night
     replaces them with the newer figures. Returns the period labels written."""
     now = now or utcnow()
-    tz = str(current_app.config["TIMEZONE"])
+    tz = zone_name()
     local = now.astimezone(ZoneInfo(tz))
     labels: list[tuple[str, Period]] = [
         (str(local.year), year_period(local.year, tz)),
