@@ -124,13 +124,11 @@ class RowChecker:
         channel = self._choice(line, values, "渠道", {c: c for c in CHANNELS})
         mode = self._choice(line, values, "方式", {m: m for m in MODES})
         title = cell_text(values.get("标题"))
-        if not title:
-            self.fail(line, "标题", "不能为空")
-        elif len(title) > ticket_validation.MAX_TITLE:
-            self.fail(line, "标题", f"不能超过 {ticket_validation.MAX_TITLE} 个字")
+        if fault := ticket_validation.title_fault(title):
+            self.fail(line, "标题", fault)
         requester = cell_text(values.get("报告人"))
-        if len(requester) > ticket_validation.MAX_REQUESTER:
-            self.fail(line, "报告人", f"不能超过 {ticket_validation.MAX_REQUESTER} 个字")
+        if fault := ticket_validation.requester_fault(requester):
+            self.fail(line, "报告人", fault)
         responded = self.time_cell(line, values, "响应时间")
         pauses = self.pauses(line, values.get("挂起记录"))
         resolved = self.time_cell(line, values, "解决时间")

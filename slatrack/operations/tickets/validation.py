@@ -48,6 +48,19 @@ class TicketFields:
     reported_at: datetime
 
 
+def title_fault(title: str) -> str | None:
+    """What is wrong with a (trimmed) title, or None: the rule for the API, the pages and the import."""
+    if not title:
+        return "不能为空"
+    if len(title) > MAX_TITLE:
+        return f"不能超过 {MAX_TITLE} 个字"
+    return None
+
+
+def requester_fault(requester: str) -> str | None:
+    return f"不能超过 {MAX_REQUESTER} 个字" if len(requester) > MAX_REQUESTER else None
+
+
 def validate_fields(
     *,
     unit_code: str,
@@ -68,15 +81,11 @@ def validate_fields(
     _choice(channel, CHANNELS, "channel", "渠道")
     _choice(mode, MODES, "mode", "方式")
     title = (title or "").strip()
-    if not title:
-        raise OperationError("标题不能为空", fields={"title": "不能为空"})
-    if len(title) > MAX_TITLE:
-        raise OperationError(f"标题不能超过 {MAX_TITLE} 个字", fields={"title": f"不能超过 {MAX_TITLE} 个字"})
+    if fault := title_fault(title):
+        raise OperationError(f"标题{fault}", fields={"title": fault})
     requester = (requester or "").strip()
-    if len(requester) > MAX_REQUESTER:
-        raise OperationError(
-            f"报告人不能超过 {MAX_REQUESTER} 个字", fields={"requester": f"不能超过 {MAX_REQUESTER} 个字"}
-        )
+    if fault := requester_fault(requester):
+        raise OperationError(f"报告人{fault}", fields={"requester": fault})
     reported = aware(reported_at, "reported_at", "报告时间")
     present = now or utcnow()
     if reported > present:
