@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +32,23 @@ class RowError:
 
     def __str__(self) -> str:
         return f"第 {self.row} 行「{self.column}」：{self.reason}" if self.row else f"「{self.column}」：{self.reason}"
+
+
+@dataclass
+class ImportResult:
+    """What a file import did: rows read, records created, rows skipped as already present, and the new
+    records' ids (or numbers); ``errors`` lists every bad cell of a file that was refused as a whole."""
+
+    created: int = 0
+    skipped: int = 0
+    rows: int = 0
+    ids: list[int] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 class MissingColumns(OperationError):

@@ -10,7 +10,6 @@ adds nothing the second time. Units are given by name or code; scores as 1-5 or 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
 
@@ -28,7 +27,7 @@ from slatrack.operations.records.survey import (
     validate_response,
 )
 from slatrack.operations.reference.units import find_unit
-from slatrack.operations.spreadsheets import MissingColumns, RowError, cell_text
+from slatrack.operations.spreadsheets import ImportResult, MissingColumns, RowError, cell_text
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}
 REQUIRED = ("单位", "期间", "评分", "填报时间")
@@ -48,14 +47,6 @@ class SurveyImportRejected(OperationError):
             fields={f"row {p.row}: {p.column}": p.reason for p in problems},
         )
         self.problems = problems
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    skipped: int = 0
-    rows: int = 0
-    ids: list[int] = field(default_factory=list)
 
 
 def read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, dict[str, Any]]]:

@@ -11,7 +11,6 @@ are skipped, so importing a file twice creates nothing the second time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -24,24 +23,11 @@ from slatrack import audit, clock
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, User
 from slatrack.operations import OperationError, spreadsheets
-from slatrack.operations.spreadsheets import RowError
+from slatrack.operations.spreadsheets import ImportResult, RowError
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import terms as ticket_terms
 from slatrack.operations.tickets.columns import COLUMNS, MAX_ROWS, REQUIRED
 from slatrack.operations.tickets.row_checks import CheckedRow, RowChecker
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    numbers: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 # ---------------------------------------------------------------- reading files
 
