@@ -33,7 +33,8 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = True) -> Flask:
+    """The application; ``routes=False`` leaves out the pages and the API (for commands that serve nothing)."""
     app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -53,10 +54,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_database(app)
     _configure_security(app)
-    _configure_api(app)
-    _configure_web(app)
+    if routes:
+        _configure_api(app)
+        _configure_web(app)
     _configure_cli(app)
-    _check_policies(app)
+    if routes:
+        _check_policies(app)
     return app
 
 

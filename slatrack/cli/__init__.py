@@ -45,10 +45,26 @@ class SlatrackGroup(FlaskGroup):
             formatter.write_dl(rows)
 
 
+# Commands that serve pages or the API, or that need them (the OpenAPI document): they get the whole
+# application. Every other command gets it without the pages and the API, which it never uses.
+SERVING = frozenset({"run", "scheduler", "openapi", "db"})
+
+
+def _invoked_command() -> str | None:
+    """The top-level command being run (``token`` for ``slatrack token create``), if known yet."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    if ctx is None or ctx.parent is None:
+        return None
+    return ctx.info_name
+
+
 def _create_app(*args: Any, **kwargs: Any) -> Flask:
     from slatrack import create_app
 
-    return create_app()
+    command = _invoked_command()
+    return create_app(routes=command is None or command in SERVING)
 
 
 def build_group() -> SlatrackGroup:

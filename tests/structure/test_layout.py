@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,32 @@ def test_help_lists_the_application_commands_with_their_own_help() -> None:
     for name, text in APP_COMMANDS.items():
         command = app.cli.get_command(None, name)  # type: ignore[arg-type]
         assert command is not None and command.get_short_help_str(200) == text
+
+
+TOKEN_PROBE = """
+import contextlib, io, json, sys
+import slatrack.cli as cli
+built = []
+original = cli._create_app
+cli._create_app = lambda *a, **k: built.append(original(*a, **k)) or built[-1]
+sys.argv = ["slatrack", "token", "create", "probe-token"]
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+    cli.main()
+print(json.dumps({"blueprints": sorted(built[0].blueprints), "modules": sorted(sys.modules), "out": out.getvalue()}))
+"""
+
+
+def test_token_create_builds_the_app_without_pages_api_or_heavy_libraries(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLATRACK_")}
+    env.update(SLATRACK_INSTANCE_PATH=str(tmp_path), SLATRACK_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    init = [sys.executable, "-c", "from slatrack.cli import main; main()", "init"]
+    subprocess.run(init, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", TOKEN_PROBE], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["out"].startswith("slt_")
+    assert seen["blueprints"] == []
+    assert [m for m in seen["modules"] if m.split(".")[0] in ("matplotlib", "openpyxl", "docx", "pandas")] == []
+    assert not any(m.startswith(("slatrack.web", "slatrack.api", "slatrack.reports")) for m in seen["modules"])
