@@ -35,8 +35,8 @@ from slatrack import create_app
 from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import ProbeResult, Report, Target, Ticket, TicketEvent, utcnow
-from slatrack.operations.dashboard import clear_cache
-from slatrack.operations.sla_cache import CACHE
+from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.dashboard_figures import clear_cache
 
 TARGET_MS = 300.0
 PASSWORD = "Bench@2025x"
@@ -100,8 +100,8 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from slatrack.operations.accounts import create_user
-            from slatrack.operations.reference import load_reference
+            from slatrack.operations.accounts.users import create_user
+            from slatrack.operations.reference.loading import load_reference
 
             upgrade()
             load_reference()
@@ -171,7 +171,7 @@ def main() -> int:
             with app.app_context():
                 CACHE.clear()
                 clear_cache()
-                from slatrack.operations.dashboard import measure_part
+                from slatrack.operations.figures.dashboard_figures import measure_part
 
                 start = time.perf_counter()
                 measure_part(2025, "2025Q4", utcnow())

@@ -141,9 +141,9 @@ def main() -> None:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from slatrack.operations.accounts import create_token
-        from slatrack.operations.reference import load_reference
-        from slatrack.operations.targets import create_target
+        from slatrack.operations.accounts.users import create_token
+        from slatrack.operations.monitoring.targets import create_target
+        from slatrack.operations.reference.loading import load_reference
 
         upgrade()
         with acting_as("bench"):
@@ -216,11 +216,8 @@ def main() -> None:
     )
 
     with app.app_context(), acting_as("bench"):
-        from slatrack.operations.evidence_store import (
-            aggregate_received_since,
-            prune_raw_results,
-            system_downtime_inputs,
-        )
+        from slatrack.operations.figures.downtime import system_downtime_inputs
+        from slatrack.operations.monitoring.upkeep import aggregate_received_since, prune_raw_results
 
         segments = db.session.scalar(select(func.count()).select_from(EvidenceSegment)) or 0
         outages = db.session.scalar(select(func.count()).select_from(Outage)) or 0
@@ -257,8 +254,8 @@ def main() -> None:
         )
 
         if args.replicate_to > args.targets:
-            from slatrack.operations.evidence_store import load_segments, store_segments
-            from slatrack.operations.targets import create_target as add_target
+            from slatrack.operations.monitoring.segment_store import load_segments, store_segments
+            from slatrack.operations.monitoring.targets import create_target as add_target
 
             sources = [load_segments(target_id) for target_id in range(1, args.targets + 1)]
             for number in range(args.targets, args.replicate_to):

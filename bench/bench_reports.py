@@ -43,11 +43,11 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from slatrack.operations.reference import load_reference
-            from slatrack.operations.sla_cache import CACHE
-            from slatrack.reports import quarterly
+            from slatrack.operations.figures.cache import CACHE
+            from slatrack.operations.figures.document_data import quarterly_data
+            from slatrack.operations.figures.documents import quarterly_document, quarterly_file
+            from slatrack.operations.reference.loading import load_reference
             from slatrack.reports.docx_render import render_docx
-            from slatrack.reports.downloads import quarterly_file
             from slatrack.reports.xlsx_render import render_xlsx
 
             upgrade()
@@ -63,7 +63,7 @@ def main() -> int:
                 return len(docx.content), len(xlsx.content)
 
             sizes = both()
-            figures = quarterly.gather("2025Q2", AS_OF).figures.as_json()
+            figures = quarterly_data("2025Q2", AS_OF, records=False).figures.as_json()
             print(f"Q2: {figures['tickets']} requests, downtime {figures['downtime_minutes']} min, "
                   f"failure rate {figures['failure_rate']} %, response rate {figures['response_rate']} %; "
                   f"docx {sizes[0] / 1e3:.0f} kB, xlsx {sizes[1] / 1e3:.0f} kB")  # fmt: skip
@@ -84,18 +84,20 @@ def main() -> int:
             timed("quarterly report, docx + xlsx, cold (records loaded)", both, clear=True)
             timed("quarterly report, docx + xlsx, warm (records unchanged)", both, clear=False)
             parts = {
-                "gather figures (quarter, months, year to date)": lambda: quarterly.gather("2025Q2", AS_OF),
-                "build the Word document's model (with charts)": lambda: quarterly.build(
+                "gather figures (quarter, months, year to date)": lambda: quarterly_data(
                     "2025Q2", AS_OF, records=False
                 ),
-                "build the workbook's model (with record sheets)": lambda: quarterly.build(
+                "build the Word document's model (with charts)": lambda: quarterly_document(
+                    "2025Q2", AS_OF, records=False
+                ),
+                "build the workbook's model (with record sheets)": lambda: quarterly_document(
                     "2025Q2", AS_OF, charts=False
                 ),
             }
             for label, func in parts.items():
                 timed(f"  {label}, warm", func, clear=False)
-            for_docx = quarterly.build("2025Q2", AS_OF, records=False)
-            for_xlsx = quarterly.build("2025Q2", AS_OF, charts=False)
+            for_docx = quarterly_document("2025Q2", AS_OF, records=False)
+            for_xlsx = quarterly_document("2025Q2", AS_OF, charts=False)
             timed("  render docx", lambda: render_docx(for_docx), clear=False)
             timed("  render xlsx", lambda: render_xlsx(for_xlsx), clear=False)
     return 0

@@ -172,9 +172,9 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from slatrack.operations.indicators import evaluate_indicators
-            from slatrack.operations.reference import load_reference
-            from slatrack.operations.sla import measure_period
+            from slatrack.operations.figures.indicators import evaluate_indicators
+            from slatrack.operations.figures.sla import measure_period
+            from slatrack.operations.reference.loading import load_reference
 
             upgrade()
             load_reference()
@@ -192,7 +192,7 @@ def main() -> int:
                 f"unknown {figures['unknown_minutes']:.0f} min, failure rate {figures['failure_rate']} %, "
                 f"tickets {figures['tickets']}, response rate {figures['response_rate']} %"
             )
-            from slatrack.operations.sla_cache import CACHE
+            from slatrack.operations.figures.cache import CACHE
 
             def cold() -> None:
                 CACHE.clear()

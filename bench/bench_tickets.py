@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from slatrack.operations.ticket_io import COLUMNS
+from slatrack.operations.tickets.columns import COLUMNS
 
 UNITS = [
     "都匀市",
@@ -143,9 +143,9 @@ def main() -> None:
     from slatrack.audit import acting_as
     from slatrack.extensions import db
     from slatrack.models import AuditRecord, Ticket, TicketEvent
-    from slatrack.operations.accounts import create_user
-    from slatrack.operations.reference import load_reference
-    from slatrack.operations.ticket_io import import_tickets
+    from slatrack.operations.accounts.users import create_user
+    from slatrack.operations.reference.loading import load_reference
+    from slatrack.operations.tickets.importing import import_tickets
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789", "WTF_CSRF_ENABLED": False}

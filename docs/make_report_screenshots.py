@@ -36,7 +36,7 @@ def _page_screenshot(app: Flask) -> None:
     """The quarter's page (status, texts, preview) in Chromium, served from this instance on a free port."""
     from werkzeug.serving import make_server
 
-    from slatrack.operations.accounts import create_user
+    from slatrack.operations.accounts.users import create_user
 
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: no page screenshot")
@@ -72,8 +72,8 @@ def main() -> int:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from slatrack.operations.reference import load_reference
-            from slatrack.reports.downloads import quarterly_file, self_evaluation_file
+            from slatrack.operations.figures.documents import quarterly_file, self_evaluation_file
+            from slatrack.operations.reference.loading import load_reference
 
             upgrade()
             load_reference()

@@ -34,7 +34,8 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = True) -> Flask:
+    """The application; ``routes=False`` leaves out the pages and the API (for commands that serve nothing)."""
     app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -54,11 +55,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_database(app)
     _configure_security(app)
-    _configure_api(app)
-    _configure_web(app)
+    if routes:
+        _configure_api(app)
+        _configure_web(app)
     _configure_cli(app)
-    _check_policies(app)
-    serving.install_access_log(app)
+    if routes:
+        _check_policies(app)
+        serving.install_access_log(app)
     return app
 
 
@@ -116,7 +119,7 @@ def _configure_web(app: Flask) -> None:
 
 
 def _configure_cli(app: Flask) -> None:
-    from slatrack.cli import register
+    from slatrack.cli.commands import register
 
     register(app)
 

@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 
 from slatrack.extensions import db, login_manager
 from slatrack.models import User, utcnow
-from slatrack.operations.accounts import password_expired, token_by_plain
+from slatrack.operations.accounts.users import password_expired, token_by_plain
 from slatrack.policy import PUBLIC, Principal, permits, policy_of
 
 API_PREFIX = "/api/"

@@ -101,7 +101,7 @@ def install_access_log(app: Flask) -> None:
 
 
 def _probed_target_count(app: Flask) -> int:
-    from slatrack.operations.targets import active_in_process_targets
+    from slatrack.operations.monitoring.targets import active_in_process_targets
 
     with app.app_context():
         return len(active_in_process_targets())

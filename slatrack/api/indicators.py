@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from slatrack.api.schemas import IndicatorSchema, ProjectSummarySchema, YearQuery
-from slatrack.operations.indicators import evaluate_indicators, indicator_rows
+from slatrack.operations.figures.indicators import evaluate_indicators, indicator_rows
 from slatrack.policy import EVERYONE, allow
 
 blp = Blueprint("indicators", __name__, description="绩效指标")

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from slatrack.models.enums import EXCLUSION_CATEGORIES
-from slatrack.operations import outages as ops
+from slatrack.operations.monitoring import outages as ops
 from slatrack.policy import READERS, STAFF, allow
 
 blp = Blueprint("outages", __name__, description="停机记录与计划维护")

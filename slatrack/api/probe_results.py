@@ -11,8 +11,8 @@ from marshmallow import Schema, fields
 
 from slatrack.models import utcnow
 from slatrack.operations import NotFound, OperationError
-from slatrack.operations.evidence_store import MAX_BATCH, ingest_results, record_result
-from slatrack.operations.targets import target_by_heartbeat_token
+from slatrack.operations.monitoring.ingest import MAX_BATCH, ingest_results, record_result
+from slatrack.operations.monitoring.targets import target_by_heartbeat_token
 from slatrack.policy import allow, public
 
 blp = Blueprint("probe_results", __name__, description="探测结果")

@@ -12,14 +12,13 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from slatrack.extensions import db
-from slatrack.models import User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations import entries as entry_ops
-from slatrack.operations import inspections as inspection_ops
-from slatrack.operations import payments as payment_ops
-from slatrack.operations import survey as survey_ops
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.records import entries as entry_ops
+from slatrack.operations.records import inspections as inspection_ops
+from slatrack.operations.records import payments as payment_ops
+from slatrack.operations.records import survey as survey_ops
 from slatrack.policy import EVERYONE, READERS, STAFF, allow
 
 blp = Blueprint("records_api", __name__, description="例行检查、满意度、支付与手工指标")
@@ -174,11 +173,6 @@ class ReviewSchema(Schema):
     updated_at = fields.AwareDateTime(allow_none=True)
 
 
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
-
-
 # ---------------------------------------------------------------- inspections
 
 
@@ -188,7 +182,7 @@ def _user() -> User | None:
 @blp.response(201, InspectionSchema)
 def create_inspection(data: dict[str, Any]) -> dict[str, Any]:
     """登记例行检查（安全检查或备份核验）；同月同类的新记录取代旧记录"""
-    inspection = inspection_ops.record_inspection(user=_user(), **data)
+    inspection = inspection_ops.record_inspection(user=acting_user(), **data)
     return {**inspection_ops.inspection_view(inspection), "current": True}
 
 
@@ -229,7 +223,7 @@ def list_inspections(query: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(201, SurveyResponseSchema)
 def create_survey_response(data: dict[str, Any]) -> dict[str, Any]:
     """登记满意度答卷（使用单位只能为本单位填报）"""
-    response = survey_ops.record_response(user=_user(), **data)
+    response = survey_ops.record_response(user=acting_user(), **data)
     return survey_ops.response_view(response)
 
 
@@ -254,7 +248,7 @@ def list_survey_responses(query: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(201, PaymentSchema)
 def create_payment(data: dict[str, Any]) -> dict[str, Any]:
     """登记支付（按合同或预算科目）；允许超支，但会在预算执行中标出"""
-    payment = payment_ops.record_payment(user=_user(), **data)
+    payment = payment_ops.record_payment(user=acting_user(), **data)
     return payment_ops.payment_view(payment)
 
 
@@ -311,7 +305,7 @@ def budget_execution(query: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.response(201, EntrySchema)
 def create_entry(data: dict[str, Any], code: str) -> dict[str, Any]:
     """为手工指标录入数量，或为定性指标录入评级"""
-    return entry_ops.entry_view(entry_ops.add_entry(code, user=_user(), **data))
+    return entry_ops.entry_view(entry_ops.add_entry(code, user=acting_user(), **data))
 
 
 @blp.route("/indicators/<code>/entries", methods=["GET"])
@@ -329,7 +323,7 @@ def list_entries(query: dict[str, Any], code: str) -> list[dict[str, Any]]:
 @blp.response(200, ReviewSchema)
 def put_review(data: dict[str, Any], code: str) -> dict[str, Any]:
     """填写或修改指标的偏差原因及改进措施"""
-    review = entry_ops.save_review(code, user=_user(), **data)
+    review = entry_ops.save_review(code, user=acting_user(), **data)
     return entry_ops.review_view(review, code, data["year"])
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from slatrack.extensions import db
-from slatrack.models import User
-from slatrack.operations import report_status
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.figures import report_status
 from slatrack.policy import READERS, STAFF, allow
 
 blp = Blueprint("report_status", __name__, description="季度报告状态")
@@ -27,10 +25,6 @@ class ReportStatusSchema(Schema):
     revised = fields.Boolean()
 
 
-def _user() -> User | None:
-    return db.session.get(User, g.principal.user_id) if g.principal.user_id else None
-
-
 @blp.route("/reports/quarterly/<string:quarter>/status")
 @allow(*READERS)
 @blp.response(200, ReportStatusSchema)
@@ -44,7 +38,7 @@ def quarterly_status(quarter: str) -> dict[str, Any]:
 @blp.response(200, ReportStatusSchema)
 def submit_quarterly(quarter: str) -> dict[str, Any]:
     """提交季度报告（冻结当时的数字）"""
-    report_status.submit(quarter, _user())
+    report_status.submit(quarter, acting_user())
     return report_status.status_json(quarter)
 
 
@@ -53,5 +47,5 @@ def submit_quarterly(quarter: str) -> dict[str, Any]:
 @blp.response(200, ReportStatusSchema)
 def accept_quarterly(quarter: str) -> dict[str, Any]:
     """验收季度报告（甲方）"""
-    report_status.accept(quarter, _user())
+    report_status.accept(quarter, acting_user())
     return report_status.status_json(quarter)

@@ -9,8 +9,8 @@ from flask import Response, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from slatrack.operations.figures.documents import CONTENT_TYPES, ReportFile, quarterly_file, self_evaluation_file
 from slatrack.policy import READERS, allow
-from slatrack.reports.downloads import CONTENT_TYPES, ReportFile, quarterly_file, self_evaluation_file
 
 blp = Blueprint("reports", __name__, description="运维报告与绩效自评表下载")
 

@@ -7,7 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from slatrack.operations.sla import SlaQuery, sla_json
+from slatrack.operations.figures.report_status import sla_json
+from slatrack.operations.figures.sla import SlaQuery
 from slatrack.policy import READERS, allow
 
 blp = Blueprint("sla", __name__, description="SLA 指标计算")

@@ -13,8 +13,9 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
-from slatrack.operations import targets as ops
-from slatrack.operations.evidence_store import last_observed, target_evidence
+from slatrack.operations.monitoring import targets as ops
+from slatrack.operations.monitoring.upkeep import last_observed
+from slatrack.operations.monitoring.views import target_evidence
 from slatrack.policy import READERS, allow
 
 blp = Blueprint("targets", __name__, description="监测对象")

@@ -12,10 +12,11 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from slatrack.extensions import db
-from slatrack.models import User
+from slatrack import clock
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
-from slatrack.operations import tickets as ops
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.tickets import lifecycle as ops
+from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.policy import EVERYONE, STAFF, allow
 
 blp = Blueprint("tickets", __name__, description="服务工单")
@@ -136,18 +137,13 @@ class TicketPageSchema(Schema):
     per_page = fields.Integer()
 
 
-def _viewer() -> ops.Viewer:
+def _viewer() -> ticket_queries.Viewer:
     principal = g.principal
-    return ops.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
-
-
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
+    return ticket_queries.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
 
 
 def _detail(ticket_id: int) -> dict[str, Any]:
-    return ops.ticket_view(ops.get_ticket(ticket_id, _viewer()), detail=True)
+    return ticket_queries.ticket_view(ticket_queries.get_ticket(ticket_id, _viewer()), detail=True)
 
 
 @blp.route("/tickets", methods=["POST"])
@@ -166,7 +162,7 @@ def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
         description=data["description"],
         requester=data["requester"],
         reported_at=data["reported_at"],
-        user=_user(),
+        user=acting_user(),
     )
     return _detail(ticket.id)
 
@@ -177,10 +173,10 @@ def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, TicketPageSchema)
 def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
     """工单列表：按状态、单位、类别、优先级、时限状态筛选，最先到期的在前"""
-    zone = ops.local_zone()
+    zone = clock.local_zone()
     start = None if query["from_"] is None else datetime.combine(query["from_"], time(), zone)
     end = None if query["to"] is None else datetime.combine(query["to"] + timedelta(days=1), time(), zone)
-    filters = ops.TicketFilter(
+    filters = ticket_queries.TicketFilter(
         status=query["status"],
         unit=query["unit"],
         category=query["category"],
@@ -190,10 +186,10 @@ def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
         reported_from=start,
         reported_to=end,
     )
-    total, rows = ops.count_and_page(filters, _viewer(), query["page"], query["per_page"])
-    links = ops.linked_outage_ids([t.id for t in rows])
+    total, rows = ticket_queries.count_and_page(filters, _viewer(), query["page"], query["per_page"])
+    links = ticket_queries.linked_outage_ids([t.id for t in rows])
     return {
-        "items": [ops.ticket_view(t, outage_ids=links[t.id]) for t in rows],
+        "items": [ticket_queries.ticket_view(t, outage_ids=links[t.id]) for t in rows],
         "total": total,
         "page": query["page"],
         "per_page": query["per_page"],
@@ -214,8 +210,8 @@ def get_ticket(ticket_id: int) -> dict[str, Any]:
 @blp.response(201, TicketSchema)
 def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """登记工单事件（响应、挂起、恢复、解决、关闭、重新打开、取消、备注）"""
-    ticket = ops.get_ticket(ticket_id, _viewer())
-    ops.record_event(ticket, data["type"], data["at"], data["note"], _user())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
+    ops.record_event(ticket, data["type"], data["at"], data["note"], acting_user())
     return _detail(ticket_id)
 
 
@@ -225,7 +221,7 @@ def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
 @blp.response(201, TicketSchema)
 def add_link(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """关联停机记录"""
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     ops.link_outage(ticket, data["outage_id"])
     return _detail(ticket_id)
 
@@ -236,6 +232,6 @@ def add_link(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
 @blp.response(201, TicketSchema)
 def rate(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """评价已关闭的工单（1-5 分）"""
-    ticket = ops.get_ticket(ticket_id, _viewer())
-    ops.rate_ticket(ticket, data["score"], data["comment"], _user())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
+    ops.rate_ticket(ticket, data["score"], data["comment"], acting_user())
     return _detail(ticket_id)

@@ -1,1 +1,1 @@
-"""Scheduled jobs: definitions as data (definitions.py), the runner with its single-run guarantees (runner.py)."""
+"""Scheduled jobs: definitions as data (definitions.py, all of them in catalog.py), the runner (runner.py)."""

@@ -43,10 +43,3 @@ def job(
         return func
 
     return register
-
-
-def load_all() -> list[JobSpec]:
-    """Import the modules that define jobs, then return them all."""
-    from slatrack.jobs import sla_jobs, tasks  # noqa: F401  (register jobs on import)
-
-    return list(JOBS)

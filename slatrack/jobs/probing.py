@@ -123,7 +123,7 @@ class ProbeRunner:
             self._fingerprint = fingerprint
 
     def _load_specs(self) -> tuple[list[TargetSpec], tuple[object, ...]]:
-        from slatrack.operations.targets import active_in_process_targets, target_spec
+        from slatrack.operations.monitoring.targets import active_in_process_targets, target_spec
 
         specs: list[TargetSpec] = []
         for target in active_in_process_targets():
@@ -156,7 +156,7 @@ class ProbeRunner:
 
     def _store(self, batch: list[CheckResult]) -> None:
         from slatrack.operations import OperationError
-        from slatrack.operations.evidence_store import ingest_results
+        from slatrack.operations.monitoring.ingest import ingest_results
 
         with self.app.app_context(), acting_as(ACTOR):
             from slatrack.extensions import db

@@ -21,7 +21,8 @@ from flask import Flask
 
 from slatrack.audit import acting_as
 from slatrack.jobs import claims
-from slatrack.jobs.definitions import JobSpec, load_all
+from slatrack.jobs.catalog import load_all
+from slatrack.jobs.definitions import JobSpec
 from slatrack.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ NIGHTLY = timedelta(hours=17, minutes=30)
 
 @job("sla-snapshot", "每晚保存本年度和本季度的 SLA 数字", timedelta(days=1), offset=NIGHTLY)
 def sla_snapshot() -> str:
-    from slatrack.operations.snapshots import take_snapshots
+    from slatrack.operations.figures.snapshots import take_snapshots
 
     return "已保存 SLA 快照：" + "、".join(take_snapshots())
 
@@ -42,7 +42,7 @@ def quarterly_report_draft() -> str:
     offset=NIGHTLY + timedelta(minutes=20),
 )
 def auto_backup_checks() -> str:
-    from slatrack.operations.inspections import auto_backup_checks_recent
+    from slatrack.operations.records.inspections import auto_backup_checks_recent
 
     made = auto_backup_checks_recent()
     return f"自动记录备份核验 {len(made)} 条"

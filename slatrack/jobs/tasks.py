@@ -15,8 +15,8 @@ HOURLY_MAINTENANCE = "evidence-maintenance"
 
 @job("push-heartbeats", "心跳检查：记录逾期未收到的心跳，结束已失效的停机记录", timedelta(minutes=1))
 def check_push_heartbeats() -> str:
-    from slatrack.operations.evidence_store import record_missed_heartbeats
-    from slatrack.operations.outages import close_lapsed_outages
+    from slatrack.operations.monitoring.outages import close_lapsed_outages
+    from slatrack.operations.monitoring.upkeep import record_missed_heartbeats
 
     missed = record_missed_heartbeats()
     closed = close_lapsed_outages()
@@ -25,7 +25,7 @@ def check_push_heartbeats() -> str:
 
 @job(HOURLY_MAINTENANCE, "监测数据维护：小时汇总、清理过期原始结果", timedelta(hours=1), offset=timedelta(minutes=7))
 def evidence_maintenance() -> str:
-    from slatrack.operations.evidence_store import hourly_maintenance
+    from slatrack.operations.monitoring.upkeep import hourly_maintenance
 
     last = db.session.scalar(
         select(JobRun.started_at)

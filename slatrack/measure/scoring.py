@@ -22,7 +22,7 @@ Scores per operator (``w`` = the indicator's weight):
   actual >= 0. A negative actual scores 0.
 - ``<=``: w × min(1, target / actual); met when actual <= target; an actual of 0 (or less)
   scores in full.
-- ``=``: w when actual equals target (to 1e-9), else 0.
+- ``=``: w when actual equals target (to ``indicators.TOLERANCE``), else 0. Met follows ``indicators.meets``.
 - ``qualitative``: the manual grade 优/良/中/差 gives 100/80/60/0 % of w; met only for 优.
 - No actual (or no grade for a qualitative one): score ``None`` and not met; it adds nothing to
   the total, so an incomplete evaluation shows a lower bound and the list says what is missing.
@@ -33,10 +33,10 @@ The total is rounded to two decimals (half up) and graded on that rounded figure
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from slatrack.measure.indicators import meets
 from slatrack.measure.rates import round2
 
 OPERATORS = (">=", "<=", "=", "qualitative")
@@ -157,14 +157,12 @@ def score_indicator(indicator: Indicator, weight: float) -> ScoredIndicator:
         return ScoredIndicator(indicator, weight, indicator.grade == "优", weight * GRADE_FRACTIONS[indicator.grade])
     if actual is None or target is None:
         return ScoredIndicator(indicator, weight, met=False, score=None)
+    met = meets(op, actual, target) is True
     if op == ">=":
-        met = actual >= target
         fraction = (1.0 if met else 0.0) if target <= 0 else min(1.0, max(0.0, actual / target))
     elif op == "<=":
-        met = actual <= target
         fraction = 1.0 if actual <= 0 else min(1.0, max(0.0, target / actual))
     else:
-        met = math.isclose(actual, target, rel_tol=0.0, abs_tol=1e-9)
         fraction = 1.0 if met else 0.0
     return ScoredIndicator(indicator, weight, met, weight * fraction)
 

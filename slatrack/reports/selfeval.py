@@ -9,21 +9,15 @@ the annual goal with what was achieved, every indicator (年度指标值, 实际
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import select
-
-from slatrack.extensions import db
+from slatrack.measure.indicators import IndicatorEvaluation, ProjectSummary
 from slatrack.measure.scoring import BUDGET_POINTS
-from slatrack.models import BudgetLine, Project, utcnow
 from slatrack.operations import OperationError
-from slatrack.operations.indicators import IndicatorEvaluation, ProjectSummary, evaluate_indicators
+from slatrack.reports.data import ProjectInfo, ProjectTexts, SelfEvaluationData
 from slatrack.reports.document import Column, Document, Section, Table, Value
-from slatrack.reports.quarterly import BUREAU, chinese_date
-from slatrack.reports.texts import ProjectTexts, self_evaluation_texts
+from slatrack.reports.quarterly_format import BUREAU, chinese_date
 
 FUNDING_COLUMNS = [
     Column("项目资金（元）", width=18),
@@ -62,39 +56,37 @@ def parse_year(text: str | int) -> int:
     return year
 
 
-def build(year_text: str | int, as_of: datetime | None = None) -> Document:
-    year = parse_year(year_text)
-    as_of = as_of or utcnow()
-    if as_of.tzinfo is None:
-        raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    evaluation = evaluate_indicators(year, as_of)
-    texts = self_evaluation_texts(year)
-    tz = str(current_app.config["TIMEZONE"])
+def build(data: SelfEvaluationData) -> Document:
+    """Both projects' forms, from the year's data (operations.figures.document_data.self_evaluation_data)."""
+    evaluation = data.evaluation
     sections = [
-        _project_section(evaluation, summary, texts.get(summary.code, ProjectTexts("", "")), index > 0)
+        _project_section(
+            evaluation,
+            data.projects[summary.code],
+            summary,
+            data.texts.get(summary.code, ProjectTexts("", "")),
+            index > 0,
+        )
         for index, summary in enumerate(evaluation.projects)
     ]
-    local = as_of.astimezone(ZoneInfo(tz))
+    zone = ZoneInfo(data.tz)
     return Document(
         title="项目支出绩效自评表",
-        subtitle=f"（{year}年度）",
+        subtitle=f"（{data.year}年度）",
         cover=[
             ("主管部门", BUREAU),
             ("项目", "\n".join(f"{p.code} {p.name}" for p in evaluation.projects)),
-            ("数据截至", local.strftime("%Y年%m月%d日 %H:%M")),
-            ("编制日期", chinese_date(utcnow().astimezone(ZoneInfo(tz)).date())),
+            ("数据截至", data.as_of.astimezone(zone).strftime("%Y年%m月%d日 %H:%M")),
+            ("编制日期", chinese_date(data.prepared_at.astimezone(zone).date())),
         ],
         sections=sections,
-        tz=tz,
+        tz=data.tz,
     )
 
 
-def _funding(project: Project, summary: ProjectSummary, evaluation: IndicatorEvaluation) -> Table:
+def _funding(project: ProjectInfo, summary: ProjectSummary, evaluation: IndicatorEvaluation) -> Table:
     budget = evaluation.budgets.get(summary.code)
-    lines = {
-        line.code: line.source
-        for line in db.session.scalars(select(BudgetLine).where(BudgetLine.project_id == project.id))
-    }
+    lines = project.line_sources
     fiscal_budget = fiscal_paid = Decimal(0)
     if budget is not None:
         for line in budget.lines:
@@ -125,10 +117,12 @@ def _deviation(row: dict[str, object]) -> str:
 
 
 def _project_section(
-    evaluation: IndicatorEvaluation, summary: ProjectSummary, texts: ProjectTexts, page_break: bool
+    evaluation: IndicatorEvaluation,
+    project: ProjectInfo,
+    summary: ProjectSummary,
+    texts: ProjectTexts,
+    page_break: bool,
 ) -> Section:
-    project = db.session.scalar(select(Project).where(Project.code == summary.code))
-    assert project is not None
     section = Section(summary.name, page_break=page_break)
     section.blocks.append(
         Table(

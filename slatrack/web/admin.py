@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from slatrack.models.enums import ROLES
 from slatrack.operations import OperationError
-from slatrack.operations import admin as ops
+from slatrack.operations.accounts import admin as ops
 from slatrack.policy import allow
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")

@@ -6,16 +6,17 @@ from datetime import date, datetime, time, timedelta
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from slatrack.clock import local_zone
 from slatrack.models import utcnow
 from slatrack.operations import OperationError
-from slatrack.operations import audit_query as ops
+from slatrack.operations.accounts import audit_log as ops
 from slatrack.policy import allow
 
 bp = Blueprint("audit_log", __name__, url_prefix="/audit")
@@ -52,7 +53,7 @@ def _filter(form: FilterForm) -> ops.AuditFilter | None:
     """The filter the form asks for, or None with the errors placed next to the fields."""
     if request.args and not form.validate():
         return None
-    zone = ZoneInfo(str(current_app.config["TIMEZONE"]))
+    zone = local_zone()
     start = _instant(form.start.data, zone)
     end_day = form.end.data
     end = _instant(end_day + timedelta(days=1), zone) if end_day is not None else None
@@ -107,7 +108,7 @@ def export() -> ResponseReturnValue:
     flt = _filter(form)
     if flt is None:
         return index()
-    stamp = utcnow().astimezone(ZoneInfo(str(current_app.config["TIMEZONE"]))).strftime("%Y%m%d-%H%M")
+    stamp = utcnow().astimezone(local_zone()).strftime("%Y%m%d-%H%M")
     return Response(
         stream_with_context(ops.export_csv(flt)),
         mimetype="text/csv",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from slatrack.extensions import db
-from slatrack.models import Project
-from slatrack.operations.dashboard import JUDGEMENT_LABELS, SECTIONS, Dashboard, build_dashboard, countdown_text
-from slatrack.operations.tickets import Viewer
+from slatrack.operations.figures.dashboard import SECTIONS, Dashboard, build_dashboard
+from slatrack.operations.figures.dashboard_figures import JUDGEMENT_LABELS
+from slatrack.operations.figures.live import countdown_text
+from slatrack.operations.reference.years import fiscal_years
+from slatrack.operations.tickets.queries import Viewer
 from slatrack.policy import EVERYONE, allow
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from slatrack.web.navigation import routed_path
@@ -24,10 +24,6 @@ AVAILABILITY_GOAL = 95.0
 def _viewer() -> Viewer:
     principal = g.principal
     return Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
-
-
-def _years() -> list[int]:
-    return list(db.session.scalars(select(Project.fiscal_year).distinct().order_by(Project.fiscal_year.desc())))
 
 
 def _charts(board: Dashboard) -> dict[str, object]:
@@ -59,7 +55,7 @@ def _context() -> dict[str, object]:
         "charts": _charts(board),
         "labels": JUDGEMENT_LABELS,
         "countdown": countdown_text,
-        "years": _years(),
+        "years": fiscal_years(),
         "reports_url": routed_path("/reports"),
         "refresh_seconds": REFRESH_SECONDS,
     }

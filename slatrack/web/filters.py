@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+
+from slatrack.clock import local_zone
 
 
 def local_time(value: datetime | None, with_time: bool = True) -> str:
     """``2025年5月10日 09:30`` in the configured time zone."""
     if value is None:
         return "—"
-    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = value.astimezone(local_zone())
     day = f"{local.year}年{local.month}月{local.day}日"
     return f"{day} {local:%H:%M}" if with_time else day
 

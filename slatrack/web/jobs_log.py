@@ -7,8 +7,8 @@ from math import ceil
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from slatrack.jobs.definitions import load_all
-from slatrack.operations import admin as ops
+from slatrack.jobs.catalog import load_all
+from slatrack.operations.accounts import admin as ops
 from slatrack.policy import allow
 
 bp = Blueprint("jobs_log", __name__, url_prefix="/admin/jobs")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -14,12 +13,13 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from slatrack.clock import local_zone, zone_name
 from slatrack.models import utcnow
 from slatrack.models.enums import EXCLUSION_CATEGORIES, TARGET_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations import outages as outage_ops
-from slatrack.operations.evidence_store import DayFigure, current_state, daily_figures, recent_results
-from slatrack.operations.targets import get_target, list_targets
+from slatrack.operations.monitoring import outages as outage_ops
+from slatrack.operations.monitoring.targets import get_target, list_targets
+from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
 from slatrack.policy import READERS, STAFF, allow
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -41,13 +41,9 @@ class MaintenanceForm(FlaskForm):  # type: ignore[misc]
     reason = StringField("维护内容", validators=[DataRequired("请填写维护内容"), Length(max=500)])
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(str(current_app.config["TIMEZONE"]))
-
-
 def _aware(value: datetime | None) -> datetime | None:
     """A datetime-local form value, read in the configured time zone."""
-    return None if value is None else value.replace(tzinfo=_zone())
+    return None if value is None else value.replace(tzinfo=local_zone())
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ def targets() -> ResponseReturnValue:
     now = utcnow()
     rows = []
     for target in list_targets():
-        figures = daily_figures(target, STRIP_DAYS, now, str(current_app.config["TIMEZONE"]))
+        figures = daily_figures(target, STRIP_DAYS, now, zone_name())
         state = "retired" if target.retired_at else ("paused" if target.paused else current_state(target, now))
         rows.append(
             {"target": target, "state": state, "summary": _summary(figures), "strip": availability_strip(figures)}
@@ -120,7 +116,7 @@ def targets() -> ResponseReturnValue:
 def target_detail(target_id: int) -> ResponseReturnValue:
     target = get_target(target_id)
     now = utcnow()
-    figures = daily_figures(target, STRIP_DAYS, now, str(current_app.config["TIMEZONE"]))
+    figures = daily_figures(target, STRIP_DAYS, now, zone_name())
     return render_template(
         "monitoring/target.html",
         target=target,

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from slatrack.extensions import db
-from slatrack.operations.dashboard import NOTIFICATIONS_PER_PAGE, mark_read, notifications_page, unread_count
+from slatrack.operations.figures.dashboard import NOTIFICATIONS_PER_PAGE, mark_read, notifications_page, unread_count
 from slatrack.policy import EVERYONE, allow
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -8,16 +8,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import text
 
 from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
-from slatrack.operations.accounts import authenticate
-from slatrack.operations.accounts import change_password as change_user_password
-from slatrack.operations.dashboard import default_year
-from slatrack.operations.indicators import indicator_rows
+from slatrack.operations.accounts.users import authenticate
+from slatrack.operations.accounts.users import change_password as change_user_password
+from slatrack.operations.figures.indicators import indicator_rows
+from slatrack.operations.health import database_answers
+from slatrack.operations.reference.years import default_year
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm
@@ -36,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 @public
 def healthz() -> ResponseReturnValue:
     """For monitors: answers 200 when the database answers."""
-    db.session.execute(text("SELECT 1"))
+    database_answers()
     return {"status": "ok"}
 
 

@@ -10,22 +10,23 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import func, select
 from wtforms import DateField, DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from slatrack import audit
+from slatrack.clock import local_today, local_zone
 from slatrack.extensions import db
-from slatrack.models import Project, Unit, User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations import entries as entry_ops
-from slatrack.operations import inspections as inspection_ops
-from slatrack.operations import payments as payment_ops
-from slatrack.operations import survey as survey_ops
-from slatrack.operations.records import local_today, local_zone
-from slatrack.operations.survey_import import SurveyImportRejected, import_responses
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.records import entries as entry_ops
+from slatrack.operations.records import inspections as inspection_ops
+from slatrack.operations.records import payments as payment_ops
+from slatrack.operations.records import survey as survey_ops
+from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
+from slatrack.operations.reference.units import get_unit
+from slatrack.operations.reference.years import year_or_default
 from slatrack.policy import READERS, STAFF, allow
 
 bp = Blueprint("records", __name__)
@@ -93,11 +94,6 @@ class ReviewForm(FlaskForm):  # type: ignore[misc]
 # ---------------------------------------------------------------- helpers
 
 
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
-
-
 def _attach(form: FlaskForm, exc: OperationError) -> None:
     """Show an operation's error next to the field it names (or above the form)."""
     placed = False
@@ -111,17 +107,8 @@ def _attach(form: FlaskForm, exc: OperationError) -> None:
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2999 else local_today().year
-
-
-def _fiscal_year_arg() -> int:
-    """The requested year, else the latest fiscal year that has budget projects."""
-    year = request.args.get("year", type=int)
-    if year and 2000 <= year <= 2999:
-        return year
-    latest = db.session.scalar(select(func.max(Project.fiscal_year)))
-    return int(latest) if latest else local_today().year
+    """The requested year, else the default fiscal year (reference.years: one rule for every page)."""
+    return year_or_default(request.args.get("year", type=int))
 
 
 def _local(value: datetime) -> datetime:
@@ -164,7 +151,7 @@ def new_inspection() -> ResponseReturnValue:
                 passed=form.passed.data == "1",
                 findings=form.findings.data or "",
                 performed_by=form.performed_by.data or None,
-                user=_user(),
+                user=acting_user(),
                 evidence=evidence,
             )
         except OperationError as exc:
@@ -195,7 +182,7 @@ def _survey_form(period: str) -> SurveyForm:
     form = SurveyForm()
     principal = g.principal
     if principal.role == "unit":
-        unit = None if principal.unit_id is None else db.session.get(Unit, principal.unit_id)
+        unit = get_unit(principal.unit_id)
         form.unit.choices = [] if unit is None else _choices([(unit.code, unit.name)])
         if unit is not None and not form.is_submitted():
             form.unit.data = unit.code
@@ -257,7 +244,7 @@ def answer_survey() -> ResponseReturnValue:
                 score=int(form.score.data),
                 comment=form.comment.data or "",
                 responded_at=datetime.now(local_zone()),
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             _attach(form, exc)
@@ -278,7 +265,7 @@ def import_survey() -> ResponseReturnValue:
             import_form.file.errors = ["请选择要导入的文件"]
         else:
             try:
-                result = import_responses(upload.stream, upload.filename, user=_user())
+                result = import_responses(upload.stream, upload.filename, user=acting_user())
             except SurveyImportRejected as exc:
                 problems = exc.problems
                 import_form.file.errors = [f"文件有 {len(problems)} 处错误，未导入任何记录"]
@@ -314,7 +301,7 @@ def _budget_page(form: PaymentForm, year: int) -> str:
 @bp.route("/budget")
 @allow("admin", "auditor")
 def budget() -> ResponseReturnValue:
-    year = _fiscal_year_arg()
+    year = _year_arg()
     form = _payment_form(year)
     if not form.paid_on.data:
         form.paid_on.data = local_today()
@@ -324,7 +311,7 @@ def budget() -> ResponseReturnValue:
 @bp.route("/budget/payments", methods=["POST"])
 @allow("admin")
 def add_payment() -> ResponseReturnValue:
-    year = _fiscal_year_arg()
+    year = _year_arg()
     form = _payment_form(year)
     if form.validate_on_submit():
         try:
@@ -334,7 +321,7 @@ def add_payment() -> ResponseReturnValue:
                 paid_on=form.paid_on.data,
                 voucher=form.voucher.data or "",
                 note=form.note.data or "",
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             _attach(form, exc)
@@ -350,7 +337,7 @@ def add_payment() -> ResponseReturnValue:
 @bp.route("/indicator-entries")
 @allow(*READERS)
 def indicator_entries() -> ResponseReturnValue:
-    year = _fiscal_year_arg()
+    year = _year_arg()
     return render_template("records/entries.html", year=year, rows=entry_ops.entry_indicators(year))
 
 
@@ -404,7 +391,7 @@ def add_indicator_entry(code: str) -> ResponseReturnValue:
                 quantity=(form.quantity.data or "").strip() or None,
                 grade=form.grade.data or None,
                 note=form.note.data or "",
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             _attach(form, exc)
@@ -427,7 +414,7 @@ def save_indicator_review(code: str) -> ResponseReturnValue:
                 year=year,
                 deviation_reason=form.deviation_reason.data or "",
                 improvement=form.improvement.data or "",
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             _attach(form, exc)

@@ -8,24 +8,29 @@ import io
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
-from slatrack.extensions import db
-from slatrack.models import Project, Report, User
-from slatrack.operations import OperationError, report_status
-from slatrack.operations.records import local_today
+from slatrack.operations import OperationError
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.figures import report_status
+from slatrack.operations.figures.documents import (
+    ReportFile,
+    quarterly_document,
+    quarterly_file,
+    self_evaluation_document,
+    self_evaluation_file,
+)
+from slatrack.operations.figures.report_texts import (
+    save_quarterly_texts,
+    save_self_evaluation_texts,
+    self_evaluation_texts,
+)
+from slatrack.operations.reference.years import projects_of, year_or_default
 from slatrack.policy import READERS, STAFF, allow
-from slatrack.reports import quarterly, selfeval
+from slatrack.reports import quarterly_format, selfeval
+from slatrack.reports.data import ProjectTexts
 from slatrack.reports.document import Chart, Paragraph, Table, display
-from slatrack.reports.downloads import ReportFile, quarterly_file, self_evaluation_file
-from slatrack.reports.texts import ProjectTexts, save_quarterly_texts, save_self_evaluation_texts, self_evaluation_texts
 
 bp = Blueprint("report_pages", __name__)
-
-
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
 
 
 def _role() -> str:
@@ -33,11 +38,7 @@ def _role() -> str:
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int)
-    if year and 2000 <= year <= 2999:
-        return year
-    latest = db.session.scalar(select(func.max(Project.fiscal_year)))
-    return int(latest) if latest else local_today().year
+    return year_or_default(request.args.get("year", type=int))
 
 
 def _send(report: ReportFile) -> ResponseReturnValue:
@@ -56,10 +57,7 @@ def _template_helpers() -> dict[str, object]:
 @allow(*READERS)
 def index() -> ResponseReturnValue:
     year = _year_arg()
-    reports = {
-        r.period: r
-        for r in db.session.scalars(select(Report).where(Report.kind == "quarterly", Report.period.like(f"{year}Q%")))
-    }
+    reports = report_status.quarterly_reports(year)
     quarters = []
     for number in range(1, 5):
         label = f"{year}Q{number}"
@@ -67,7 +65,7 @@ def index() -> ResponseReturnValue:
         quarters.append(
             {
                 "label": label,
-                "title": quarterly.quarter_title(label),
+                "title": quarterly_format.quarter_title(label),
                 "report": report,
                 "status": report_status.STATUS_LABELS[report.status] if report else "未起草",
                 "revised": bool(report and report.frozen_figures and report_status.revisions(report)),
@@ -81,12 +79,12 @@ def index() -> ResponseReturnValue:
 def quarter_page(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     status = report_status.status_json(label)
-    document = quarterly.build(label, records=False)  # the page previews the report, not the record sheets
-    report = db.session.scalar(select(Report).where(Report.kind == "quarterly", Report.period == label))
+    document = quarterly_document(label, records=False)  # the page previews the report, not the record sheets
+    report = report_status.find_report(label)
     return render_template(
         "reports/quarter.html",
         label=label,
-        title=quarterly.quarter_title(label),
+        title=quarterly_format.quarter_title(label),
         status=status,
         report=report,
         document=document,
@@ -118,11 +116,11 @@ def submit(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     report_status.quarter_dates(label)
     try:
-        report_status.submit(label, _user())
+        report_status.submit(label, acting_user())
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"{quarterly.quarter_title(label)}运维报告已提交，当前数字已冻结", "success")
+        flash(f"{quarterly_format.quarter_title(label)}运维报告已提交，当前数字已冻结", "success")
     return redirect(url_for("report_pages.quarter_page", quarter=label))
 
 
@@ -132,11 +130,11 @@ def accept(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     report_status.quarter_dates(label)
     try:
-        report_status.accept(label, _user())
+        report_status.accept(label, acting_user())
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash(f"{quarterly.quarter_title(label)}运维报告已验收", "success")
+        flash(f"{quarterly_format.quarter_title(label)}运维报告已验收", "success")
     return redirect(url_for("report_pages.quarter_page", quarter=label))
 
 
@@ -150,8 +148,8 @@ def quarter_download(quarter: str) -> ResponseReturnValue:
 @allow(*READERS)
 def self_evaluation_page(year: str) -> ResponseReturnValue:
     number = selfeval.parse_year(year)
-    document = selfeval.build(number)
-    projects = db.session.scalars(select(Project).where(Project.fiscal_year == number).order_by(Project.code)).all()
+    document = self_evaluation_document(number)
+    projects = projects_of(number)
     return render_template(
         "reports/self_evaluation.html",
         year=number,

@@ -16,17 +16,21 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from slatrack import audit
+from slatrack import audit, clock
 from slatrack.extensions import db
-from slatrack.models import Outage, Unit, User
+from slatrack.models import Outage
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, SCORES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
-from slatrack.operations import OperationError, ticket_io
-from slatrack.operations import tickets as ops
+from slatrack.operations import OperationError
+from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.reference.units import unit_choices
+from slatrack.operations.tickets import export as ticket_export
+from slatrack.operations.tickets import importing as ticket_io
+from slatrack.operations.tickets import lifecycle as ops
+from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.policy import EVERYONE, STAFF, allow
 
 bp = Blueprint("ticket_pages", __name__, url_prefix="/tickets")
@@ -85,30 +89,22 @@ class ImportForm(FlaskForm):  # type: ignore[misc]
 # ---------------------------------------------------------------- helpers
 
 
-def _viewer() -> ops.Viewer:
+def _viewer() -> ticket_queries.Viewer:
     principal = g.principal
-    return ops.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
-
-
-def _user() -> User | None:
-    user_id = g.principal.user_id
-    return None if user_id is None else db.session.get(User, user_id)
+    return ticket_queries.Viewer(role=principal.role, unit_id=principal.unit_id, user_id=principal.user_id)
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=ops.local_zone())
+    return None if value is None else value.replace(tzinfo=clock.local_zone())
 
 
 def _local_input(value: datetime) -> datetime:
-    return value.astimezone(ops.local_zone()).replace(tzinfo=None, second=0, microsecond=0)
+    return value.astimezone(clock.local_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _unit_pairs() -> list[tuple[str, str]]:
     viewer = _viewer()
-    statement = select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
-    if viewer.unit_only:
-        statement = select(Unit).where(Unit.id == viewer.unit_id)
-    return [(u.code, f"{u.name}（{u.code}）") for u in db.session.scalars(statement)]
+    return unit_choices(viewer.unit_id if viewer.unit_only else None)
 
 
 def _attach(form: FlaskForm, error: OperationError) -> None:
@@ -146,7 +142,7 @@ def _duration_filter(minutes: float | None) -> str:
 
 
 def _period_args() -> tuple[datetime | None, datetime | None]:
-    zone = ops.local_zone()
+    zone = clock.local_zone()
 
     def day(name: str) -> date | None:
         text = (request.args.get(name) or "").strip()
@@ -183,7 +179,7 @@ def queue() -> ResponseReturnValue:
         picked["status"] = "active" if g.principal.role == "vendor" else None
     unit = args.get("unit") or None
     start, end = _period_args()
-    filters = ops.TicketFilter(
+    filters = ticket_queries.TicketFilter(
         status=picked["status"],
         unit=unit,
         category=picked["category"],
@@ -194,9 +190,9 @@ def queue() -> ResponseReturnValue:
         reported_to=end,
     )
     page = max(args.get("page", 1, type=int) or 1, 1)
-    total, rows = ops.count_and_page(filters, _viewer(), page, PER_PAGE)
+    total, rows = ticket_queries.count_and_page(filters, _viewer(), page, PER_PAGE)
     now = datetime.now().astimezone()
-    items = [(ticket, ops.deadlines_view(ticket, now)) for ticket in rows]
+    items = [(ticket, ticket_queries.deadlines_view(ticket, now)) for ticket in rows]
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     keep = {k: v for k, v in args.items() if k != "page" and v}
     if "status" not in keep and picked["status"]:
@@ -245,7 +241,7 @@ def create() -> ResponseReturnValue:
                 description=form.description.data or "",
                 requester=form.requester.data or "",
                 reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -259,7 +255,7 @@ def create() -> ResponseReturnValue:
 @bp.route("/<int:ticket_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(ticket_id: int) -> ResponseReturnValue:
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     form = TicketForm(obj=None if request.method == "POST" else ticket)
     form.unit.choices = _choices([(ticket.unit.code, f"{ticket.unit.name}（{ticket.unit.code}）")])
     if request.method == "GET":
@@ -277,7 +273,7 @@ def edit(ticket_id: int) -> ResponseReturnValue:
                 description=form.description.data or "",
                 requester=form.requester.data or "",
                 reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
-                user=_user(),
+                user=acting_user(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -298,7 +294,7 @@ def _render_detail(
     rating_form: RatingForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     role = g.principal.role
     if event_form is None:
         event_form = EventForm(formdata=None)
@@ -309,7 +305,7 @@ def _render_detail(
         render_template(
             "tickets/detail.html",
             ticket=ticket,
-            view=ops.ticket_view(ticket, detail=True),
+            view=ticket_queries.ticket_view(ticket, detail=True),
             outages=outages,
             rating=rating,
             event_form=event_form,
@@ -334,11 +330,11 @@ def detail(ticket_id: int) -> ResponseReturnValue:
 @bp.route("/<int:ticket_id>/events", methods=["POST"])
 @allow(*STAFF)
 def add_event(ticket_id: int) -> ResponseReturnValue:
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     form = EventForm()
     if form.validate_on_submit():
         try:
-            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", _user())  # type: ignore[arg-type]
+            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", acting_user())  # type: ignore[arg-type]
         except OperationError as exc:
             db.session.rollback()
             _attach(form, exc)
@@ -351,7 +347,7 @@ def add_event(ticket_id: int) -> ResponseReturnValue:
 @bp.route("/<int:ticket_id>/links", methods=["POST"])
 @allow(*STAFF)
 def add_link(ticket_id: int) -> ResponseReturnValue:
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     form = LinkForm()
     if form.validate_on_submit():
         try:
@@ -368,11 +364,11 @@ def add_link(ticket_id: int) -> ResponseReturnValue:
 @bp.route("/<int:ticket_id>/rating", methods=["POST"])
 @allow("admin", "unit")
 def rate(ticket_id: int) -> ResponseReturnValue:
-    ticket = ops.get_ticket(ticket_id, _viewer())
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            ops.rate_ticket(ticket, int(form.score.data), form.comment.data or "", _user())
+            ops.rate_ticket(ticket, int(form.score.data), form.comment.data or "", acting_user())
         except (OperationError, ValueError) as exc:
             db.session.rollback()
             if isinstance(exc, OperationError):
@@ -399,7 +395,7 @@ def upload() -> ResponseReturnValue:
             status = 422
         else:
             try:
-                result = ticket_io.import_tickets(upload_file.stream, upload_file.filename, user=_user())
+                result = ticket_io.import_tickets(upload_file.stream, upload_file.filename, user=acting_user())
             except OperationError as exc:
                 db.session.rollback()
                 form.file.errors = [exc.message]
@@ -420,11 +416,11 @@ def download() -> ResponseReturnValue:
         abort(404)
     start, end = _period_args()
     buffer = io.BytesIO()
-    ticket_io.export(fmt, buffer, start=start, end=end, viewer=_viewer())
+    ticket_export.export(fmt, buffer, start=start, end=end, viewer=_viewer())
     audit.record("download", object_type="tickets", detail=f"export {fmt} {request.query_string.decode()[:200]}")
     db.session.commit()
     buffer.seek(0)
-    stamp = datetime.now().astimezone(ops.local_zone()).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now().astimezone(clock.local_zone()).strftime("%Y%m%d-%H%M")
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=f"工单-{stamp}.{fmt}")
 
@@ -433,7 +429,7 @@ def download() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def blank_template() -> ResponseReturnValue:
     buffer = io.BytesIO()
-    ticket_io.template(buffer)
+    ticket_export.template(buffer)
     buffer.seek(0)
     return send_file(
         buffer,

@@ -19,8 +19,8 @@ from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.measure.segments import Observation, build_segments
 from slatrack.models import Target
-from slatrack.operations.evidence_store import load_segments, store_segments
-from slatrack.operations.outages import reconcile_outages
+from slatrack.operations.monitoring.outages import reconcile_outages
+from slatrack.operations.monitoring.segment_store import load_segments, store_segments
 
 DAYS = 90
 OUTAGE_TARGET = "中间件"

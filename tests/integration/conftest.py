@@ -50,7 +50,7 @@ def _base_config(instance: Path, uri: str) -> dict[str, Any]:
 def _prepare_template(instance: Path, uri: str) -> None:
     from flask_migrate import upgrade
 
-    from slatrack.operations.reference import load_reference
+    from slatrack.operations.reference.loading import load_reference
 
     app = create_app(_base_config(instance, uri))
     with app.app_context():
@@ -131,7 +131,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., Any]:
-    from slatrack.operations.accounts import create_user
+    from slatrack.operations.accounts.users import create_user
 
     def factory(username: str, role: str = "admin", unit: str | None = None) -> Any:
         if role == "unit" and unit is None:
@@ -143,7 +143,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_token(app: Flask, make_user: Callable[..., Any]) -> Callable[..., str]:
-    from slatrack.operations.accounts import create_token
+    from slatrack.operations.accounts.users import create_token
 
     def factory(role: str | None = "admin", unit: str | None = None) -> str:
         name = f"t-{uuid.uuid4().hex[:8]}"

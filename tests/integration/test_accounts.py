@@ -14,7 +14,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import ApiToken, AuditRecord, User, utcnow
 from slatrack.operations import OperationError
-from slatrack.operations.accounts import authenticate, create_token, create_user, revoke_token
+from slatrack.operations.accounts.users import authenticate, create_token, create_user, revoke_token
 from tests.integration.conftest import PASSWORD, bearer, login
 
 

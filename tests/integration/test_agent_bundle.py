@@ -17,7 +17,7 @@ from sqlalchemy import select
 from probes.bundle import AGENT_REQUIREMENTS
 from slatrack.extensions import db
 from slatrack.models import ProbeResult, utcnow
-from slatrack.operations.targets import create_target
+from slatrack.operations.monitoring.targets import create_target
 from tests.integration.monitoring_helpers import free_port, http_target
 from tests.integration.test_agent_e2e import _server
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import Outage, ProbeResult, utcnow
-from slatrack.operations.targets import create_target
+from slatrack.operations.monitoring.targets import create_target
 from tests.integration.monitoring_helpers import free_port, http_target, wait_for
 
 SLATRACK = [sys.executable, "-c", "from slatrack.cli import main; main()"]

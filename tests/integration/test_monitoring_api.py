@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, EvidenceSegment, Outage, ProbeResult, Target, Ticket
-from slatrack.operations.evidence_store import load_segments, target_evidence
+from slatrack.operations.monitoring.segment_store import load_segments
+from slatrack.operations.monitoring.views import target_evidence
 from tests.integration.conftest import bearer
 
 MINUTE = timedelta(minutes=1)

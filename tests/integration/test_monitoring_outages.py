@@ -14,20 +14,17 @@ from sqlalchemy import func, select
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
-from slatrack.jobs.definitions import load_all
+from slatrack.jobs.catalog import load_all
 from slatrack.jobs.runner import run_job
 from slatrack.measure.downtime import system_downtime, system_unknown, wait_and_repair
 from slatrack.measure.intervals import Interval
 from slatrack.models import AuditRecord, EvidenceSegment, LatencyHourly, ProbeResult, Target, Ticket
-from slatrack.operations.evidence_store import (
-    ingest_results,
-    prune_raw_results,
-    record_missed_heartbeats,
-    system_downtime_inputs,
-    target_evidence,
-)
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import record_event
+from slatrack.operations.figures.downtime import system_downtime_inputs
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.monitoring.upkeep import prune_raw_results, record_missed_heartbeats
+from slatrack.operations.monitoring.views import target_evidence
+from slatrack.operations.tickets.lifecycle import record_event
 from tests.integration.conftest import bearer
 
 MINUTE = timedelta(minutes=1)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import Exclusion, MaintenanceWindow, Target
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
 from tests.integration.conftest import login
 
 MINUTE = timedelta(minutes=1)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from slatrack.extensions import db
 from slatrack.jobs.probing import ProbeRunner
 from slatrack.models import EvidenceSegment, ProbeResult, utcnow
-from slatrack.operations.targets import create_target
+from slatrack.operations.monitoring.targets import create_target
 from tests.integration.monitoring_helpers import http_target, wait_for
 
 

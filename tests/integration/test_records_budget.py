@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Payment
-from slatrack.operations.payments import budget_overview, parse_amount
+from slatrack.operations.records.payments import budget_overview, parse_amount
 from tests.integration.conftest import bearer, login
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, IndicatorEntry, IndicatorReview
-from slatrack.operations.entries import entry_indicators
+from slatrack.operations.records.entries import entry_indicators
 from tests.integration.conftest import bearer, login
 
 

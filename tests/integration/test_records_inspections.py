@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, EvidenceSegment, Inspection, Target
-from slatrack.operations.inspections import (
+from slatrack.operations.records.inspections import (
     auto_backup_checks,
     auto_backup_checks_recent,
     ended_months,

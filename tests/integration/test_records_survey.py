@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, SurveyResponse
 from slatrack.operations import OperationError
-from slatrack.operations.survey import record_response, survey_summary
-from slatrack.operations.survey_import import SurveyImportRejected, import_responses
+from slatrack.operations.records.survey import record_response, survey_summary
+from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 from tests.integration.conftest import bearer, login
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -208,7 +208,7 @@ def test_missing_column_and_wrong_type_are_refused(app: Flask) -> None:
     with pytest.raises(SurveyImportRejected) as caught:
         import_responses(io.BytesIO("单位,期间,意见\n都匀市,2025,好\n".encode()), "survey.csv")
     assert {(p.row, p.column) for p in caught.value.problems} == {(1, "评分"), (1, "填报时间")}
-    with pytest.raises(OperationError, match=r"应为 \.xlsx 或 \.csv"):
+    with pytest.raises(OperationError, match=r"只支持 \.xlsx 或 \.csv"):
         import_responses(io.BytesIO(b"x"), "survey.txt")
     assert count() == 0
 

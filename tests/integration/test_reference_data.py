@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, BudgetLine, Contract, Indicator, Project, SlaTerm, Unit
-from slatrack.operations.reference import DEFAULT_FILE, load_reference
+from slatrack.operations.reference.loading import DEFAULT_FILE, load_reference
 
 # Transcribed from ../shared/seeds/approval-forms-2025.md: (level1, level2, name, target text).
 FORM_DK = [

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import Inspection, Notification, Report, SlaSnapshot
+from slatrack.operations.figures.snapshots import take_snapshots
 from slatrack.operations.reminders import (
     ensure_quarterly_draft,
     inspection_reminders,
     report_reminders,
     ticket_reminders,
 )
-from slatrack.operations.snapshots import take_snapshots
-from slatrack.operations.tickets import create_ticket
+from slatrack.operations.tickets.lifecycle import create_ticket
 
 CST = timezone(timedelta(hours=8))
 

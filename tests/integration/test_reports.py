@@ -29,9 +29,9 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, BudgetLine, Inspection, Report, SurveyResponse, Ticket, Unit
 from slatrack.models.reference import Payment
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from tests.integration.conftest import bearer, login
 
 CST = timezone(timedelta(hours=8))
@@ -266,7 +266,7 @@ def test_quarterly_docx_shows_the_api_figures_and_the_entered_texts(
     assert "2025年第二季度" in text and "备份核验六月未完成。" in text and "七月完成等保测评配合。" in text
     assert "OM-2023" in "\n".join(c.text for row in document.tables[0].rows for c in row.cells)
 
-    from slatrack.reports.quarterly import KEY_FIGURES
+    from slatrack.reports.quarterly_format import KEY_FIGURES
 
     figures = tables["主要运维数据"]
     assert figures[0] == ["项目", "合计", "OM-2023", "OM-2025"]

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.jobs import claims
-from slatrack.jobs.definitions import EPOCH, JobSpec, load_all
+from slatrack.jobs.catalog import load_all
+from slatrack.jobs.definitions import EPOCH, JobSpec
 from slatrack.jobs.runner import build_scheduler, run_job
 from slatrack.models import JobRun
 

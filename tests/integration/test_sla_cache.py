@@ -9,9 +9,9 @@ from flask import Flask
 from slatrack.extensions import db
 from slatrack.measure.periods import quarter_period
 from slatrack.models import Contract, Outage, SlaTerm, Target
-from slatrack.operations.sla import measure_period
-from slatrack.operations.sla_cache import CACHE
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.sla import measure_period
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 
 CST = timezone(timedelta(hours=8))
 AS_OF = datetime(2025, 7, 1, tzinfo=CST)

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import Inspection, Ticket
-from slatrack.operations import report_status
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.figures import report_status
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from tests.integration.conftest import bearer
 
 CST = timezone(timedelta(hours=8))

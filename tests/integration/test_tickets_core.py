@@ -16,7 +16,7 @@ from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Contract, Ticket, TicketEvent, TicketSequence
 from slatrack.operations import OperationError
-from slatrack.operations.tickets import create_ticket, record_event, sla_of
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event, sla_of
 
 SH = ZoneInfo("Asia/Shanghai")
 

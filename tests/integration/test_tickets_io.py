@@ -19,8 +19,10 @@ from sqlalchemy import delete, func, select
 from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence
-from slatrack.operations.ticket_io import COLUMNS, export, import_tickets, template
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.tickets.columns import COLUMNS
+from slatrack.operations.tickets.export import export, template
+from slatrack.operations.tickets.importing import import_tickets
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 
 SH = ZoneInfo("Asia/Shanghai")
 HEADER = [

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from slatrack.audit import acting_as
 from slatrack.extensions import db
 from slatrack.models import Ticket, TicketEvent, TicketRating
-from slatrack.operations.tickets import create_ticket, record_event
+from slatrack.operations.tickets.lifecycle import create_ticket, record_event
 from tests.integration.conftest import login
 
 SH = ZoneInfo("Asia/Shanghai")

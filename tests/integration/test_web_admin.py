@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.models import ApiToken, AuditRecord, JobRun, User, utcnow
-from slatrack.operations.accounts import token_by_plain
+from slatrack.operations.accounts.users import token_by_plain
 from tests.integration.conftest import PASSWORD, login
 
 STRONG = "Str0ng#Pass"

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord
-from slatrack.operations.audit_query import AuditFilter, page_of
+from slatrack.operations.accounts.audit_log import AuditFilter, page_of
 from tests.integration.conftest import login
 
 

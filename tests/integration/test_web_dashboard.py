@@ -13,22 +13,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from slatrack.audit import acting_as
+from slatrack.measure.indicators import AT_RISK, MET, MISSED, UNKNOWN, elapsed_share, judge
 from slatrack.measure.periods import year_period
 from slatrack.models import utcnow
-from slatrack.operations.dashboard import (
-    AT_RISK,
-    MET,
-    MISSED,
-    UNKNOWN,
-    build_dashboard,
-    countdown_text,
-    elapsed_share,
-    judge,
-    quarter_of,
-)
-from slatrack.operations.evidence_store import ingest_results
-from slatrack.operations.targets import create_target
-from slatrack.operations.tickets import Viewer, create_ticket
+from slatrack.operations.figures.dashboard import build_dashboard
+from slatrack.operations.figures.live import countdown_text
+from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.targets import create_target
+from slatrack.operations.reference.years import quarter_of
+from slatrack.operations.tickets.lifecycle import create_ticket
+from slatrack.operations.tickets.queries import Viewer
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from tests.integration.conftest import login
 
@@ -321,7 +315,7 @@ def test_outside_testing_the_figures_are_measured_after_the_response(
 ) -> None:
     import time
 
-    from slatrack.operations import dashboard
+    from slatrack.operations.figures import dashboard_figures as dashboard
 
     app = make_app(TESTING=False)
     with app.app_context():

@@ -53,7 +53,8 @@ from slatrack.measure.lifecycle import Event
 from slatrack.measure.periods import contract_span, quarter_period
 from slatrack.measure.satisfaction import SurveyResponse
 from slatrack.measure.segments import Observation, build_segments
-from slatrack.measure.sla import ContractTerms, OutageRecord, SlaInputs, TargetRecord, compute_sla
+from slatrack.measure.sla import compute_sla
+from slatrack.measure.sla_inputs import ContractTerms, OutageRecord, SlaInputs, TargetRecord
 from slatrack.measure.tickets import TicketRecord
 
 CST = timezone(timedelta(hours=8))

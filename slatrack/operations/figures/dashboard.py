@@ -1,0 +1,193 @@
+"""What the dashboard (总览) shows, gathered in as few queries as possible.
+
+Targets now, the year's indicators with this quarter and the year to date, outages, the tickets due
+soonest, the year's inspection months, budget execution and the state of each quarter's report.
+
+Every indicator is marked ``met``, ``at_risk``, ``missed`` or ``unknown`` by ``measure.indicators.judge``.
+
+The quarter column measures the SLA metrics (failure rate, response rate, consultations, monitoring
+months, reports, satisfaction) over the quarter alone; counts are compared with a quarter's share of the
+yearly target. Budget, service months, manual counts and grades are judged over the year only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from slatrack.extensions import db
+from slatrack.measure.sla import ScopeFigures
+from slatrack.models import Notification, utcnow
+from slatrack.operations import NotFound, OperationError
+from slatrack.operations.figures.dashboard_figures import (
+    JUDGEMENT_LABELS,
+    IndicatorLine,
+    MeasuredPart,
+    cached_part,
+    measure_part,
+)
+from slatrack.operations.figures.live import (
+    DueTicket,
+    MonthAvailability,
+    OutageLine,
+    TargetNow,
+    due_tickets,
+    outages_now_and_recent,
+    targets_now,
+)
+from slatrack.operations.records.inspections import inspection_grid
+from slatrack.operations.reference.years import default_year, quarter_of
+from slatrack.operations.tickets.queries import Viewer
+from slatrack.policy import Principal
+
+
+@dataclass
+class Dashboard:
+    now: datetime
+    year: int
+    quarter: str
+    role: str
+    targets: list[TargetNow] = field(default_factory=list)
+    indicators: list[IndicatorLine] = field(default_factory=list)
+    projects: list[Any] = field(default_factory=list)
+    indicator_error: str = ""
+    tickets: list[DueTicket] = field(default_factory=list)
+    outages: list[OutageLine] = field(default_factory=list)
+    inspections: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    months: list[MonthAvailability] = field(default_factory=list)
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    quarter_figures: ScopeFigures | None = None
+    measured_at: datetime | None = None
+    updating: bool = False  # newer measured figures are being computed
+
+    @property
+    def counts(self) -> dict[str, int]:
+        tally = {"up": 0, "down": 0, "unknown": 0}
+        for target in self.targets:
+            tally[target.tone] += 1
+        return tally
+
+    @property
+    def judgements(self) -> dict[str, int]:
+        tally = dict.fromkeys(JUDGEMENT_LABELS, 0)
+        for line in self.indicators:
+            tally[line.year_state] += 1
+        return tally
+
+
+# Which sections each role sees: the dashboard never shows a role what its pages would refuse.
+SECTIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "budget", "reports", "charts"}),
+    "vendor": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "reports", "charts"}),
+    "auditor": frozenset({"targets", "indicators", "outages", "tickets", "inspections", "budget", "reports", "charts"}),
+    "unit": frozenset({"indicators", "tickets"}),
+}
+
+
+def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows to this viewer (a unit user sees its own unit's tickets only).
+
+    Without ``now`` the measured part may come from the cache (see ``cached_part``); with it, everything is
+    measured at that instant.
+    """
+    live = now is None
+    now = now or utcnow()
+    year = year or default_year(now)
+    if not 2000 <= year <= 2100:
+        raise OperationError(f"年度 {year} 超出范围（2000–2100）", fields={"year": "应为 2000 到 2100 之间的年份"})
+    sections = SECTIONS.get(viewer.role, frozenset())
+    label = quarter_of(year, now)
+    board = Dashboard(now=now, year=year, quarter=label, role=viewer.role)
+    part: MeasuredPart | None = None
+    if sections & {"indicators", "charts", "reports"}:
+        if live:
+            part, board.updating = cached_part(year, label)
+        else:
+            part = measure_part(year, label, now)
+    if part is not None:
+        board.measured_at = part.as_of
+        if "indicators" in sections:
+            board.indicators = part.indicators
+            board.indicator_error = part.indicator_error
+            board.quarter_figures = part.quarter_figures
+            if "budget" in sections:
+                board.projects = part.projects
+        if "charts" in sections:
+            board.categories = part.categories
+            board.months = part.months
+        if "reports" in sections:
+            board.reports = part.reports
+    if "targets" in sections:
+        board.targets = targets_now(now)
+    if "outages" in sections:
+        board.outages = outages_now_and_recent(now)
+    if "tickets" in sections:
+        board.tickets = due_tickets(viewer, now)
+    if "inspections" in sections:
+        board.inspections = inspection_grid(year, now)
+    return board
+
+
+# ---------------------------------------------------------------------------------------------------
+# Notifications: each is for a role or for one user (models.Notification); read marks are shared by the
+# role, since a reminder handled by one administrator is handled.
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _for_principal(principal: Principal) -> Any:
+    mine = Notification.user_id == principal.user_id if principal.user_id is not None else None
+    for_role = and_(
+        Notification.user_id.is_(None), or_(Notification.role == principal.role, Notification.role.is_(None))
+    )
+    return for_role if mine is None else or_(mine, for_role)
+
+
+def unread_count(principal: Principal) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Notification.id)).where(_for_principal(principal), Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def notifications_page(
+    principal: Principal, page: int = 1, unread_only: bool = False
+) -> tuple[int, list[Notification]]:
+    """The principal's notifications, unread first then newest first, and their number."""
+    statement = select(Notification).where(_for_principal(principal))
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    total = int(db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    rows = db.session.scalars(
+        statement.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+        .limit(NOTIFICATIONS_PER_PAGE)
+        .offset((max(page, 1) - 1) * NOTIFICATIONS_PER_PAGE)
+    ).all()
+    return total, list(rows)
+
+
+def mark_read(principal: Principal, notification_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark one notification (or, with None, all of them) read; another role's are not found."""
+    now = now or utcnow()
+    statement = select(Notification).where(_for_principal(principal), Notification.read_at.is_(None))
+    if notification_id is not None:
+        if (
+            db.session.scalar(
+                select(Notification.id).where(Notification.id == notification_id, _for_principal(principal))
+            )
+            is None
+        ):
+            raise NotFound(f"通知不存在：{notification_id}")
+        statement = statement.where(Notification.id == notification_id)
+    changed = 0
+    for notification in db.session.scalars(statement):
+        notification.read_at = now
+        changed += 1
+    db.session.commit()
+    return changed

@@ -1,0 +1,193 @@
+"""The quarterly report's later sections (inspections, changes, satisfaction, budget, texts, revisions)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slatrack.measure.sla import ScopeFigures
+from slatrack.measure.tickets import CATEGORIES
+from slatrack.reports.data import QuarterData
+from slatrack.reports.document import Column, Section, Table, Value
+from slatrack.reports.quarterly_format import (
+    KEY_FIGURES,
+    RESULT_LABELS,
+    chinese_date,
+    latest_inspections,
+    local_time,
+    pct,
+    plain,
+)
+
+
+class LaterSections:
+    """Sections seven to twelve and the revisions, mixed into the QuarterlyBuilder."""
+
+    data: QuarterData
+    total: ScopeFigures
+    tz: str
+    units: dict[str, str]
+
+    def inspections(self) -> Section:
+        section = Section("七、例行安全检查与数据备份")
+        monitoring = self.total.monitoring
+        section.text(
+            f"本季度完成安全检查且备份核验通过的月份 {monitoring.count} 个"
+            f"（应为 {len(self.data.period.months())} 个）。"
+        )
+        latest = latest_inspections(self.data.inspections, self.data.as_of)
+        rows: list[list[Value]] = []
+        for month in self.data.period.months():
+            row: list[Value] = [month]
+            for kind in ("security", "backup"):
+                item = latest.get((month, kind))
+                row += [
+                    "未检查" if item is None else ("通过" if item.passed else "未通过"),
+                    None if item is None else item.performed_at,
+                    "" if item is None else item.performed_by,
+                ]
+            findings = [latest[(month, k)].findings for k in ("security", "backup") if (month, k) in latest]
+            row += ["是" if month in monitoring.monitored else "否", "；".join(f for f in findings if f) or "—"]
+            rows.append(row)
+        columns = [
+            Column("月份", width=9),
+            Column("安全检查", width=9),
+            Column("检查时间", "datetime", width=17),
+            Column("检查人", width=10),
+            Column("备份核验", width=9),
+            Column("核验时间", "datetime", width=17),
+            Column("核验人", width=10),
+            Column("计入监控", width=9),
+            Column("检查发现", width=30),
+        ]
+        section.blocks.append(Table("安全检查与备份", columns, rows))
+        return section
+
+    def changes(self) -> Section:
+        section = Section("八、补丁、升级与功能优化")
+        outcomes = [
+            o for o in self.total.ticket_outcomes if not o.cancelled and o.record.category in ("patch", "optimization")
+        ]
+        titles = self.data.ticket_titles
+        rows: list[list[Value]] = [
+            [
+                o.record.number,
+                titles.get(o.record.key, ""),
+                CATEGORIES[o.record.category],
+                self.units.get(o.record.unit, o.record.unit),
+                o.record.reported_at,
+                o.timeline.resolved_at,
+                RESULT_LABELS[o.sla.resolution_status],
+            ]
+            for o in outcomes
+        ]
+        columns = [
+            Column("工单号", width=16),
+            Column("内容", width=30),
+            Column("类别", width=14),
+            Column("提出单位", width=14),
+            Column("提出时间", "datetime", width=17),
+            Column("完成时间", "datetime", width=17),
+            Column("是否按时", width=9),
+        ]
+        section.blocks.append(
+            Table("补丁升级与优化", columns, rows, empty_text="本季度无补丁、版本升级或功能优化工单。")
+        )
+        return section
+
+    def satisfaction(self) -> Section:
+        section = Section("九、用户满意度")
+        survey = self.total.satisfaction
+        if survey.responses == 0:
+            section.text("本季度无满意度调查答卷。")
+        else:
+            section.text(
+                f"本季度收到满意度答卷 {survey.responses} 份，满意（基本满意及以上）{survey.satisfied} 份，"
+                f"满意度 {pct(survey.rate)}（目标 ≥90%），{survey.units_answered} 个单位参与，"
+                f"覆盖率 {pct(survey.coverage)}。"
+            )
+        year = self.data.evaluation.sla.satisfaction if self.data.evaluation else None
+        if year is not None and year.responses:
+            section.text(f"年度累计（含年度调查）答卷 {year.responses} 份，满意度 {pct(year.rate)}。")
+        rows: list[list[Value]] = [
+            [self.units.get(code, code), item.responses, item.satisfied, item.rate]
+            for code, item in survey.per_unit.items()
+        ]
+        columns = [
+            Column("单位", width=16),
+            Column("答卷数", "int", width=8),
+            Column("满意数", "int", width=8),
+            Column("满意度", "percent", width=10),
+        ]
+        section.blocks.append(Table("满意度（按单位）", columns, rows, empty_text="本季度无满意度调查答卷。"))
+        return section
+
+    def budget(self) -> Section:
+        section = Section("十、预算执行情况")
+        evaluation = self.data.evaluation
+        if evaluation is None:
+            section.text("本年度无预算。")
+            return section
+        projects = self.data.maintenance_projects or set(evaluation.budgets)
+        rows: list[list[Value]] = []
+        for code in sorted(projects):
+            budget = evaluation.budgets.get(code)
+            if budget is None:
+                continue
+            for line in budget.lines:
+                rows.append([line.name, line.budget, line.paid, line.budget - line.paid, line.execution_rate])
+            rows.append(["合计", budget.budget_total, budget.paid_total, budget.budget_total - budget.paid_total,
+                         budget.execution_rate])  # fmt: skip
+            section.text(
+                f"截至{chinese_date(local_time(evaluation.as_of - timedelta(microseconds=1), self.tz).date())}，"
+                f"预算 {budget.budget_total:,.2f} 元，已支付 {budget.paid_total:,.2f} 元，"
+                f"预算执行率 {pct(budget.execution_rate)}，成本控制率 {pct(budget.cost_control_rate)}。"
+            )
+        columns = [
+            Column("预算科目", width=30),
+            Column("预算金额（元）", "money", width=16),
+            Column("已支付（元）", "money", width=16),
+            Column("余额（元）", "money", width=16),
+            Column("执行率", "percent", width=10),
+        ]
+        section.blocks.append(Table("预算执行", columns, rows, empty_text="本年度无预算科目。"))
+        return section
+
+    def text_section(self, heading: str, text: str, empty: str) -> Section:
+        section = Section(heading)
+        body = text.strip()
+        if not body:
+            section.text(empty, "note")
+        for paragraph in body.splitlines():
+            if paragraph.strip():
+                section.text(paragraph.strip())
+        return section
+
+    def revisions(self) -> Section | None:
+        report = self.data.report
+        if report is None or not report.submitted:
+            return None
+        changes = report.revisions
+        section = Section("附：提交后修订的数字")
+        submitted = (
+            local_time(report.submitted_at, self.tz).strftime("%Y年%m月%d日 %H:%M") if report.submitted_at else ""
+        )
+        if not changes:
+            section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
+            return section
+        section.text(f"本报告已于 {submitted} 提交；以下数字在提交后因记录补录或更正而变化，正文为当前数字。")
+        labels = {key: label for key, label, _ in KEY_FIGURES}
+        rows: list[list[Value]] = []
+        for path, change in changes.items():
+            parts = path.split(".")
+            scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
+            label = labels.get(parts[-1], parts[-1])
+            rows.append([scope, label, plain(change["submitted"]), plain(change["current"]), path])
+        columns = [
+            Column("范围", width=12),
+            Column("项目", width=24),
+            Column("提交时", width=14),
+            Column("当前", width=14),
+            Column("字段", width=28, in_docx=False),
+        ]
+        section.blocks.append(Table("提交后修订", columns, rows))
+        return section
