@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from slatrack.cli.helpers import as_cli_user, fail
 from slatrack.operations import OperationError
+
+if TYPE_CHECKING:
+    from slatrack.operations.spreadsheets import ImportResult
 
 
 @click.group("tickets")
@@ -19,14 +23,23 @@ def tickets_group() -> None:
 
 @tickets_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="MAP.toml: how the columns of a vendor's own log map to ticket fields.",
+)
+@click.option("--encoding", help="Encoding of a .csv file (utf-8, gbk, gb18030); detected when left out.")
 @with_appcontext
-def import_command(file: Path) -> None:
+def import_command(file: Path, mapping: Path | None, encoding: str | None) -> None:
     """Import tickets from an .xlsx or .csv file; a file with any bad row imports nothing."""
     from slatrack.operations.tickets.importing import import_file
 
     with as_cli_user():
         try:
-            result = import_file(file)
+            if mapping is not None:
+                result = _import_mapped(file, mapping, encoding)
+            else:
+                result = import_file(file, encoding=encoding)
         except OperationError as exc:
             fail(exc)
     if result.errors:
@@ -34,6 +47,17 @@ def import_command(file: Path) -> None:
             click.echo(str(error), err=True)
         raise click.ClickException(f"文件中有 {len(result.errors)} 处错误，未导入任何工单")
     click.echo(f"已导入 {result.created} 张工单，跳过已存在的 {result.skipped} 张")
+
+
+def _import_mapped(file: Path, mapping_file: Path, encoding: str | None) -> ImportResult:
+    from slatrack.operations.tickets.mapping import parse
+    from slatrack.operations.tickets.vendor_import import import_vendor_file
+
+    try:
+        text = mapping_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OperationError(f"映射文件应为 UTF-8 编码：{mapping_file}") from exc
+    return import_vendor_file(file, parse(text), encoding=encoding).result
 
 
 def _period(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -69,7 +70,17 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def decode_csv(data: bytes) -> str:
+def decode_csv(data: bytes, encoding: str | None = None) -> str:
+    """The text of a CSV file in ``encoding``, or in the first of ``CSV_ENCODINGS`` that decodes it."""
+    if encoding:
+        try:
+            return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+        except LookupError as exc:
+            raise OperationError(f"未知的编码：{encoding}", fields={"encoding": "未知的编码"}) from exc
+        except UnicodeDecodeError as exc:
+            raise OperationError(
+                f"文件不是 {encoding} 编码（第 {exc.start + 1} 个字节无法解码）", fields={"encoding": "编码不符"}
+            ) from exc
     for encoding in CSV_ENCODINGS:
         try:
             return data.decode(encoding)
@@ -78,13 +89,15 @@ def decode_csv(data: bytes) -> str:
     raise OperationError("无法识别 CSV 文件的编码，请保存为 UTF-8", fields={"file": "编码无法识别"})
 
 
-def read_rows(stream: IO[bytes], filename: str, required: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(
+    stream: IO[bytes], filename: str, required: Sequence[str], encoding: str | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row of the first sheet."""
     suffix = Path(filename or "").suffix.lower()
     if suffix == ".xlsx":
         yield from _xlsx_rows(stream, required)
     elif suffix == ".csv":
-        yield from _csv_rows(stream, required)
+        yield from _csv_rows(stream, required, encoding)
     else:
         raise OperationError(
             f"不支持的文件类型：{filename}，只支持 .xlsx 或 .csv 文件", fields={"file": "文件格式应为 .xlsx 或 .csv"}
@@ -124,8 +137,10 @@ def _xlsx_rows(stream: IO[bytes], required: Sequence[str]) -> Iterator[tuple[int
         book.close()
 
 
-def _csv_rows(stream: IO[bytes], required: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(decode_csv(stream.read()), newline=""))
+def _csv_rows(
+    stream: IO[bytes], required: Sequence[str], encoding: str | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(decode_csv(stream.read(), encoding), newline=""))
     first = next(reader, None)
     if first is None:
         raise OperationError("文件是空的", fields={"file": "没有表头"})
@@ -134,3 +149,130 @@ def _csv_rows(stream: IO[bytes], required: Sequence[str]) -> Iterator[tuple[int,
         if _blank(values):
             continue
         yield number, {name: value for name, value in zip(names, values, strict=False) if name}
+
+
+# ---------------------------------------------------------------- logs in a foreign layout
+
+HEADER_SCAN = 30  # rows searched for the header at the top of each sheet
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a foreign log: its name, header row (as the spreadsheet numbers it), column names
+    (in order, "" for an unnamed column), and the year its title or name states, if any."""
+
+    name: str
+    header_row: int
+    headers: tuple[str, ...]
+    year: int | None
+
+    def column_label(self, header: str, *, several: bool) -> str:
+        """A column as the user finds it in the file: its name and letter, and the sheet when there are several."""
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(self.headers.index(header) + 1) if header in self.headers else "?"
+        where = f"{header}（{letter} 列"
+        return f"{where}，工作表「{self.name}」）" if several else f"{where}）"
+
+
+def find_header(rows: Sequence[Sequence[Any]], known: Callable[[str], bool], header_row: int | None) -> int:
+    """The index in ``rows`` of the header: the given one, else the first row with the most cells naming
+    known columns (at least two); title rows, blank rows and merged cells (one value, the rest empty) above
+    it do not qualify. Raises OperationError when none does."""
+    if header_row is not None:
+        if not 1 <= header_row <= len(rows):
+            raise OperationError(f"表头行 {header_row} 超出了文件的范围", fields={"header_row": "超出范围"})
+        return header_row - 1
+    best, best_score = -1, 1
+    for index, values in enumerate(rows):
+        texts = [cell_text(v).lstrip("\ufeff") for v in values]
+        score = sum(1 for t in texts if t and known(t))
+        if score > best_score:
+            best, best_score = index, score
+    if best < 0:
+        raise OperationError(
+            f"在前 {HEADER_SCAN} 行中找不到表头，请在映射中指定表头所在的行（header_row）",
+            fields={"header_row": "找不到表头"},
+        )
+    return best
+
+
+def _year_in(texts: Iterable[str]) -> int | None:
+    for text in texts:
+        found = re.search(r"(20\d{2})\s*年", text) or re.search(r"(?<!\d)(20\d{2})(?!\d)", text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def read_sheets(
+    stream: IO[bytes],
+    filename: str,
+    known: Callable[[str], bool],
+    *,
+    header_row: int | None = None,
+    encoding: str | None = None,
+) -> Iterator[tuple[Sheet, int, dict[str, Any]]]:
+    """(sheet, row number as the spreadsheet shows it, {header: value}) for each non-empty data row of
+    every sheet in turn (a .csv file is one sheet). Each sheet's header is found by ``find_header``;
+    a sheet with no header at all (a notes sheet) is skipped, unless no sheet has one."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix == ".csv":
+        reader = csv.reader(io.StringIO(decode_csv(stream.read(), encoding), newline=""))
+        yield from _sheet_rows(Path(filename).stem, reader, known, header_row, strict=True)
+        return
+    if suffix != ".xlsx":
+        raise OperationError(
+            f"不支持的文件类型：{filename}，只支持 .xlsx 或 .csv 文件", fields={"file": "文件格式应为 .xlsx 或 .csv"}
+        )
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise OperationError("无法读取 Excel 文件，请确认是 .xlsx 格式", fields={"file": "无法读取"}) from exc
+    try:
+        found = False
+        sheets = [s for s in book.worksheets if getattr(s, "sheet_state", "visible") == "visible"]
+        for number, worksheet in enumerate(sheets):
+            last = number == len(sheets) - 1
+            for item in _sheet_rows(
+                worksheet.title, worksheet.iter_rows(values_only=True), known, header_row, strict=last and not found
+            ):
+                found = True
+                yield item
+    finally:
+        book.close()
+
+
+def _sheet_rows(
+    name: str, rows: Iterable[Sequence[Any]], known: Callable[[str], bool], header_row: int | None, *, strict: bool
+) -> Iterator[tuple[Sheet, int, dict[str, Any]]]:
+    iterator = iter(rows)
+    top: list[Sequence[Any]] = []
+    for values in iterator:
+        top.append(tuple(values or ()))
+        if len(top) >= max(HEADER_SCAN, header_row or 0):
+            break
+    if not top:
+        if strict:
+            raise OperationError("文件是空的", fields={"file": "没有表头"})
+        return
+    try:
+        index = find_header(top, known, header_row)
+    except OperationError:
+        if strict:
+            raise
+        return
+    headers = tuple(cell_text(v).lstrip("\ufeff") for v in top[index])
+    above = [cell_text(v) for values in top[:index] for v in values if v is not None]
+    sheet = Sheet(name=name, header_row=index + 1, headers=headers, year=_year_in([name, *above]))
+
+    def numbered() -> Iterator[tuple[int, Sequence[Any]]]:
+        yield from enumerate(top[index + 1 :], start=index + 2)
+        yield from enumerate(iterator, start=len(top) + 1)
+
+    for number, values in numbered():
+        if values is None or _blank(values):
+            continue
+        yield sheet, number, {h: v for h, v in zip(headers, values, strict=False) if h}

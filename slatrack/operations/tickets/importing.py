@@ -32,32 +32,46 @@ from slatrack.operations.tickets.row_checks import CheckedRow, RowChecker
 # ---------------------------------------------------------------- reading files
 
 
-def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(stream: IO[bytes], filename: str, encoding: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row."""
-    return spreadsheets.read_rows(stream, filename, REQUIRED)
+    return spreadsheets.read_rows(stream, filename, REQUIRED, encoding)
 
 
 # ---------------------------------------------------------------- importing
 
 
 def import_tickets(
-    stream: IO[bytes], filename: str, *, user: User | None = None, now: datetime | None = None
+    stream: IO[bytes],
+    filename: str,
+    *,
+    user: User | None = None,
+    now: datetime | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Check the whole file, then create every new ticket in one transaction; nothing at all on any error."""
     present = now or datetime.now(UTC)
     checker = RowChecker(present)
     rows: list[CheckedRow] = []
     count = 0
-    for line, values in read_rows(stream, filename):
+    for line, values in read_rows(stream, filename, encoding):
         count += 1
         if count > MAX_ROWS:
             raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
         row = checker.row(line, values)
         if row is not None:
             rows.append(row)
-    result = ImportResult()
     if not count:
         checker.errors.append(RowError(2, "工单编号", "文件中没有数据行"))
+    result, _ = store_checked(checker, rows, user=user)
+    return result
+
+
+def store_checked(
+    checker: RowChecker, rows: list[CheckedRow], *, user: User | None, write: bool = True
+) -> tuple[ImportResult, list[CheckedRow]]:
+    """Skip rows already present, then (``write``, and only if no row has a fault) create the rest in one
+    transaction. Returns the result and the rows that are (or would be) created."""
+    result = ImportResult()
     keys = {r.key for r in rows}
     numbers = {r.number for r in rows if r.number}
     known_keys = _existing(Ticket.import_key, keys)
@@ -89,9 +103,11 @@ def import_tickets(
         seen_keys.add(row.key)
         fresh.append(row)
     if checker.errors:
-        result.errors = sorted(checker.errors, key=lambda e: (e.row, COLUMNS.index(e.column)))
+        result.errors = sorted(checker.errors, key=lambda e: (e.row, _column_order(e.column)))
         result.skipped = 0
-        return result
+        return result, []
+    if not write:
+        return result, fresh
     try:
         _write(fresh, user, result)
     except OperationError:
@@ -103,7 +119,11 @@ def import_tickets(
     db.session.commit()
     if result.created >= 1000:
         _refresh_statistics()
-    return result
+    return result, fresh
+
+
+def _column_order(column: str) -> int:
+    return COLUMNS.index(column) if column in COLUMNS else len(COLUMNS)
 
 
 def _refresh_statistics() -> None:
@@ -285,9 +305,11 @@ def _audit_row(
     }
 
 
-def import_file(path: str | Path, *, user: User | None = None, now: datetime | None = None) -> ImportResult:
+def import_file(
+    path: str | Path, *, user: User | None = None, now: datetime | None = None, encoding: str | None = None
+) -> ImportResult:
     target = Path(path)
     if not target.is_file():
         raise OperationError(f"文件不存在：{target}", fields={"file": "文件不存在"})
     with target.open("rb") as stream:
-        return import_tickets(stream, target.name, user=user, now=now)
+        return import_tickets(stream, target.name, user=user, now=now, encoding=encoding)
