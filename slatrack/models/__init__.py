@@ -3,6 +3,7 @@
 from slatrack.models.account import ApiToken, User
 from slatrack.models.audit import AuditRecord
 from slatrack.models.base import Base, utcnow
+from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
 from slatrack.models.outage import Exclusion, MaintenanceWindow, Outage, outage_tickets
@@ -29,6 +30,7 @@ __all__ = [
     "Contract",
     "EvidenceSegment",
     "Exclusion",
+    "ImportMapping",
     "Indicator",
     "IndicatorEntry",
     "IndicatorReview",

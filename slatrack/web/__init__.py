@@ -13,6 +13,7 @@ PAGE_MODULES = (
     "monitoring",
     "pages",
     "tickets",
+    "ticket_mapping",
     "records",
     "reports",
     "dashboard",

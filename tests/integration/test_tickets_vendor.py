@@ -4,18 +4,23 @@ date and time, value maps and defaults, GBK CSV, the CLI, and a bad date that wr
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, Ticket, TicketEvent
+from slatrack.models import AuditRecord, ImportMapping, Ticket, TicketEvent
 from slatrack.operations.tickets import mapping as maps
 from slatrack.operations.tickets.vendor_import import check_vendor_file
+from tests.integration.conftest import login
 from tests.integration.vendor_logs import HEADER, JULY, JUNE, MAPPING, vendor_csv, vendor_xlsx
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -138,3 +143,51 @@ def test_a_malformed_mapping_is_refused_naming_the_fault(app: Flask) -> None:
         maps.parse('[columns]\ncolour = "颜色"\nunit="单位"')
     with pytest.raises(OperationError, match="映射缺少：类别"):
         maps.parse(MAPPING.replace('category = "guidance"', ""))
+
+
+def _page(client: FlaskClient, data: dict[str, object]) -> Any:
+    return client.post("/tickets/import/mapped", data=data, content_type="multipart/form-data")
+
+
+def test_the_page_guesses_previews_saves_downloads_and_imports(
+    client: FlaskClient, make_user: Callable[..., Any], app: Flask
+) -> None:
+    make_user("vendor1", "vendor")
+    assert login(client, "vendor1").status_code == 302
+    assert client.get("/tickets/import/mapped").status_code == 200
+    first = _page(client, {"file": (io.BytesIO(vendor_xlsx()), "运维记录.xlsx"), "action": "preview"})
+    page = first.get_data(as_text=True)
+    # The guess defaults the category to 答疑; the preview shows what would be stored, nothing is written.
+    assert first.status_code == 200, page
+    assert "预览：共 5 行，没有错误" in page and "2025-05-06 14:05" in page and "荔波县" in page
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+    token = re.search(r'name="upload" type="hidden" value="([^"]+)"', page) or re.search(
+        r'id="upload" name="upload" type="hidden" value="([^"]+)"', page
+    )
+    assert token is not None
+    upload = token.group(1)
+    # A bad mapping value is named; the upload is kept.
+    bad = _page(client, {"upload": upload, "mapping": MAPPING.replace('"上门"', '"飞行"'), "action": "preview"})
+    assert bad.status_code == 422 and "未知的方式：飞行" in bad.get_data(as_text=True)
+    assert "处理方式（H 列，工作表「5月」）" in bad.get_data(as_text=True)
+    saved = _page(client, {"upload": upload, "mapping": MAPPING, "name": "运维月报", "action": "save"})
+    assert "已保存映射「运维月报」" in saved.get_data(as_text=True)
+    with app.app_context():
+        kept = db.session.scalar(select(ImportMapping))
+        assert kept is not None and kept.name == "运维月报"
+        kept_id = kept.id
+    loaded = _page(client, {"upload": upload, "saved": str(kept_id), "action": "load"})
+    assert "guidance" in loaded.get_data(as_text=True)
+    download = _page(client, {"mapping": MAPPING, "action": "download"})
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert maps.parse(download.get_data(as_text=True)) == maps.parse(MAPPING)
+    done = _page(client, {"upload": upload, "mapping": MAPPING, "action": "import"})
+    assert "导入完成：新建 5 张" in done.get_data(as_text=True)
+    with app.app_context():
+        check_against_file(EXPECTED)
+
+
+def test_the_page_is_for_staff_only(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("unit1", "unit")
+    assert login(client, "unit1").status_code == 302
+    assert client.get("/tickets/import/mapped").status_code == 403
