@@ -32,6 +32,7 @@ def tickets_group() -> None:
 @with_appcontext
 def import_command(file: Path, mapping: Path | None, encoding: str | None) -> None:
     """Import tickets from an .xlsx or .csv file; a file with any bad row imports nothing."""
+    from slatrack.operations.spreadsheets import MissingColumns
     from slatrack.operations.tickets.importing import import_file
 
     with as_cli_user():
@@ -40,6 +41,9 @@ def import_command(file: Path, mapping: Path | None, encoding: str | None) -> No
                 result = _import_mapped(file, mapping, encoding)
             else:
                 result = import_file(file, encoding=encoding)
+        except MissingColumns as exc:
+            exc.message += "。运维公司自己格式的记录表请用 --mapping MAP.toml 指定列的映射（见 docs/tickets.md）"
+            fail(exc)
         except OperationError as exc:
             fail(exc)
     if result.errors:

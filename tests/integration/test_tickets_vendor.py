@@ -65,6 +65,8 @@ def test_cli_imports_a_two_month_xlsx_with_a_merged_title_row(app: Flask, tmp_pa
     mapping = tmp_path / "map.toml"
     mapping.write_text(MAPPING, encoding="utf-8")
     runner = app.test_cli_runner()
+    unmapped = runner.invoke(args=["tickets", "import", str(source)])
+    assert unmapped.exit_code != 0 and "请用 --mapping MAP.toml 指定列的映射" in unmapped.output
     result = runner.invoke(args=["tickets", "import", str(source), "--mapping", str(mapping)])
     assert result.exit_code == 0, result.output
     assert "已导入 5 张工单，跳过已存在的 0 张" in result.output
