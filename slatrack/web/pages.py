@@ -11,7 +11,9 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
 from slatrack import audit
+from slatrack.auth import SESSION_VERSION_KEY
 from slatrack.extensions import db
+from slatrack.logins import end_sessions
 from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
 from slatrack.operations.accounts import authenticate
@@ -49,6 +51,7 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             session.clear()
             login_user(result.user)
+            session[SESSION_VERSION_KEY] = result.user.session_version
             session["last_seen"] = datetime.now().astimezone().isoformat()
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
@@ -62,6 +65,7 @@ def login() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def logout() -> ResponseReturnValue:
     audit.record("logout", object_type="users", object_id=str(current_user.id))
+    end_sessions(current_user)  # a copied cookie dies with this one
     db.session.commit()
     logout_user()
     session.clear()
@@ -81,11 +85,13 @@ def change_password() -> ResponseReturnValue:
             target = form.old_password if "old_password" in exc.fields else form.new_password
             target.errors = [exc.message]
         else:
+            session[SESSION_VERSION_KEY] = user.session_version  # this session lives on, the others end
             flash("密码已修改", "success")
             return redirect(url_for("web.index"))
     expired = request.args.get("expired") == "1"
+    first = request.args.get("first") == "1"
     max_age = current_app.config["PASSWORD_MAX_AGE_DAYS"]
-    return render_template("auth/change_password.html", form=form, expired=expired, max_age=max_age)
+    return render_template("auth/change_password.html", form=form, expired=expired, first=first, max_age=max_age)
 
 
 @bp.route("/")

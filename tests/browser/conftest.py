@@ -143,7 +143,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(f"http://127.0.0.1:{port}", env, log)
     server.cli("init", "--demo")
     name, unit = OTHER_UNIT_USER
-    server.cli("user", "create", name, "--role", "unit", "--unit", unit, stdin=f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n")
+    typed = f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n"
+    server.cli("user", "create", name, "--role", "unit", "--unit", unit, "--own-password", stdin=typed)
     subprocess.run(
         [sys.executable, str(Path(__file__).with_name("seed_history.py"))],
         env=env,
