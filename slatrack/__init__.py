@@ -125,9 +125,11 @@ def _configure_api(app: Flask) -> None:
 
 
 def _configure_web(app: Flask) -> None:
+    from slatrack import web_security
     from slatrack.web import register
 
     register(app)
+    web_security.install(app)  # security headers; a CSRF header for API writes made with a session cookie
 
 
 def _configure_cli(app: Flask) -> None:

@@ -30,6 +30,17 @@ DEFAULTS: dict[str, Any] = {
     "RAW_RESULT_RETENTION_DAYS": 90,
     "PROBE_WORKERS": 16,
     "SESSION_COOKIE_HTTPONLY": True,
+    # Set when slatrack is reached over TLS (directly or behind a proxy): the cookie then never travels in
+    # clear text, and HSTS is sent.
+    "SESSION_COOKIE_SECURE": False,
+    # Security headers (slatrack/web_security.py); an empty value leaves a header out.
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X_FRAME_OPTIONS": "DENY",
+    "REFERRER_POLICY": "same-origin",
+    "HSTS_SECONDS": 31536000,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
@@ -49,7 +60,14 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_LOGIN_ACCOUNT_DELAY_MAX_SECONDS": ("LOGIN_ACCOUNT_DELAY_MAX_SECONDS", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
+    "SLATRACK_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", bool),
+    "SLATRACK_CONTENT_SECURITY_POLICY": ("CONTENT_SECURITY_POLICY", str),
+    "SLATRACK_X_FRAME_OPTIONS": ("X_FRAME_OPTIONS", str),
+    "SLATRACK_REFERRER_POLICY": ("REFERRER_POLICY", str),
+    "SLATRACK_HSTS_SECONDS": ("HSTS_SECONDS", int),
 }
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 POSITIVE_INTS = (
     "SESSION_IDLE_MINUTES",
@@ -76,7 +94,11 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(variable)
         if raw is None or raw == "":
             continue
-        if kind is int:
+        if kind is bool:
+            if raw.strip().lower() not in TRUE_WORDS | FALSE_WORDS:
+                raise ConfigError(f"{variable} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+            values[key] = raw.strip().lower() in TRUE_WORDS
+        elif kind is int:
             try:
                 values[key] = int(raw)
             except ValueError:
@@ -105,6 +127,15 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"SQLALCHEMY_DATABASE_URI (SLATRACK_DATABASE_URL) must be a sqlite:// or postgresql:// URL, got {uri!r}"
         )
+    if not isinstance(config.get("SESSION_COOKIE_SECURE"), bool):
+        raise ConfigError(f"SESSION_COOKIE_SECURE must be True or False, got {config.get('SESSION_COOKIE_SECURE')!r}")
+    hsts = config.get("HSTS_SECONDS")
+    if not isinstance(hsts, int) or isinstance(hsts, bool) or hsts < 0:
+        raise ConfigError(f"HSTS_SECONDS must be a whole number of seconds (0 to leave HSTS out), got {hsts!r}")
+    for key in ("CONTENT_SECURITY_POLICY", "X_FRAME_OPTIONS", "REFERRER_POLICY"):
+        value = config.get(key)
+        if not isinstance(value, str) or "\n" in value or "\r" in value:
+            raise ConfigError(f"{key} must be one line of text (empty to leave the header out), got {value!r}")
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
