@@ -125,10 +125,11 @@ def _configure_api(app: Flask) -> None:
 
 
 def _configure_web(app: Flask) -> None:
-    from slatrack import web_security
+    from slatrack import availability, web_security
     from slatrack.web import register
 
     register(app)
+    availability.install(app)  # a Chinese 503 with Retry-After while the database is away
     web_security.install(app)  # security headers; a CSRF header for API writes made with a session cookie
 
 

@@ -16,9 +16,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
 from slatrack.models import AuditChainHead, AuditRecord
@@ -44,7 +44,7 @@ def record_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
 
 def _lock_head(connection: Connection, added: int) -> str:
     """Lock the head row (creating it on first use) and return the hash the next record links to."""
-    head = AuditChainHead.__table__
+    head = cast(Table, AuditChainHead.__table__)
     changed = connection.execute(
         update(head).where(head.c.id == HEAD_ID).values(records=head.c.records + added)
     ).rowcount
@@ -62,7 +62,7 @@ def seal(connection: Connection, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         row["prev_hash"] = previous
         row["row_hash"] = previous = record_hash(previous, row)
-    head = AuditChainHead.__table__
+    head = cast(Table, AuditChainHead.__table__)
     connection.execute(update(head).where(head.c.id == HEAD_ID).values(last_hash=previous))
 
 
@@ -97,11 +97,11 @@ def verify_rows(rows: Iterable[Mapping[str, Any]], head: tuple[str, int] | None)
 
 
 def verify(connection: Connection) -> ChainReport:
-    table = AuditRecord.__table__
-    head_table = AuditChainHead.__table__
+    table = cast(Table, AuditRecord.__table__)
+    head_table = cast(Table, AuditChainHead.__table__)
     head_row = connection.execute(
         select(head_table.c.last_hash, head_table.c.records).where(head_table.c.id == HEAD_ID)
     ).first()
     head = (str(head_row[0]), int(head_row[1])) if head_row is not None else ("", 0)
     result = connection.execute(select(table).order_by(table.c.id)).mappings()
-    return verify_rows(result, head)
+    return verify_rows(cast(Iterable[Mapping[str, Any]], result), head)

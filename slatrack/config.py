@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "X_FRAME_OPTIONS": "DENY",
     "REFERRER_POLICY": "same-origin",
     "HSTS_SECONDS": 31536000,
+    # While the database is away: the Retry-After hint; /healthz: how old the last job run may be.
+    "UNAVAILABLE_RETRY_SECONDS": 30,
+    "HEALTH_SCHEDULER_STALE_MINUTES": 15,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
@@ -65,6 +68,8 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_X_FRAME_OPTIONS": ("X_FRAME_OPTIONS", str),
     "SLATRACK_REFERRER_POLICY": ("REFERRER_POLICY", str),
     "SLATRACK_HSTS_SECONDS": ("HSTS_SECONDS", int),
+    "SLATRACK_UNAVAILABLE_RETRY_SECONDS": ("UNAVAILABLE_RETRY_SECONDS", int),
+    "SLATRACK_HEALTH_SCHEDULER_STALE_MINUTES": ("HEALTH_SCHEDULER_STALE_MINUTES", int),
 }
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -80,6 +85,8 @@ POSITIVE_INTS = (
     "LOGIN_ACCOUNT_DELAY_MAX_SECONDS",
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
+    "UNAVAILABLE_RETRY_SECONDS",
+    "HEALTH_SCHEDULER_STALE_MINUTES",
 )
 
 

@@ -25,9 +25,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from slatrack import audit
@@ -95,9 +96,9 @@ def _count_failure(rule: Rule, now: datetime) -> None:
     window = timedelta(minutes=int(current_app.config["LOCKOUT_MINUTES"]))
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LoginThrottle.__table__
-    statement = insert(table).values(key=rule.key, failures=1, last_failure_at=now, blocked_until=None)
-    statement = statement.on_conflict_do_update(
+    table = cast(Table, LoginThrottle.__table__)
+    upsert = insert(table).values(key=rule.key, failures=1, last_failure_at=now, blocked_until=None)
+    statement = upsert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "failures": case((table.c.last_failure_at < now - window, 1), else_=table.c.failures + 1),
