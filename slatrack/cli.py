@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from slatrack.audit import acting_as
+from slatrack.cli_ops import COMMANDS as OPS_COMMANDS
 from slatrack.cli_records import survey_group
 from slatrack.cli_reports import report_group
 from slatrack.cli_tickets import tickets_group
@@ -290,7 +291,7 @@ COMMANDS: list[click.Command] = [
 
 
 def register(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in [*COMMANDS, *OPS_COMMANDS]:
         app.cli.add_command(command)
 
 

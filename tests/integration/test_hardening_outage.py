@@ -1,6 +1,6 @@
 """Issue 17, finding 8: the database goes away and comes back.
 
-On PostgreSQL the app talks to the server through a local TCP relay that the test closes (connections cut,
+On PostgreSQL the app talks to the server through a relay socket that the test removes (connections cut,
 nothing listening: what a stopped server looks like) and opens again. On SQLite the database's folder is
 moved away (the file cannot be opened: an unmounted disk) and back; connections are not pooled there so
 each request opens the file anew.
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,22 +35,20 @@ from tests.integration.conftest import SERVER_URL, login
 
 
 class Relay:
-    """A TCP relay from a local port to the PostgreSQL server; ``down()`` closes it and cuts every connection."""
+    """A relay between a Unix socket of its own and the PostgreSQL server's socket (so peer authentication
+    still applies); ``down()`` removes it and cuts every connection, as a stopped server would."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.folder = tempfile.mkdtemp(prefix="pgrelay-", dir="/tmp")  # short: socket paths are limited
+        self.path = os.path.join(self.folder, ".s.PGSQL.5432")
         self.listener: socket.socket | None = None
         self.open: list[socket.socket] = []
         self.lock = threading.Lock()
 
     def up(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(self.path)
         listener.listen(16)
         self.listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
@@ -58,7 +59,8 @@ class Relay:
                 client, _ = listener.accept()
             except OSError:
                 return
-            server = socket.create_connection(self.target)
+            server = socket.socket(socket.AF_UNIX)
+            server.connect(self.target)
             with self.lock:
                 self.open += [client, server]
             for a, b in ((client, server), (server, client)):
@@ -76,12 +78,17 @@ class Relay:
         if self.listener is not None:
             self.listener.close()
             self.listener = None
+            os.unlink(self.path)
         with self.lock:
             for sock in self.open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
             self.open.clear()
+
+    def close(self) -> None:
+        self.down()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Outage:
@@ -93,13 +100,14 @@ class Outage:
 def outage(database_url: str, tmp_path: Path) -> Iterator[Outage]:
     if SERVER_URL:
         url = make_url(database_url)
-        relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+        if url.host:
+            pytest.skip("the relay stands in front of a Unix-socket PostgreSQL URL")
+        server_folder = str(url.query.get("host") or "/var/run/postgresql")
+        relay = Relay(os.path.join(server_folder, f".s.PGSQL.{url.port or 5432}"))
         relay.up()
-        if url.host is None:  # a Unix socket URL: the relay needs TCP
-            relay.target = ("127.0.0.1", 5432)
-        through = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        through = url.set(query={**url.query, "host": relay.folder}).render_as_string(hide_password=False)
         yield Outage(through, relay.down, relay.up)
-        relay.down()
+        relay.close()
     else:
         folder = tmp_path / "dbdir"
         folder.mkdir()
