@@ -141,6 +141,7 @@ def authenticate(username: str, password: str, now: datetime | None = None, addr
             outcome="failure",
             object_type="users" if user is not None else "",
             object_id=str(user.id) if user is not None else "",
+            detail="" if user is not None and user.active else "unknown or disabled user",  # for auditors only
         )
         db.session.commit()
         return LoginResult(None, GENERIC_FAILURE)

@@ -105,9 +105,7 @@ def test_a_copied_cookie_dies_with_logout(app: Flask, make_user: Callable[..., A
     assert thief.get("/api/v1/tickets").status_code == 401
 
 
-def test_password_change_ends_the_other_sessions_and_keeps_this_one(
-    app: Flask, make_user: Callable[..., Any]
-) -> None:
+def test_password_change_ends_the_other_sessions_and_keeps_this_one(app: Flask, make_user: Callable[..., Any]) -> None:
     make_user("bob", "vendor")
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, "bob")
