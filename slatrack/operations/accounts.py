@@ -10,7 +10,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.logins import LoginResult as LoginResult
 from slatrack.logins import authenticate as authenticate
-from slatrack.logins import end_sessions
+from slatrack.logins import clear_account, end_sessions
 from slatrack.models import ApiToken, Unit, User, utcnow
 from slatrack.models.enums import ROLES
 from slatrack.operations import Conflict, NotFound, OperationError
@@ -97,6 +97,7 @@ def set_password(user: User, new_password: str) -> None:
     user.password_changed_at = utcnow()
     user.must_change_password = True
     end_sessions(user)
+    clear_account(user.username)  # the owner can try the new password at once
     db.session.commit()
 
 
