@@ -1,7 +1,7 @@
 """Typed ORM models, one module per subject. Importing this package registers every table."""
 
-from slatrack.models.account import ApiToken, User
-from slatrack.models.audit import AuditRecord
+from slatrack.models.account import ApiToken, LoginThrottle, User
+from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
@@ -23,6 +23,7 @@ from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequ
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
     "AuditRecord",
     "Base",
     "BudgetLine",
@@ -35,6 +36,7 @@ __all__ = [
     "Inspection",
     "JobRun",
     "LatencyHourly",
+    "LoginThrottle",
     "MaintenanceWindow",
     "Notification",
     "Outage",
