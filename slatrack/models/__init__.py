@@ -1,7 +1,7 @@
 """Typed ORM models, one module per subject. Importing this package registers every table."""
 
-from slatrack.models.account import ApiToken, User
-from slatrack.models.audit import AuditRecord
+from slatrack.models.account import ApiToken, LoginThrottle, User
+from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
@@ -24,6 +24,7 @@ from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequ
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
     "AuditRecord",
     "Base",
     "BudgetLine",
@@ -37,6 +38,7 @@ __all__ = [
     "Inspection",
     "JobRun",
     "LatencyHourly",
+    "LoginThrottle",
     "MaintenanceWindow",
     "Notification",
     "Outage",
