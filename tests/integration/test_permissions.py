@@ -73,6 +73,8 @@ MATRIX: dict[str, set[str]] = {
     "POST /tickets/<int:ticket_id>/rating": {"admin", "unit"},
     "GET /tickets/import": STAFF,
     "POST /tickets/import": STAFF,
+    "GET /tickets/import/mapped": STAFF,
+    "POST /tickets/import/mapped": STAFF,
     "GET /tickets/export": ALL,
     "GET /tickets/template.xlsx": ALL,
     "POST /api/v1/inspections": STAFF,
