@@ -29,7 +29,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # Alerts (docs/notifications.md): links in messages, the ticket.response_due lead, and email.
+    "PUBLIC_URL": "",
+    "ALERT_RESPONSE_LEAD_MINUTES": 10,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
 }
+
+NOTIFY_SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM")
 
 # Environment variables that map onto settings, with the type each must parse as.
 ENV_SETTINGS: dict[str, tuple[str, type]] = {
@@ -42,6 +53,9 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_LOCKOUT_MINUTES": ("LOCKOUT_MINUTES", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
+    "SLATRACK_PUBLIC_URL": ("PUBLIC_URL", str),
+    "SLATRACK_ALERT_RESPONSE_LEAD_MINUTES": ("ALERT_RESPONSE_LEAD_MINUTES", int),
+    **{f"SLATRACK_{key}": (key, int if key == "SMTP_PORT" else str) for key in NOTIFY_SMTP_KEYS},
 }
 
 POSITIVE_INTS = (
@@ -52,6 +66,7 @@ POSITIVE_INTS = (
     "LOCKOUT_MINUTES",
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
+    "ALERT_RESPONSE_LEAD_MINUTES",
 )
 
 
@@ -98,6 +113,9 @@ def validate(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+    from slatrack.operations.notifications.settings import validate_alert_settings
+
+    validate_alert_settings(config, ConfigError)
 
 
 def session_lifetime(config: Mapping[str, Any]) -> timedelta:

@@ -47,6 +47,6 @@ def job(
 
 def load_all() -> list[JobSpec]:
     """Import the modules that define jobs, then return them all."""
-    from slatrack.jobs import sla_jobs, tasks  # noqa: F401  (register jobs on import)
+    from slatrack.jobs import alerting, sla_jobs, tasks  # noqa: F401  (register jobs on import)
 
     return list(JOBS)

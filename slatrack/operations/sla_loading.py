@@ -221,5 +221,3 @@ def load_inputs(
         survey=load_survey(period),
         unit_count=unit_count(),
     )
-
-

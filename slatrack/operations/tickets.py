@@ -42,6 +42,7 @@ from slatrack.models import (
 )
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations import Conflict, NotFound, OperationError
+from slatrack.operations.notifications import hooks as alerts
 
 NUMBER_PREFIX = "YW"
 # Lifecycle states as stored: the pure module calls a ticket awaiting its first response "new".
@@ -367,6 +368,7 @@ def create_ticket(
     _refresh(ticket, lifecycle.start(values.reported_at))
     db.session.add(ticket)
     db.session.flush()
+    alerts.ticket_created(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -461,6 +463,7 @@ def record_event(
     ticket.events.append(event)
     _refresh(ticket, after)
     db.session.flush()
+    alerts.ticket_event(ticket, event)
     if commit:
         db.session.commit()
     return event
