@@ -19,16 +19,25 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 SKEW_SECONDS = 3600
 ROBOT_LIMIT = 20
@@ -232,8 +241,6 @@ class Mailbox:
 
 
 def start_smtp(mailbox: Mailbox, **controller_options: Any) -> Iterator[tuple[str, int]]:
-    import socket
-
     from aiosmtpd.controller import Controller
 
     with socket.socket() as sock:
@@ -245,3 +252,78 @@ def start_smtp(mailbox: Mailbox, **controller_options: Any) -> Iterator[tuple[st
         yield "127.0.0.1", port
     finally:
         controller.stop()
+
+
+# ---------------------------------------------------------------------------------------------------
+# A live ``slatrack run`` (web server, scheduler and the alert worker) for the end-to-end test and the
+# benchmark.
+
+ADMIN_PASSWORD = "Alert@Passw0rd"
+
+
+@dataclass
+class LiveSlatrack:
+    url: str
+    env: dict[str, str]
+    log: Path
+    token: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "from slatrack.cli import main; main()", *args],
+            input=stdin, env=self.env, capture_output=True, text=True, timeout=180, check=True,
+        )  # fmt: skip
+
+
+@contextmanager
+def live_slatrack(instance: Path, database_url: str = "") -> Iterator[LiveSlatrack]:
+    """``slatrack init``, an admin user and token, then ``slatrack run`` with its scheduler."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLATRACK_")}
+    env.update(SLATRACK_INSTANCE_PATH=str(instance), SLATRACK_SECRET_KEY="alert-live-secret-0123456789abcdef")
+    if database_url:
+        env["SLATRACK_DATABASE_URL"] = database_url
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = LiveSlatrack(f"http://127.0.0.1:{port}", env, instance / "server.log")
+    server.cli("init")
+    server.cli("user", "create", "alert-admin", "--role", "admin", stdin=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
+    server.token = server.cli("token", "create", "alert-admin-token", "--user", "alert-admin").stdout.split()[-1]
+    with server.log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from slatrack.cli import main; main()", "run", "--host", "127.0.0.1",
+             "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{server.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def failing_results(name: str, confirm: int, now: datetime, tag: str) -> list[dict[str, Any]]:
+    """``confirm`` failing results a second apart ending at ``now``: the last one confirms the outage."""
+    return [
+        {"target": name, "observed_at": (now - timedelta(seconds=confirm - 1 - i)).isoformat(), "ok": False,
+         "latency_ms": None, "detail": "连接超时（10 秒）", "sample_id": f"{tag}-{name}-{i}"}
+        for i in range(confirm)
+    ]  # fmt: skip
