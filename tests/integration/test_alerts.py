@@ -8,10 +8,13 @@ moves (the delivery pass and the receivers' rate limit both use it), never a sle
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -480,3 +483,57 @@ def test_deadline_alerts_are_emitted_once(alert_app: Flask) -> None:
     assert first["inspections"] == 2 and again["inspections"] == 0
     keys = list(db.session.scalars(select(AlertEvent.key)))
     assert len(keys) == len(set(keys))
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (the test SMTP server's name), and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "slatrack test smtp")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp.crt", folder / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_email_goes_through_starttls_and_the_certificate_is_verified(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+    for host, port in start_smtp(box, tls_context=context, require_starttls=True):
+        app = make_app(SMTP_HOST=host, SMTP_PORT=port, SMTP_SECURITY="starttls", SMTP_FROM="slatrack@example.cn")
+        with app.app_context():
+            channel = create_channel({"name": "运维邮箱", "kind": "email", "recipients": ["yunwei@example.cn"]})
+            # The server's certificate is not trusted yet: the send is refused, and says why.
+            ok, answer = send_test(channel, ADMIN)
+            assert not ok and "CERTIFICATE_VERIFY_FAILED" in answer
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now it is (as a real CA-signed one would be)
+            ok, answer = send_test(channel, ADMIN)
+            assert ok, answer
+            with_plain = make_app(SMTP_HOST=host, SMTP_PORT=port, SMTP_SECURITY="none", SMTP_FROM="s@example.cn")
+            with with_plain.app_context():
+                refused = send_test(db.session.get(NotificationChannel, channel.id), ADMIN)
+            assert not refused[0]  # the server demands STARTTLS
+    assert [m["Subject"] for m in box.messages] == ["【测试】slatrack 通知渠道「运维邮箱」"]
