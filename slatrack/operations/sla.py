@@ -68,7 +68,9 @@ def period_figures(query: SlaQuery) -> dict[str, Any]:
             raise NotFound(f"合同不存在：{query.contract}")
         scope = body["contracts"].get(query.contract)
         if scope is None:
-            raise OperationError(f"合同 {query.contract} 与所选期间没有重叠", fields={"contract": "与期间不重叠"})
+            raise OperationError(
+                f"合同 {query.contract} 与所选期间没有重叠", fields={"contract": "与期间不重叠"}
+            )
         body = {**{k: body[k] for k in ("from", "to", "as_of")}, **scope, "contracts": {query.contract: scope}}
     return body
 
@@ -99,3 +101,4 @@ def _submission(label: str) -> dict[str, Any] | None:
         "revised": bool(changes),
         "revisions": changes,
     }
+

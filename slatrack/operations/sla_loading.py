@@ -221,3 +221,5 @@ def load_inputs(
         survey=load_survey(period),
         unit_count=unit_count(),
     )
+
+
