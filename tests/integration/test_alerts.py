@@ -41,7 +41,7 @@ from slatrack.operations.evidence_store import ingest_results
 from slatrack.operations.notifications import deadlines, hooks
 from slatrack.operations.notifications.catalog import EVENTS
 from slatrack.operations.notifications.channels import create_channel, send_test
-from slatrack.operations.notifications.delivery import deliver_pending
+from slatrack.operations.notifications.delivery import deliver_pending, dispatch
 from slatrack.operations.outages import approve_maintenance, request_maintenance
 from slatrack.operations.targets import create_target
 from slatrack.operations.tickets import create_ticket, record_event
@@ -537,3 +537,30 @@ def test_email_goes_through_starttls_and_the_certificate_is_verified(
                 refused = send_test(db.session.get(NotificationChannel, channel.id), ADMIN)
             assert not refused[0]  # the server demands STARTTLS
     assert [m["Subject"] for m in box.messages] == ["【测试】slatrack 通知渠道「运维邮箱」"]
+
+
+def test_a_channel_filtered_to_units_gets_their_tickets_and_the_system_wide_events(
+    alert_app: Flask, receivers: Receivers
+) -> None:
+    everyone = _channel("webhook", receivers, name="全部")
+    duyun = _channel("webhook", receivers, name="都匀市", units=["522701"], events=["ticket.created", "outage.opened"])
+    now = utcnow()
+    for unit in ("522701", "522702"):
+        create_ticket(unit_code=unit, category="consult", priority="P3", channel="电话", mode="远程",
+                      title=f"{unit} 咨询", requester="李老师", reported_at=now - timedelta(minutes=1))  # fmt: skip
+    create_target({"name": "门户", "kind": "http", "url": "https://dk.example.cn/", "in_process": False,
+                   "monitored_since": now - timedelta(days=1)})  # fmt: skip
+    ingest_results(_results("门户", now - timedelta(minutes=3), "---", "unitfilter"))
+    dispatch(now)
+
+    def events_of(channel: NotificationChannel) -> list[str]:
+        rows = db.session.execute(
+            select(AlertEvent.title).join(AlertDelivery, AlertDelivery.event_id == AlertEvent.id)
+            .where(AlertDelivery.channel_id == channel.id).order_by(AlertEvent.id)
+        )  # fmt: skip
+        return [row[0] for row in rows]
+
+    assert events_of(everyone) == [
+        "【新工单】YW-2026-0001 522701 咨询", "【新工单】YW-2026-0002 522702 咨询", "【停机】门户 无法访问",
+    ]  # fmt: skip
+    assert events_of(duyun) == ["【新工单】YW-2026-0001 522701 咨询", "【停机】门户 无法访问"]

@@ -52,6 +52,7 @@ def ticket_deadlines(now: datetime) -> int:
     )
     for ticket in tickets:
         data = {"ticket_id": ticket.id, "number": ticket.number, "priority": ticket.priority}
+        unit = ticket.unit_id  # a channel filtered to some units gets their tickets' deadlines only
         due = ticket.response_due_at
         if ticket.first_response_at is None and due is not None and due > now - FRESH:
             if due > now:
@@ -61,7 +62,7 @@ def ticket_deadlines(now: datetime) -> int:
                     title=f"【即将超时】{ticket.number} 还有 {minutes} 分钟到响应时限",
                     text=f"{_ticket_line(ticket)}尚未响应，响应时限 {local_text(due)}（还有 {minutes} 分钟）。"
                     "请立即联系报告人并在工单中登记响应。",
-                    link=f"/tickets/{ticket.id}", at=now, data={**data, "due": due.isoformat()}, unit_id=None,
+                    link=f"/tickets/{ticket.id}", at=now, data={**data, "due": due.isoformat()}, unit_id=unit,
                 ) is not None  # fmt: skip
             else:
                 written += emit(
@@ -69,7 +70,8 @@ def ticket_deadlines(now: datetime) -> int:
                     title=f"【已超时】{ticket.number} 未在时限内响应",
                     text=f"{_ticket_line(ticket)}已超过响应时限 {local_text(due)}，仍未响应，将计入响应率。"
                     "请立即响应并说明原因。",
-                    link=f"/tickets/{ticket.id}", at=due, data={**data, "deadline": "response", "due": due.isoformat()},
+                    link=f"/tickets/{ticket.id}", at=due, unit_id=unit,
+                    data={**data, "deadline": "response", "due": due.isoformat()},
                 ) is not None  # fmt: skip
         due = ticket.resolution_due_at
         if ticket.status != "paused" and ticket.resolved_at is None and due is not None and now - FRESH < due <= now:
@@ -77,7 +79,8 @@ def ticket_deadlines(now: datetime) -> int:
                 "ticket.breached", f"ticket.breached:{ticket.id}:resolution:{due.isoformat()}",
                 title=f"【已超时】{ticket.number} 未在时限内解决",
                 text=f"{_ticket_line(ticket)}已超过解决时限 {local_text(due)}，仍未解决。请尽快处理或登记暂停原因。",
-                link=f"/tickets/{ticket.id}", at=due, data={**data, "deadline": "resolution", "due": due.isoformat()},
+                link=f"/tickets/{ticket.id}", at=due, unit_id=unit,
+                data={**data, "deadline": "resolution", "due": due.isoformat()},
             ) is not None  # fmt: skip
     return written
 
