@@ -81,6 +81,6 @@ class AlertWorker:
 
 
 def start_alert_worker(app: Flask, holder: str) -> AlertWorker:
-    worker = AlertWorker(app, holder, interval=float(app.config.get("ALERT_WORKER_INTERVAL_SECONDS", 1.0)))
+    worker = AlertWorker(app, holder)
     worker.start()
     return worker

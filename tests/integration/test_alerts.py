@@ -564,3 +564,32 @@ def test_a_channel_filtered_to_units_gets_their_tickets_and_the_system_wide_even
         "【新工单】YW-2026-0001 522701 咨询", "【新工单】YW-2026-0002 522702 咨询", "【停机】门户 无法访问",
     ]  # fmt: skip
     assert events_of(duyun) == ["【新工单】YW-2026-0001 522701 咨询", "【停机】门户 无法访问"]
+
+
+def test_failed_deliveries_show_the_answer_in_the_log_and_can_be_sent_again(
+    alert_app: Flask, receivers: Receivers, clock: Clock, make_user: Callable[..., Any]
+) -> None:
+    from slatrack.operations.notifications.delivery import MAX_ATTEMPTS
+    from tests.integration.conftest import login
+
+    _channel("wecom", receivers)
+    receivers.token = "rotated"  # the robot's key was reset: WeCom refuses every send
+    hooks.emit("backup.stale", "backup.stale:test", title="【备份】业务数据备份未按时更新", text="请检查", link="/")
+    db.session.commit()
+    for _ in range(MAX_ATTEMPTS):
+        deliver_pending(clock.now)
+        clock.advance(15 * 60)
+    delivery = db.session.scalars(select(AlertDelivery)).one()
+    assert delivery.status == "failed" and delivery.attempts == MAX_ATTEMPTS
+    assert "invalid webhook url" in delivery.last_error
+    make_user("boss", "admin")
+    client = alert_app.test_client()
+    login(client, "boss")
+    page = client.get("/notification-log").get_data(as_text=True)
+    assert "发送失败" in page and "invalid webhook url" in page and "【备份】业务数据备份未按时更新" in page
+    receivers.token = "tok-0123456789"  # fixed
+    done = client.post("/notification-log/retry", follow_redirects=True).get_data(as_text=True)
+    assert "已将 1 条发送失败的通知重新排队" in done
+    deliver_pending(clock.advance(1))
+    assert db.session.scalars(select(AlertDelivery.status)).one() == "sent"
+    assert len(receivers.of("wecom")) == 1

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import current_app
 from sqlalchemy import select, update
 
+from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import AlertDelivery, NotificationChannel, Unit, utcnow
 from slatrack.operations import Conflict, NotFound, OperationError
@@ -195,5 +196,9 @@ def send_test(channel: NotificationChannel, principal: Principal) -> tuple[bool,
         data={"channel": channel.name},
     )
     record = transmit(channel, senders.Outgoing([message], [local_text(now)[5:]]), "test", now)
+    audit.record(
+        "test_send", object_type="notification_channels", object_id=str(channel.id),
+        outcome="success" if record.ok else "failure", detail=record.answer[:200],
+    )  # fmt: skip
     db.session.commit()
     return record.ok, record.answer

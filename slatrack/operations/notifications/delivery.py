@@ -19,6 +19,7 @@ from math import ceil
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import AlertDelivery, AlertEvent, AlertSend, NotificationChannel, Unit, utcnow
 from slatrack.operations.notifications import senders, vault
@@ -218,5 +219,7 @@ def retry_failed(delivery_ids: list[int] | None = None, now: datetime | None = N
     if delivery_ids is not None:
         query = query.where(AlertDelivery.id.in_(delivery_ids))
     result = db.session.execute(query.values(status="pending", attempts=0, next_attempt_at=now))
+    count = int(getattr(result, "rowcount", 0) or 0)
+    audit.record("retry", object_type="alert_deliveries", detail=f"{count} failed deliveries queued again")
     db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return count
