@@ -60,6 +60,7 @@ API_MODULES = (
     "tickets",
     "records",
     "reports",
+    "notification_channels",
 )
 
 
