@@ -10,7 +10,8 @@ from flask import Flask
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from slatrack.api import errors
+from slatrack import input_guard
+from slatrack.api import errors, limits
 from slatrack.operations import OperationError
 from slatrack.policy import public
 
@@ -68,7 +69,12 @@ def register(app: Flask) -> None:
 
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
+    # Before any route is added: ids in every path (API and pages) are bounded to 64 bits; every request's
+    # text, JSON nesting and page numbers are checked by the input guard (slatrack.textsafety rules).
+    app.url_map.converters["int"] = limits.BoundedInt
+    input_guard.install(app)
     api.init_app(app)
+    api.register_converter(limits.BoundedInt, limits.bounded_int_schema)
     for name in API_MODULES:
         blueprint = importlib.import_module(f"slatrack.api.{name}").blp
         api.register_blueprint(blueprint, url_prefix="/api/v1")

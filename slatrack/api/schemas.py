@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from slatrack.api import limits
+
 # Users read these messages; marshmallow's defaults are English.
 fields.Field.default_error_messages.update(
     {
@@ -37,8 +39,8 @@ class ErrorSchema(Schema):
 
 
 class YearQuery(Schema):
-    year = fields.Integer(required=True, metadata={"description": "财政年度，例如 2025"})
-    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)"})
+    year = limits.year(required=True, metadata={"description": "财政年度，例如 2025"})
+    as_of = limits.moment(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)"})
 
 
 class IndicatorSchema(Schema):

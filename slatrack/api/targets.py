@@ -11,6 +11,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from slatrack.api import limits
 from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
 from slatrack.operations import targets as ops
@@ -24,26 +25,30 @@ class TargetCreateSchema(Schema):
     class Meta:
         unknown = INCLUDE  # kind options (accepted_status, keyword, cpu_max, ...) are checked by probes.spec
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64, error="名称长度应为 1 到 64 个字符"))
+    name = limits.text(limits.ts.NAME_MAX, min_length=1, required=True)
     kind = fields.String(
         required=True, validate=validate.OneOf(list(TARGET_KINDS), error="类型应为 http、tcp、host、backup、push 之一")
     )
-    url = fields.String(load_default=None)
-    host = fields.String(load_default=None)
-    port = fields.Integer(load_default=None)
-    path = fields.String(load_default=None)
-    interval_seconds = fields.Integer(load_default=None, metadata={"description": "检查间隔（秒），默认 60，至少 5"})
-    timeout_seconds = fields.Integer(load_default=None, metadata={"description": "超时（秒），默认 10"})
-    confirm_failures = fields.Integer(load_default=None, metadata={"description": "确认停机所需的连续失败次数，默认 3"})
+    url = limits.text(512, load_default=None)
+    host = limits.text(255, load_default=None)
+    port = limits.integer(1, 65535, load_default=None)
+    path = limits.text(512, load_default=None)
+    interval_seconds = limits.integer(
+        5, 86400, load_default=None, metadata={"description": "检查间隔（秒），默认 60，至少 5"}
+    )
+    timeout_seconds = limits.integer(1, 3600, load_default=None, metadata={"description": "超时（秒），默认 10"})
+    confirm_failures = limits.integer(
+        1, 100, load_default=None, metadata={"description": "确认停机所需的连续失败次数，默认 3"}
+    )
     critical = fields.Boolean(load_default=None, metadata={"description": "是否计入系统停机，默认 false"})
-    monitored_since = fields.AwareDateTime(load_default=None, metadata={"description": "开始监测时间，默认现在"})
+    monitored_since = limits.moment(load_default=None, metadata={"description": "开始监测时间，默认现在"})
     in_process = fields.Boolean(
         load_default=None, metadata={"description": "由服务器自身检查（默认 true；push 为 false）"}
     )
 
 
 class TargetPatchSchema(TargetCreateSchema):
-    name = fields.String(validate=validate.Length(min=1, max=64, error="名称长度应为 1 到 64 个字符"))
+    name = limits.text(limits.ts.NAME_MAX, min_length=1)
     kind = fields.String()
 
 

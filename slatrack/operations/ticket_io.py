@@ -33,6 +33,7 @@ from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Un
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_STATUSES
 from slatrack.operations import OperationError
 from slatrack.operations import tickets as ops
+from slatrack.textsafety import safe_cell
 
 COLUMNS: tuple[str, ...] = (
     "工单编号",
@@ -734,7 +735,7 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    return value
+    return safe_cell(value)
 
 
 def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool = False) -> None:
@@ -742,7 +743,7 @@ def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool 
     sheet = book.create_sheet("工单")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(v) for v in row])
     for index, width in enumerate((14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)):
         sheet.column_dimensions[_letter(index)].width = width
     if with_help:
