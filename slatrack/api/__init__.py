@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from slatrack import input_guard
-from slatrack.api import errors, limits
+from slatrack.api import errors, limits, openapi
 from slatrack.operations import OperationError
 from slatrack.policy import public
 
@@ -73,8 +73,11 @@ def register(app: Flask) -> None:
     # text, JSON nesting and page numbers are checked by the input guard (slatrack.textsafety rules).
     app.url_map.converters["int"] = limits.BoundedInt
     input_guard.install(app)
+    openapi.use_error_schema(api)
+    api.DEFAULT_ERROR_RESPONSE_NAME = None  # type: ignore[misc]  # every status is listed by openapi.install
     api.init_app(app)
     api.register_converter(limits.BoundedInt, limits.bounded_int_schema)
+    openapi.install(app, api)
     for name in API_MODULES:
         blueprint = importlib.import_module(f"slatrack.api.{name}").blp
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from slatrack import textsafety as ts
 
@@ -87,13 +88,46 @@ def moment(**kwargs: Any) -> fields.AwareDateTime:
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:...>`` in routes: at most 2**63-1, so an id past 64 bits is a 404 and never reaches the database."""
+    """``<int:...>`` in routes: an id past 2**63-1 is a 404 and never reaches the database.
 
-    def __init__(
-        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
-    ) -> None:
-        super().__init__(map, fixed_digits, min, ts.ID_MAX if max is None else max, signed)
+    The 404 is raised from ``to_python`` rather than by a converter maximum: werkzeug answers a
+    converter refusal with 405 when another method's rule shares the path.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(super().to_python(value))
+        if not ts.in_id_range(number):
+            raise NotFound()
+        return number
 
 
 def bounded_int_schema(converter: BoundedInt) -> dict[str, Any]:
-    return {"type": "integer", "minimum": ts.ID_MIN, "maximum": converter.max}
+    return {"type": "integer", "minimum": ts.ID_MIN, "maximum": ts.ID_MAX}
+
+
+class NameOrId(fields.Field):
+    """A reference to a row by its name (text, at most ``NAME_MAX``) or by its id (a 64-bit integer)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {
+            "oneOf": [
+                {"type": "string", "minLength": 1, "maxLength": ts.NAME_MAX, "pattern": ts.SAFE_TEXT_PATTERN},
+                {"type": "integer", "minimum": ts.ID_MIN, "maximum": ts.ID_MAX},
+            ],
+            **kwargs["metadata"],
+        }
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not ts.in_id_range(value):
+                raise ValidationError("应为有效的 id")
+            return value
+        if isinstance(value, str):
+            if not 1 <= len(value) <= ts.NAME_MAX:
+                raise ValidationError(f"长度应为 1 到 {ts.NAME_MAX} 个字")
+            if ts.has_forbidden(value):
+                raise ValidationError(ts.CONTROL_MESSAGE)
+            return value
+        raise ValidationError("应为名称（字符串）或 id（整数）")

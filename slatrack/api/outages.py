@@ -45,7 +45,7 @@ class OutageSchema(Schema):
 
 
 class OutageCreateSchema(Schema):
-    target = fields.Raw(required=True, metadata={"description": "监测对象名称或 id"})
+    target = limits.NameOrId(required=True, metadata={"description": "监测对象名称或 id"})
     start = limits.moment(required=True)
     end = limits.moment(required=True)
     cause = limits.text(limits.ts.TEXT_MAX, required=True)

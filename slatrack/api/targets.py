@@ -11,7 +11,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from slatrack.api import limits
+from slatrack.api import limits, openapi
 from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
 from slatrack.operations import targets as ops
@@ -52,6 +52,46 @@ class TargetPatchSchema(TargetCreateSchema):
     kind = fields.String()
 
 
+class Last24hSchema(Schema):
+    up_minutes = fields.Float(required=True)
+    down_minutes = fields.Float(required=True)
+    unknown_minutes = fields.Float(required=True)
+    transient_failures = fields.Integer(required=True)
+
+
+class TargetSchema(Schema):
+    """A target as the API answers it; a kind's options (keyword, cpu_max, ...) are further top-level fields."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(list(TARGET_KINDS)))
+    url = fields.String()
+    host = fields.String()
+    port = fields.Integer()
+    path = fields.String()
+    interval_seconds = fields.Integer(required=True)
+    timeout_seconds = fields.Integer(required=True)
+    confirm_failures = fields.Integer(required=True)
+    critical = fields.Boolean(required=True)
+    monitored_since = fields.AwareDateTime(required=True, allow_none=True)
+    in_process = fields.Boolean(required=True)
+    paused = fields.Boolean(required=True)
+    retired_at = fields.AwareDateTime(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    has_heartbeat_token = fields.Boolean(required=True)
+    heartbeat_token = fields.String(metadata={"description": "push 类型新建时返回一次的心跳令牌"})
+    last_observed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "仅详情"})
+    last_24h = fields.Nested(Last24hSchema, metadata={"description": "仅详情：最近 24 小时"})
+
+
+class TokenAnswerSchema(Schema):
+    id = fields.Integer(required=True)
+    heartbeat_token = fields.String(required=True)
+
+
 class TargetQuerySchema(Schema):
     include_retired = fields.Boolean(load_default=True)
 
@@ -88,6 +128,7 @@ def _json(value: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/targets", methods=["GET"])
 @allow(*READERS)
 @blp.arguments(TargetQuerySchema, location="query")
+@blp.doc(responses=openapi.ok(TargetSchema(many=True)))
 def list_targets(query: dict[str, Any]) -> Any:
     """监测对象列表"""
     return [_json(target_out(t)) for t in ops.list_targets(include_retired=query["include_retired"])]
@@ -96,6 +137,7 @@ def list_targets(query: dict[str, Any]) -> Any:
 @blp.route("/targets", methods=["POST"])
 @allow("admin")
 @blp.arguments(TargetCreateSchema)
+@blp.doc(responses=openapi.ok(TargetSchema, 201, "已创建"))
 def create_target(body: dict[str, Any]) -> Any:
     """新建监测对象（push 类型返回一次性显示的心跳令牌 heartbeat_token）"""
     target, token = ops.create_target(body)
@@ -107,6 +149,7 @@ def create_target(body: dict[str, Any]) -> Any:
 
 @blp.route("/targets/<int:target_id>", methods=["GET"])
 @allow(*READERS)
+@blp.doc(responses=openapi.ok(TargetSchema))
 def get_target(target_id: int) -> Any:
     """监测对象详情（含最近 24 小时的在线、停机、未知时间）"""
     return _json(target_out(ops.get_target(target_id), with_status=True))
@@ -115,6 +158,7 @@ def get_target(target_id: int) -> Any:
 @blp.route("/targets/<int:target_id>", methods=["PATCH"])
 @allow("admin")
 @blp.arguments(TargetPatchSchema(partial=True))
+@blp.doc(responses=openapi.ok(TargetSchema))
 def patch_target(body: dict[str, Any], target_id: int) -> Any:
     """修改监测对象（字段设为 null 则恢复默认）"""
     return _json(target_out(ops.update_target(ops.get_target(target_id), body)))
@@ -122,6 +166,7 @@ def patch_target(body: dict[str, Any], target_id: int) -> Any:
 
 @blp.route("/targets/<int:target_id>/pause", methods=["POST"])
 @allow("admin")
+@blp.doc(responses=openapi.ok(TargetSchema))
 def pause_target(target_id: int) -> Any:
     """暂停检查"""
     return _json(target_out(ops.set_paused(ops.get_target(target_id), True)))
@@ -129,6 +174,7 @@ def pause_target(target_id: int) -> Any:
 
 @blp.route("/targets/<int:target_id>/resume", methods=["POST"])
 @allow("admin")
+@blp.doc(responses=openapi.ok(TargetSchema))
 def resume_target(target_id: int) -> Any:
     """恢复检查"""
     return _json(target_out(ops.set_paused(ops.get_target(target_id), False)))
@@ -136,6 +182,7 @@ def resume_target(target_id: int) -> Any:
 
 @blp.route("/targets/<int:target_id>/retire", methods=["POST"])
 @allow("admin")
+@blp.doc(responses=openapi.ok(TargetSchema))
 def retire_target(target_id: int) -> Any:
     """停用监测对象（此后的时间不再计量，历史保留）"""
     return _json(target_out(ops.retire_target(ops.get_target(target_id))))
@@ -143,6 +190,7 @@ def retire_target(target_id: int) -> Any:
 
 @blp.route("/targets/<int:target_id>/heartbeat-token", methods=["POST"])
 @allow("admin")
+@blp.doc(responses=openapi.ok(TokenAnswerSchema))
 def rotate_token(target_id: int) -> Any:
     """为 push 类型的监测对象生成新的心跳令牌（旧令牌立即失效，新令牌只显示一次）"""
     target = ops.get_target(target_id)
