@@ -6,6 +6,7 @@ One ``before_request`` hook for the API and the pages alike:
 - a JSON body is refused with 400 when it is nested deeper than ``JSON_MAX_DEPTH``, is not UTF-8, holds
   ``NaN``/``Infinity`` or an integer of thousands of digits, and with 422 naming the field when a string
   in it holds a refused character (``"\\ud800"`` included);
+- a form field longer than ``TEXT_MAX`` is refused with 422 (the API's schemas state each field's length);
 - on pages, the numeric and date query parameters the views read leniently (``page``, ``year``, ``from``, ...)
   are range-checked, since the API's schemas do not guard them.
 
@@ -44,7 +45,7 @@ def _refuse(status: int, message: str, fields: dict[str, str]) -> ResponseReturn
 
 
 def _control(field: str, value: str) -> ResponseReturnValue:
-    detail = f"{ts.CONTROL_MESSAGE}：{ts.describe_forbidden(value)}" if value else ts.CONTROL_MESSAGE
+    detail = f"{ts.CONTROL_MESSAGE}：{ts.describe_forbidden(value)}"
     return _refuse(422, f"{field}：{detail}", {field: detail})
 
 
@@ -67,9 +68,9 @@ def _json_body() -> ResponseReturnValue | None:
         data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return _refuse(400, "请求体不是有效的 JSON", {"body": "应为有效的 JSON"})
-    path = ts.forbidden_in(data)
-    if path is not None:
-        return _control(path, "")
+    found = ts.forbidden_in(data)
+    if found is not None:
+        return _control(*found)
     return None
 
 
@@ -112,6 +113,9 @@ def check_request() -> ResponseReturnValue | None:
                 for value in values:
                     if ts.has_forbidden(name) or ts.has_forbidden(value):
                         return _control(name, value)
+                    if len(value) > ts.TEXT_MAX:
+                        message = f"长度不能超过 {ts.TEXT_MAX} 个字"
+                        return _refuse(422, f"{name}：{message}", {name: message})
     return None
 
 

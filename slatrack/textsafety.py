@@ -29,7 +29,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Ranges checked before anything reaches the database.
-ID_MIN, ID_MAX = 0, 2**63 - 1  # BIGINT on PostgreSQL, INTEGER on SQLite
+ID_MIN, ID_MAX = 0, 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 PAGE_MAX = 1_000_000
 YEAR_MIN, YEAR_MAX = 2000, 2099
 DATE_MIN, DATE_MAX = date(YEAR_MIN, 1, 1), date(YEAR_MAX, 12, 31)
@@ -63,15 +63,15 @@ def describe_forbidden(text: str) -> str:
     return "" if found is None else f"U+{ord(found.group()):04X}"
 
 
-def forbidden_in(value: Any, path: str = "") -> str | None:
-    """The path (``a.0.b``) of the first string, key or nested value holding a refused character, else None."""
+def forbidden_in(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(path such as ``a.0.b``, the text) of the first string or key holding a refused character, else None."""
     if isinstance(value, str):
-        return path or "body" if has_forbidden(value) else None
+        return (path or "body", value) if has_forbidden(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and has_forbidden(key):
-                return path or "body"
+                return path or "body", key
             found = forbidden_in(item, name)
             if found is not None:
                 return found
@@ -135,3 +135,17 @@ def safe_text(text: str) -> str:
 def safe_cell(value: Any) -> Any:
     """One cell value for any export: text made safe by ``safe_text``; numbers, dates, booleans and None as they are."""
     return safe_text(value) if isinstance(value, str) else value
+
+
+def clean_cells(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Strip refused characters from an imported row's text cells, in place.
+
+    Returns (column, the first removed character as U+XXXX) for each cell changed, so the importer can
+    warn naming the cell: a file is cleaned and imported rather than refused for an invisible character.
+    """
+    changed: list[tuple[str, str]] = []
+    for column, value in values.items():
+        if isinstance(value, str) and has_forbidden(value):
+            changed.append((column, describe_forbidden(value)))
+            values[column] = strip_forbidden(value)
+    return changed

@@ -3,7 +3,8 @@
 Each rule is both enforced and stated in the OpenAPI document: text has ``maxLength`` and the
 control-character ``pattern``; integers have ``minimum``/``maximum``; dates and instants are limited to
 2000..2099 (said in their description, since JSON schema has no date ranges). Ids in paths are
-bounded by ``BoundedInt``, so ``/tickets/9223372036854775808`` is a 404 before any query runs.
+bounded by ``BoundedInt`` (to the 32-bit INTEGER id columns), so ``/tickets/9223372036854775808`` is a
+404 before any query runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from slatrack import textsafety as ts
+
+NAME_MAX, SHORT_MAX, TEXT_MAX = ts.NAME_MAX, ts.SHORT_MAX, ts.TEXT_MAX
 
 
 class SafeText(validate.Regexp):
@@ -53,7 +56,7 @@ def integer(minimum: int, maximum: int, *, error: str | None = None, **kwargs: A
 
 
 def identifier(**kwargs: Any) -> fields.Integer:
-    """A database id: a non-negative 64-bit integer."""
+    """A database id: a non-negative 32-bit integer (the id columns are INTEGER)."""
     return integer(ts.ID_MIN, ts.ID_MAX, error="应为有效的 id", **kwargs)
 
 
@@ -88,7 +91,7 @@ def moment(**kwargs: Any) -> fields.AwareDateTime:
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:...>`` in routes: an id past 2**63-1 is a 404 and never reaches the database.
+    """``<int:...>`` in routes: an id past ``ID_MAX`` (2**31-1) is a 404 and never reaches the database.
 
     The 404 is raised from ``to_python`` rather than by a converter maximum: werkzeug answers a
     converter refusal with 405 when another method's rule shares the path.
@@ -105,8 +108,8 @@ def bounded_int_schema(converter: BoundedInt) -> dict[str, Any]:
     return {"type": "integer", "minimum": ts.ID_MIN, "maximum": ts.ID_MAX}
 
 
-class NameOrId(fields.Field):
-    """A reference to a row by its name (text, at most ``NAME_MAX``) or by its id (a 64-bit integer)."""
+class NameOrId(fields.Field[str | int]):
+    """A reference to a row by its name (text, at most ``NAME_MAX``) or by its id (a 32-bit integer)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {})

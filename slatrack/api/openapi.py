@@ -51,7 +51,7 @@ class ErrorResponses(BasePlugin):
 
 def use_error_schema(api: Api) -> None:
     """Before ``api.init_app``: the per-status responses flask-smorest registers use our error shape."""
-    api.ERROR_SCHEMA = ErrorSchema  # type: ignore[misc]
+    api.ERROR_SCHEMA = ErrorSchema
 
 
 def install(app: Flask, api: Api) -> None:

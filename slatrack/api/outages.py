@@ -48,7 +48,7 @@ class OutageCreateSchema(Schema):
     target = limits.NameOrId(required=True, metadata={"description": "监测对象名称或 id"})
     start = limits.moment(required=True)
     end = limits.moment(required=True)
-    cause = limits.text(limits.ts.TEXT_MAX, required=True)
+    cause = limits.text(limits.TEXT_MAX, required=True)
 
 
 class ExclusionCreateSchema(Schema):
@@ -58,7 +58,7 @@ class ExclusionCreateSchema(Schema):
             list(EXCLUSION_CATEGORIES), error="类别应为 maintenance、customer、force_majeure、false_alarm 之一"
         ),
     )
-    reason = limits.text(limits.ts.TEXT_MAX, min_length=1, required=True)
+    reason = limits.text(limits.TEXT_MAX, min_length=1, required=True)
     start = limits.moment(load_default=None)
     end = limits.moment(load_default=None)
 
@@ -66,7 +66,7 @@ class ExclusionCreateSchema(Schema):
 class MaintenanceCreateSchema(Schema):
     start = limits.moment(required=True)
     end = limits.moment(required=True)
-    reason = limits.text(limits.ts.TEXT_MAX, min_length=1, required=True)
+    reason = limits.text(limits.TEXT_MAX, min_length=1, required=True)
 
 
 class MaintenanceSchema(Schema):

@@ -39,7 +39,7 @@ class InspectionCreateSchema(Schema):
     passed = fields.Boolean(required=True, metadata={"description": "是否通过"})
     findings = limits.text(load_default="", metadata={"description": "检查发现"})
     performed_by = limits.text(
-        limits.ts.NAME_MAX, load_default=None, metadata={"description": "检查人，默认为当前用户"}
+        limits.NAME_MAX, load_default=None, metadata={"description": "检查人，默认为当前用户"}
     )
 
 
@@ -67,7 +67,7 @@ class YearOnlyQuery(Schema):
 
 
 class SurveyCreateSchema(Schema):
-    unit = limits.text(limits.ts.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
+    unit = limits.text(limits.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
     period = fields.Raw(required=True, metadata={"description": "期间：年份 2025 或季度 2025Q2"})
     score = fields.Integer(
         required=True,
@@ -96,14 +96,14 @@ class SurveyResponseSchema(Schema):
 
 class PaymentCreateSchema(Schema):
     contract = limits.text(
-        limits.ts.NAME_MAX, load_default=None, metadata={"description": "合同代码，例如 OM-2025（与 line 二选一）"}
+        limits.NAME_MAX, load_default=None, metadata={"description": "合同代码，例如 OM-2025（与 line 二选一）"}
     )
     line = limits.text(
-        limits.ts.NAME_MAX, load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"}
+        limits.NAME_MAX, load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"}
     )
     amount = fields.Raw(required=True, metadata={"description": '金额（元），大于 0，最多两位小数，如 "218000.00"'})
     paid_on = limits.day(required=True, metadata={"description": "支付日期"})
-    voucher = limits.text(limits.ts.NAME_MAX, load_default="", metadata={"description": "凭证号"})
+    voucher = limits.text(limits.NAME_MAX, load_default="", metadata={"description": "凭证号"})
     note = limits.text(load_default="")
 
 

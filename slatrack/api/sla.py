@@ -17,7 +17,7 @@ blp = Blueprint("sla", __name__, description="SLA 指标计算")
 class SlaArgs(Schema):
     from_ = limits.day(required=True, data_key="from", metadata={"description": "起始日期（含），例如 2025-04-01"})
     to = limits.day(required=True, metadata={"description": "结束日期（含），例如 2025-06-30"})
-    contract = limits.text(limits.ts.NAME_MAX, load_default=None, metadata={"description": "合同编号，例如 OM-2025"})
+    contract = limits.text(limits.NAME_MAX, load_default=None, metadata={"description": "合同编号，例如 OM-2025"})
     as_of = limits.moment(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)，默认当前"})
 
 

@@ -25,7 +25,7 @@ class TargetCreateSchema(Schema):
     class Meta:
         unknown = INCLUDE  # kind options (accepted_status, keyword, cpu_max, ...) are checked by probes.spec
 
-    name = limits.text(limits.ts.NAME_MAX, min_length=1, required=True)
+    name = limits.text(limits.NAME_MAX, min_length=1, required=True)
     kind = fields.String(
         required=True, validate=validate.OneOf(list(TARGET_KINDS), error="类型应为 http、tcp、host、backup、push 之一")
     )
@@ -48,7 +48,7 @@ class TargetCreateSchema(Schema):
 
 
 class TargetPatchSchema(TargetCreateSchema):
-    name = limits.text(limits.ts.NAME_MAX, min_length=1)
+    name = limits.text(limits.NAME_MAX, min_length=1)
     kind = fields.String()
 
 

@@ -28,14 +28,14 @@ def _one_of(values: Any, label: str) -> validate.OneOf:
 
 
 class TicketCreateSchema(Schema):
-    unit = limits.text(limits.ts.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
+    unit = limits.text(limits.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
     category = fields.String(required=True, validate=_one_of(TICKET_CATEGORIES, "类别"))
     priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
     channel = fields.String(required=True, validate=_one_of(CHANNELS, "渠道"))
     mode = fields.String(required=True, validate=_one_of(MODES, "方式"))
-    title = limits.text(limits.ts.SHORT_MAX, min_length=1, required=True)
+    title = limits.text(limits.SHORT_MAX, min_length=1, required=True)
     description = limits.text(load_default="")
-    requester = limits.text(limits.ts.NAME_MAX, load_default="")
+    requester = limits.text(limits.NAME_MAX, load_default="")
     reported_at = limits.moment(required=True, metadata={"description": "报告时间 (ISO 8601，带时区)"})
 
 
@@ -45,11 +45,11 @@ class TicketQuerySchema(Schema):
         validate=_one_of([*TICKET_STATUSES, "active"], "状态"),
         metadata={"description": "active=未完成"},
     )
-    unit = limits.text(limits.ts.NAME_MAX, load_default=None, metadata={"description": "单位代码"})
+    unit = limits.text(limits.NAME_MAX, load_default=None, metadata={"description": "单位代码"})
     category = fields.String(load_default=None, validate=_one_of(TICKET_CATEGORIES, "类别"))
     priority = fields.String(load_default=None, validate=_one_of(PRIORITIES, "优先级"))
     deadline = fields.String(load_default=None, validate=_one_of(ops.DEADLINE_STATES, "时限状态"))
-    q = limits.text(limits.ts.SHORT_MAX, load_default=None, metadata={"description": "标题或编号包含的文字"})
+    q = limits.text(limits.SHORT_MAX, load_default=None, metadata={"description": "标题或编号包含的文字"})
     from_ = limits.day(data_key="from", load_default=None, metadata={"description": "报告日期起 (含)"})
     to = limits.day(load_default=None, metadata={"description": "报告日期止 (含)"})
     page = limits.page(load_default=1)

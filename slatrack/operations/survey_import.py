@@ -31,6 +31,7 @@ from slatrack.operations.survey import (
     exists,
     validate_response,
 )
+from slatrack.textsafety import clean_cells
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}
 REQUIRED = ("单位", "期间", "评分", "填报时间")
@@ -68,6 +69,7 @@ class ImportResult:
     skipped: int = 0
     rows: int = 0
     ids: list[int] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)  # cells stripped of control characters
 
 
 def _cell_text(value: Any) -> str:
@@ -214,10 +216,15 @@ def import_responses(
     """Import a survey file: all rows or none. Rows already present are skipped."""
     now = now or utcnow()
     rows = read_rows(stream, filename)
+    warnings = [
+        RowProblem(line, COLUMN_OF.get(column, column), f"已删除不允许的控制字符 {code}")
+        for line, values in rows
+        for column, code in clean_cells(values)
+    ]
     if not rows:
         raise OperationError("文件中没有数据行", fields={"file": "没有数据行"})
     checked = check_rows(rows, now)
-    result = ImportResult(rows=len(checked))
+    result = ImportResult(rows=len(checked), warnings=warnings)
     new = []
     for _, values in checked:
         if exists(values["unit"].id, values["period"], values["responded_at"]):

@@ -33,7 +33,7 @@ from slatrack.models import AuditRecord, Ticket, TicketEvent, TicketSequence, Un
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_STATUSES
 from slatrack.operations import OperationError
 from slatrack.operations import tickets as ops
-from slatrack.textsafety import safe_cell
+from slatrack.textsafety import clean_cells, safe_cell
 
 COLUMNS: tuple[str, ...] = (
     "工单编号",
@@ -106,6 +106,7 @@ class ImportResult:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # cells stripped of control characters
 
     @property
     def ok(self) -> bool:
@@ -425,14 +426,17 @@ def import_tickets(
     checker = _Checker(present)
     rows: list[_Row] = []
     count = 0
+    warnings: list[RowError] = []
     for line, values in read_rows(stream, filename):
+        for column, code in clean_cells(values):
+            warnings.append(RowError(line, column, f"已删除不允许的控制字符 {code}"))
         count += 1
         if count > MAX_ROWS:
             raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
         row = checker.row(line, values)
         if row is not None:
             rows.append(row)
-    result = ImportResult()
+    result = ImportResult(warnings=warnings)
     if not count:
         checker.errors.append(RowError(2, "工单编号", "文件中没有数据行"))
     keys = {r.key for r in rows}
