@@ -28,7 +28,7 @@ _FILE_RESPONSE = {
 class QuarterlyFileQuery(Schema):
     format = fields.String(
         required=True,
-        validate=validate.OneOf(["docx", "xlsx"], error="格式应为 docx 或 xlsx"),
+        validate=validate.OneOf(["docx", "xlsx"], error="应为 docx 或 xlsx"),
         metadata={"description": "docx 或 xlsx"},
     )
     as_of = limits.moment(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)，默认当前"})
