@@ -27,10 +27,10 @@ from slatrack import textsafety as ts
 
 # Page query parameters read as numbers or dates by the views: name -> (minimum, maximum, message).
 PAGE_NUMBERS: dict[str, tuple[int, int, str]] = {
-    "page": (1, ts.PAGE_MAX, f"页码应为 1 到 {ts.PAGE_MAX}"),
-    "year": (ts.YEAR_MIN, ts.YEAR_MAX, f"年度应为 {ts.YEAR_MIN} 到 {ts.YEAR_MAX}"),
-    "days": (1, 3660, "天数应为 1 到 3660"),
-    "per_page": (1, 500, "每页条数应为 1 到 500"),
+    "page": (1, ts.PAGE_MAX, f"页码超出范围：应为 1 到 {ts.PAGE_MAX}"),
+    "year": (ts.YEAR_MIN, ts.YEAR_MAX, f"年度超出范围：应为 {ts.YEAR_MIN} 到 {ts.YEAR_MAX}"),
+    "days": (1, 3660, "天数超出范围：应为 1 到 3660"),
+    "per_page": (1, 500, "每页条数超出范围：应为 1 到 500"),
 }
 PAGE_DATES = ("from", "to", "as_of", "start", "end")
 _INTEGER = re.compile(r"[+-]?\d+")
