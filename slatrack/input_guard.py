@@ -33,6 +33,30 @@ PAGE_NUMBERS: dict[str, tuple[int, int, str]] = {
     "per_page": (1, 500, "每页条数超出范围：应为 1 到 500"),
 }
 PAGE_DATES = ("from", "to", "as_of", "start", "end")
+# Chinese names of the page forms' fields, so a refusal names the field as the form shows it.
+FIELD_LABELS = {
+    "title": "标题",
+    "description": "描述",
+    "requester": "报告人",
+    "note": "备注",
+    "comment": "意见",
+    "reason": "理由",
+    "findings": "检查发现",
+    "performed_by": "检查人",
+    "deviation_reason": "偏差原因",
+    "improvement": "改进措施",
+    "voucher": "凭证号",
+    "amount": "金额",
+    "quantity": "数量",
+    "period": "期间",
+    "month": "月份",
+    "unit": "单位",
+    "username": "用户名",
+    "display_name": "姓名或说明",
+    "name": "名称",
+    "password": "密码",
+    "q": "搜索",
+}
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -44,9 +68,14 @@ def _refuse(status: int, message: str, fields: dict[str, str]) -> ResponseReturn
     return errors.error_page(status, message)
 
 
+def _label(field: str) -> str:
+    label = FIELD_LABELS.get(field)
+    return f"{label}（{field}）" if label else field
+
+
 def _control(field: str, value: str) -> ResponseReturnValue:
     detail = f"{ts.CONTROL_MESSAGE}：{ts.describe_forbidden(value)}"
-    return _refuse(422, f"{field}：{detail}", {field: detail})
+    return _refuse(422, f"{_label(field)}：{detail}", {field: detail})
 
 
 def _reject_constant(name: str) -> Any:
@@ -115,7 +144,7 @@ def check_request() -> ResponseReturnValue | None:
                         return _control(name, value)
                     if len(value) > ts.TEXT_MAX:
                         message = f"长度不能超过 {ts.TEXT_MAX} 个字"
-                        return _refuse(422, f"{name}：{message}", {name: message})
+                        return _refuse(422, f"{_label(name)}：{message}", {name: message})
     return None
 
 

@@ -107,7 +107,7 @@ def test_a_vertical_tab_title_is_refused_by_the_api_and_the_page(
     page = client.post("/tickets/new", data=form)
     assert page.status_code == 422
     text = page.get_data(as_text=True)
-    assert "title" in text and "控制字符" in text
+    assert "标题（title）：含有不允许的控制字符" in text and "U+000B" in text
     assert db.session.query(Ticket).count() == 0
 
 
@@ -324,6 +324,26 @@ def test_text_fields_have_stated_lengths(client: FlaskClient, make_token: Callab
     assert document["PaymentCreate"]["properties"]["voucher"]["maxLength"] == 64
     ok = client.post("/api/v1/tickets", json=_ticket_body(description="第一行\n\t第二行\r\n"), headers=bearer(admin))
     assert ok.status_code == 201
+
+
+def test_page_forms_refuse_ten_megabytes(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("clerk", "unit")
+    login(client, "clerk")
+    form = {
+        "unit": "522701",
+        "category": "fault",
+        "priority": "P3",
+        "channel": "电话",
+        "mode": "远程",
+        "title": "门户无法登录",
+        "description": "x" * 10_000_000,
+        "requester": "",
+        "reported_at": "2025-08-05T09:00",
+    }
+    page = client.post("/tickets/new", data=form)
+    assert page.status_code == 422
+    assert "描述（description）：长度不能超过 4000 个字" in page.get_data(as_text=True)
+    assert db.session.query(Ticket).count() == 0
 
 
 def test_imported_control_characters_are_stripped_with_a_warning_naming_the_cell(
