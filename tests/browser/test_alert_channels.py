@@ -4,7 +4,6 @@ delivery log; the local receiver verified the signature. Also takes the screensh
 from __future__ import annotations
 
 import html
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.alert_receivers import Receivers, start_receivers
-from tests.browser.conftest import DOWN_TARGET, SCREENSHOTS, LiveServer
+from tests.browser.conftest import DOWN_TARGET, LiveServer, screenshot_folder
 
 pytestmark = pytest.mark.browser
 DELIVERY_PASS = (
@@ -74,7 +73,7 @@ def test_admin_adds_a_channel_sends_a_test_and_sees_it_in_the_log(
     assert message.body["markdown"]["title"] == "【测试】slatrack 通知渠道「运维值班钉钉群」"
     assert message.body["at"]["atMobiles"] == ["13800000000"]
 
-    folder = tmp_path if os.environ.get("SLATRACK_TEST_DATABASE_URL") else SCREENSHOTS
+    folder = screenshot_folder(tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / "notification-log.png"), full_page=True)
     # The server runs without its scheduler here: one delivery pass, as the worker makes every second,
