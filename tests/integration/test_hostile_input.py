@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 
 from slatrack.extensions import db
 from slatrack.models import Ticket
-from slatrack.operations import audit_query
-from slatrack.operations.tickets import create_ticket
+from slatrack.operations.accounts import audit_log as audit_query
+from slatrack.operations.tickets.lifecycle import create_ticket
 from slatrack.textsafety import safe_text
 from tests.integration.conftest import SERVER_URL, bearer, login
 
@@ -198,7 +198,7 @@ def test_the_audit_export_uses_the_same_rule() -> None:
 
 
 def test_numbers_stay_numbers_and_only_text_is_quoted() -> None:
-    from slatrack.operations.ticket_io import write_csv, write_xlsx
+    from slatrack.operations.tickets.export import write_csv, write_xlsx
 
     row = ["T-1", -5, 2.5, "-5", "@x", "\x0bbad", datetime(2025, 8, 5, 9, 0, tzinfo=CST).replace(tzinfo=None)]
     buffer = io.BytesIO()
@@ -351,7 +351,7 @@ def test_imported_control_characters_are_stripped_with_a_warning_naming_the_cell
 ) -> None:
     """A CSV file is cleaned and imported, each changed cell named. (An .xlsx cannot carry these characters:
     Excel stores them as ``_x000B_`` escapes, which are read as that literal text.)"""
-    from slatrack.operations.ticket_io import COLUMNS
+    from slatrack.operations.tickets.columns import COLUMNS
 
     row = dict.fromkeys(COLUMNS, "")
     row.update(
