@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from slatrack.extensions import db
 from slatrack.measure.evidence import OutageRun, confirmed_outages
 from slatrack.models import Exclusion, MaintenanceWindow, Outage, Target, Ticket, User, utcnow
-from slatrack.models.enums import EXCLUSION_CATEGORIES
+from slatrack.models.enums import EXCLUSION_CATEGORIES, FAULT_TICKET_REQUESTER
 from slatrack.operations import Conflict, NotFound, OperationError
 from slatrack.operations.notifications import hooks as alerts
 from slatrack.policy import Principal
@@ -28,7 +28,6 @@ from slatrack.policy import Principal
 FAULT_TICKET_UNIT = "522700"
 FAULT_TICKET_CHANNEL = "系统"
 FAULT_TICKET_MODE = "远程"
-FAULT_TICKET_REQUESTER = "系统监测"
 
 
 def _fault_ticket(target: Target, run: OutageRun, now: datetime) -> Ticket:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from slatrack.extensions import db
 from slatrack.models import utcnow
+from slatrack.models.enums import FAULT_TICKET_REQUESTER
 from slatrack.operations.notifications.outbox import duration_text, emit, local_text
 
 if TYPE_CHECKING:
@@ -84,8 +85,6 @@ def outage_closed(outage: Outage, target: Target, now: datetime | None = None) -
 
 def ticket_created(ticket: Ticket, now: datetime | None = None) -> None:
     """A new service request; the fault ticket of an outage is announced by outage.opened instead."""
-    from slatrack.operations.monitoring.outages import FAULT_TICKET_REQUESTER
-
     now = now or utcnow()
     if ticket.reported_at < now - HISTORIC_TICKET or ticket.requester == FAULT_TICKET_REQUESTER:
         return
