@@ -23,7 +23,7 @@ from slatrack.models import AuditRecord
 from slatrack.models.base import utcnow
 
 # Columns whose values never enter the audit log.
-SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash", "secret", "webhook_url"}
 # Bookkeeping columns whose changes alone do not make an audit record (logins are audited explicitly).
 IGNORED_COLUMNS = {"failed_logins", "locked_until", "last_login_at", "last_used_at", "session_version"}
 

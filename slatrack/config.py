@@ -50,7 +50,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # Alerts (docs/notifications.md): links in messages, the ticket.response_due lead, and email.
+    "PUBLIC_URL": "",
+    "ALERT_RESPONSE_LEAD_MINUTES": 10,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
 }
+
+NOTIFY_SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM")
 
 # Environment variables that map onto settings, with the type each must parse as.
 ENV_SETTINGS: dict[str, tuple[str, type]] = {
@@ -74,6 +85,9 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_HSTS_SECONDS": ("HSTS_SECONDS", int),
     "SLATRACK_UNAVAILABLE_RETRY_SECONDS": ("UNAVAILABLE_RETRY_SECONDS", int),
     "SLATRACK_HEALTH_SCHEDULER_STALE_MINUTES": ("HEALTH_SCHEDULER_STALE_MINUTES", int),
+    "SLATRACK_PUBLIC_URL": ("PUBLIC_URL", str),
+    "SLATRACK_ALERT_RESPONSE_LEAD_MINUTES": ("ALERT_RESPONSE_LEAD_MINUTES", int),
+    **{f"SLATRACK_{key}": (key, int if key == "SMTP_PORT" else str) for key in NOTIFY_SMTP_KEYS},
 }
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -91,6 +105,7 @@ POSITIVE_INTS = (
     "PROBE_WORKERS",
     "UNAVAILABLE_RETRY_SECONDS",
     "HEALTH_SCHEDULER_STALE_MINUTES",
+    "ALERT_RESPONSE_LEAD_MINUTES",
 )
 
 
@@ -156,6 +171,9 @@ def validate(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+    from slatrack.operations.notifications.settings import validate_alert_settings
+
+    validate_alert_settings(config, ConfigError)
 
 
 def _acceptable_hash_method(method: str) -> bool:

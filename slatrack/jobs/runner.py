@@ -93,6 +93,7 @@ def build_scheduler(app: Flask, specs: list[JobSpec] | None = None) -> Backgroun
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler:
+    from slatrack.jobs.alerting import start_alert_worker
     from slatrack.jobs.probing import start_probing
 
     scheduler = build_scheduler(app)
@@ -102,6 +103,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     log.info("调度器已启动：%d 个定时任务", len(scheduler.get_jobs()))
     # In-process probes run beside the jobs, in whichever process holds the "probes" lease.
     app.extensions["slatrack_probing"] = start_probing(app, holder_name())
+    app.extensions["slatrack_alerts"] = start_alert_worker(app, holder_name())
     return scheduler
 
 
@@ -111,6 +113,8 @@ def stop_scheduler(app: Flask, scheduler: BackgroundScheduler) -> None:
     probing = app.extensions.pop("slatrack_probing", None)
     if probing is not None:
         probing.stop()
+    if (alerts := app.extensions.pop("slatrack_alerts", None)) is not None:
+        alerts.stop()
     scheduler.shutdown(wait=True)
 
 

@@ -6,6 +6,13 @@ from slatrack.models.base import Base, utcnow
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
+from slatrack.models.notification import (
+    AlertDelivery,
+    AlertEvent,
+    AlertSend,
+    NotificationChannel,
+    NotificationRead,
+)
 from slatrack.models.outage import Exclusion, MaintenanceWindow, Outage, outage_tickets
 from slatrack.models.records import Inspection, SurveyResponse
 from slatrack.models.reference import (
@@ -23,6 +30,9 @@ from slatrack.models.report import Report, SlaSnapshot
 from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequence
 
 __all__ = [
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertSend",
     "ApiToken",
     "AuditChainHead",
     "AuditRecord",
@@ -41,6 +51,8 @@ __all__ = [
     "LoginThrottle",
     "MaintenanceWindow",
     "Notification",
+    "NotificationChannel",
+    "NotificationRead",
     "Outage",
     "Payment",
     "ProbeResult",

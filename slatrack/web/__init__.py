@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "audit_log",
     "jobs_log",
     "notifications",
+    "alerts",
 )
 
 

@@ -53,7 +53,7 @@ def _figures(app: Flask, token: str) -> list[Any]:
 def test_a_restored_backup_gives_identical_2025_figures(
     app: Flask, make_app: Callable[..., Flask], make_token: Callable[..., str], empty_database_url: str, tmp_path: Path
 ) -> None:
-    from slatrack.operations.demo import load_demo
+    from slatrack.operations.demo.loading import load_demo
 
     with acting_as("cli:test"):
         load_demo()

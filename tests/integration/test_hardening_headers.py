@@ -133,7 +133,7 @@ def test_api_writes_with_a_token_need_no_csrf_header(
 ) -> None:
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        from slatrack.operations.accounts import create_token
+        from slatrack.operations.accounts.users import create_token
 
         make_user("robot", "vendor")
         plain = create_token("robot-token", "robot")[1]

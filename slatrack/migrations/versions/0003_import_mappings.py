@@ -1,14 +1,14 @@
 """saved mappings of vendor logs (issue 19)
 
 Revision ID: 0003_import_mappings
-Revises: 0002_hardening
+Revises: 0002_alerts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_import_mappings"
-down_revision = "0002_hardening"
+down_revision = "0002_alerts"
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,7 @@ from slatrack.operations.tickets.importing import store_checked
 from slatrack.operations.tickets.mapping import FIELDS, Mapping, guess, known_header
 from slatrack.operations.tickets.row_checks import CheckedRow, RowChecker
 from slatrack.operations.tickets.vendor_cells import read_moment
+from slatrack.textsafety import clean_cells
 
 PREVIEW_ROWS = 20
 TITLE_LENGTH = 60
@@ -157,6 +158,7 @@ def check_vendor_file(
     origins: dict[int, _Origin] = {}
     rows: list[CheckedRow] = []
     sheet_errors: list[RowError] = []
+    warnings: list[RowError] = []
     translator: _Translator | None = None
     usable = False
     labels: dict[str, str] = {}
@@ -182,6 +184,9 @@ def check_vendor_file(
         if not usable:
             continue
         assert translator is not None
+        for column, code in clean_cells(values):
+            label = sheet.column_label(column, several=translator.several)
+            warnings.append(RowError(number, label, f"已删除不允许的控制字符 {code}"))
         line = len(origins) + 1
         if line > MAX_ROWS:
             raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
@@ -202,6 +207,7 @@ def check_vendor_file(
     checker.errors.extend(RowError(-1, e.column, e.reason) for e in sheet_errors)
     result, stored = store_checked(checker, rows, user=user, write=write and not sheet_errors)
     result.rows = len(origins)
+    result.warnings = warnings
     result.errors = [_in_file(e, origins) for e in result.errors]
     preview = [_shown(r) for r in sorted(stored, key=lambda r: r.line)[:PREVIEW_ROWS]]
     return VendorImport(mapping=mapping, result=result, sheets=sheets, preview=preview)
