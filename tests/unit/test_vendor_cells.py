@@ -83,11 +83,17 @@ def test_the_header_is_found_below_title_and_blank_rows() -> None:
 
 def test_a_csv_log_in_gbk_reads_with_its_sheet_year_and_file_row_numbers() -> None:
     text = "2025年7月服务记录\r\n\r\n序号,日期,单位\r\n1,7月1日,都匀市\r\n,,\r\n2,7月2日,福泉\r\n"
-    found = list(read_sheets(io.BytesIO(text.encode("gbk")), "七月.csv", known_header))
+    found = list(read_sheets(io.BytesIO(text.encode("gbk")), "七月.csv", known_header, max_rows=10))
     assert [(number, values["日期"]) for _, number, values in found] == [(4, "7月1日"), (6, "7月2日")]
     sheet = found[0][0]
     assert (sheet.name, sheet.header_row, sheet.year) == ("七月", 3, 2025)
     with pytest.raises(OperationError, match="文件不是 utf-8 编码"):
-        list(read_sheets(io.BytesIO(text.encode("gbk")), "七月.csv", known_header, encoding="utf-8"))
+        list(read_sheets(io.BytesIO(text.encode("gbk")), "七月.csv", known_header, encoding="utf-8", max_rows=10))
     with pytest.raises(OperationError, match="未知的编码"):
-        list(read_sheets(io.BytesIO(b"a"), "x.csv", known_header, encoding="klingon"))
+        list(read_sheets(io.BytesIO(b"a"), "x.csv", known_header, encoding="klingon", max_rows=10))
+
+
+def test_a_log_past_the_row_limit_is_refused_while_read() -> None:
+    text = "序号,日期,单位\r\n" + "".join(f"{n},7月1日,都匀市\r\n" for n in range(1, 6))
+    with pytest.raises(OperationError, match="一次最多导入 3 行"):
+        list(read_sheets(io.BytesIO(text.encode()), "x.csv", known_header, max_rows=3))

@@ -163,7 +163,7 @@ def check_vendor_file(
     usable = False
     labels: dict[str, str] = {}
     for sheet, number, values in spreadsheets.read_sheets(
-        stream, filename, known, header_row=header_row, encoding=encoding
+        stream, filename, known, header_row=header_row, encoding=encoding, max_rows=MAX_ROWS
     ):
         if not sheets or sheet is not sheets[-1]:
             sheets.append(sheet)
@@ -188,8 +188,6 @@ def check_vendor_file(
             label = sheet.column_label(column, several=translator.several)
             warnings.append(RowError(number, label, f"已删除不允许的控制字符 {code}"))
         line = len(origins) + 1
-        if line > MAX_ROWS:
-            raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
         origins[line] = _Origin(sheet, number, labels)
         mapped = translator.row(line, sheet, values)
         if mapped is not None:
