@@ -22,7 +22,7 @@ yearly one (``quarter_target``), a rate's stays as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -154,6 +154,9 @@ class ProjectSummary:
     total: float
     grade: str
     missing: tuple[str, ...]
+    # Sums of the printed row scores per scoring group (output, benefit, satisfaction) and in all.
+    subtotals: dict[str, float] = field(default_factory=dict)
+    indicator_points: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -166,6 +169,8 @@ class ProjectSummary:
             "total": self.total,
             "grade": self.grade,
             "missing": list(self.missing),
+            "subtotals": dict(self.subtotals),
+            "indicator_points": self.indicator_points,
         }
 
 
