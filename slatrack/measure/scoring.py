@@ -47,7 +47,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
 from decimal import ROUND_HALF_UP, Decimal
 
 from slatrack.measure.indicators import meets
@@ -207,7 +206,7 @@ def score_project(project: str, indicators: Iterable[Indicator], budget_executio
     rows = [item for item in indicators if item.project == project]
     scored = tuple(score_indicator(item, weight) for item, weight in zip(rows, assign_weights(rows), strict=True))
     points = budget_points(budget_execution_rate)
-    groups = {group: 0 for group in GROUP_POINTS}
+    groups = dict.fromkeys(GROUP_POINTS, 0)
     for item in scored:
         if item.score is not None:
             groups[group_of(item.indicator.level1)] += cents(item.score)

@@ -352,57 +352,6 @@ def test_cli_writes_the_files(app: Flask, tmp_path: Path, monkeypatch: pytest.Mo
     assert len(audited) == 2 and all(r.actor.startswith("cli") for r in audited)
 
 
-def test_self_evaluation_files_equal_the_indicators_api(
-    app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
-) -> None:
-    _load_q2()
-    make_user("boss", "admin")
-    login(client, "boss")
-    texts = {"achieved-YW-2025": "系统全年稳定运行。", "notes-DK-2025": "专项督查按计划完成。"}
-    saved = client.post("/reports/self-evaluation/2025/texts", data=texts)
-    assert saved.status_code == 302
-    page = client.get("/reports/self-evaluation/2025").get_data(as_text=True)
-    assert "系统全年稳定运行。" in page and "督查考评事务管理项目" in page and "自评等级" in page
-    token = make_token("admin")
-    indicators = _api(client, token, "/api/v1/indicators", year="2025", as_of=AS_OF.isoformat())
-    summary = {p["project_code"]: p for p in _api(client, token, "/api/v1/indicators/summary", year="2025",
-                                                   as_of=AS_OF.isoformat())}  # fmt: skip
-    data = _download(client, token, "/api/v1/reports/self-evaluation/2025", "xlsx")
-    book = load_workbook(io.BytesIO(data))
-    assert len(book.sheetnames) == 2
-    by_code = {row["code"]: row for row in indicators}
-    seen: set[str] = set()
-    for sheet in book.worksheets:
-        values = list(sheet.iter_rows(values_only=True))
-        project = next(p for p in summary.values() if p["project"] == sheet.title or sheet.title in p["project"])
-        funding = next(r for r in values if r[0] == "年度资金总额")
-        assert _same(funding[2], project["budget"]) and _same(funding[3], project["paid"])
-        assert funding[4] == 10 and _same(funding[6], project["budget_points"])
-        assert _same(None if funding[5] is None else funding[5] * 100, project["execution_rate"])
-        for row in values:
-            if len(row) >= 10 and row[9] in by_code:
-                api = by_code[row[9]]
-                seen.add(row[9])
-                expected = api["actual"] if api["actual"] is not None else api["grade"]
-                assert row[4] == expected if not isinstance(expected, float) else _same(row[4], expected)
-                assert row[3] == api["target_text"] and _same(row[6], api["weight"]) and _same(row[7], api["score"])
-        total = next(r for r in values if r[0] == "总分")
-        grade = next(r for r in values if r[0] == "自评等级")
-        assert _same(total[1], project["total"]) and grade[1] == project["grade"]
-    assert seen == set(by_code)
-    yw = next(s for s in book.worksheets if "运维" in s.title)
-    assert any(r[1] == "系统全年稳定运行。" for r in yw.iter_rows(values_only=True) if len(r) > 1)
-
-    document = read_docx(io.BytesIO(_download(client, token, "/api/v1/reports/self-evaluation/2025", "docx")))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "黔南州督考绩效管理综合运用系统运维经费" in text and "督查考评事务管理项目" in text
-    assert "专项督查按计划完成。" in text
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    for project in summary.values():
-        assert f"{project['total']:.2f}" in cells or str(int(project["total"])) in cells
-        assert project["grade"] in cells
-
-
 def test_submission_revisions_appear_on_the_page_and_in_the_report(
     app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
 ) -> None:
