@@ -159,11 +159,11 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 f"完成例行安全检查与备份核验的月份 {t.monitoring.count} 个，重大系统故障 {len(t.major_faults)} 次。"
             )
         scopes = self.scope_columns()
-        columns = [Column("项目", width=28), Column("字段", width=22, in_docx=False)]
+        columns = [Column("项目", width=28)]
         columns += [Column(name, "number", width=16) for name, _ in scopes]
         rows: list[list[Value]] = []
         for key, label, kind in KEY_FIGURES:
-            rows.append([label, key, *(typed(body.get(key), kind) for _, body in scopes)])
+            rows.append([label, *(typed(body.get(key), kind) for _, body in scopes)])
         kinds: list[Kind] = [kind for _, _, kind in KEY_FIGURES]
         section.blocks.append(
             Table("主要运维数据", columns, rows, note="分钟数保留两位小数；比率为百分数。", row_kinds=kinds)
@@ -196,7 +196,6 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             Column("年度达标", width=8),
             Column("分值", "figure", width=6),
             Column("得分", "figure", width=6),
-            Column("指标编码", width=14, in_docx=False),
         ]
         rows: list[list[Value]] = []
         for row in rows_in:
@@ -215,7 +214,6 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                     met_text(row["met"]),
                     row["weight"],
                     row["score"],
-                    row["code"],
                 ]
             )
         section.blocks.append(Table("绩效指标完成情况", columns, rows, empty_text="无绩效指标"))

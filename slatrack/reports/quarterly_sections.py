@@ -181,13 +181,12 @@ class LaterSections:
             parts = path.split(".")
             scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
             label = labels.get(parts[-1], parts[-1])
-            rows.append([scope, label, plain(change["submitted"]), plain(change["current"]), path])
+            rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
         columns = [
             Column("范围", width=12),
             Column("项目", width=24),
             Column("提交时", width=14),
             Column("当前", width=14),
-            Column("字段", width=28, in_docx=False),
         ]
         section.blocks.append(Table("提交后修订", columns, rows))
         return section

@@ -32,6 +32,7 @@ from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
+from slatrack.reports.quarterly_format import KEY_FIGURES
 from tests.integration.conftest import bearer, login
 
 CST = timezone(timedelta(hours=8))
@@ -126,13 +127,14 @@ def _rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 def _check_key_figures(sheet: Any, sla: dict[str, Any], codes: list[str]) -> int:
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["项目", "字段"]
+    assert header[0] == "项目"
     scopes = [sla] + [sla["contracts"][code] for code in codes] if len(codes) > 1 else [sla]
-    assert len(header) == 2 + len(scopes)
+    assert len(header) == 1 + len(scopes)
+    field_of = {label: key for key, label, _ in KEY_FIGURES}
     checked = 0
     for row_index, row in enumerate(_rows(sheet), start=2):
-        key = row[1]
-        for column, scope in enumerate(scopes, start=2):
+        key = field_of[row[0]]
+        for column, scope in enumerate(scopes, start=1):
             value = row[column]
             fmt = sheet.cell(row=row_index, column=column + 1).number_format
             if fmt == "0.00%" and value is not None:
@@ -141,7 +143,7 @@ def _check_key_figures(sheet: Any, sla: dict[str, Any], codes: list[str]) -> int
             checked += 1
     for key in ("service_minutes", "failure_rate", "response_rate", "consultations", "monitoring_months",
                 "satisfaction_rate", "tickets", "breached", "wait_minutes", "repair_minutes"):  # fmt: skip
-        assert key in [r[1] for r in _rows(sheet)]
+        assert key in [field_of[r[0]] for r in _rows(sheet)]
     return checked
 
 
@@ -159,14 +161,14 @@ def test_quarterly_xlsx_figures_equal_the_api_for_two_contracts(
     assert _check_key_figures(book["主要运维数据"], sla, ["OM-2023", "OM-2025"]) == 24 * 3
     assert book["主要运维数据"].freeze_panes == "A2"
 
-    by_code = {row["code"]: row for row in indicators}
+    by_name = {row["name"]: row for row in indicators if row["project_code"] == "YW-2025"}
     sheet = book["绩效指标完成情况"]
     header = [c.value for c in sheet[1]]
-    col = {name: header.index(name) for name in ("年度累计实际", "分值", "得分", "指标编码")}
+    col = {name: header.index(name) for name in ("三级指标", "年度累计实际", "分值", "得分")}
     rows = _rows(sheet)
-    assert {r[col["指标编码"]] for r in rows} == {c for c, r in by_code.items() if r["project_code"] == "YW-2025"}
+    assert [r[col["三级指标"]] for r in rows] == list(by_name)
     for row in rows:
-        api = by_code[row[col["指标编码"]]]
+        api = by_name[row[col["三级指标"]]]
         expected = api["actual"] if api["actual"] is not None else api["grade"]
         if isinstance(expected, str) or expected is None:
             assert row[col["年度累计实际"]] == expected

@@ -163,3 +163,26 @@ def test_the_page_shows_the_table_and_what_is_still_missing(
     page = client.get("/reports/self-evaluation/2025").get_data(as_text=True)
     assert TITLE in page and 'rowspan="5"' in page and "产出指标（50分）" in page
     assert "报送前尚需填写" in page and "年度总体目标实际完成情况" in page
+
+
+def test_the_quarterly_workbook_opens_clean(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
+    token = _setup(client, make_user, make_token)
+    book = load_workbook(io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "xlsx")))
+    targets: set[str] = set()
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert int(setup.paperSize) == 9 and setup.fitToWidth == 1 and setup.fitToHeight == 0, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True and sheet.print_title_rows
+        wide = sum(sheet.column_dimensions[c].width or 0 for c in sheet.column_dimensions) > 100
+        assert setup.orientation == ("landscape" if wide else "portrait"), sheet.title
+        header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        assert "字段" not in header and "指标编码" not in header
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    targets.add(cell.value)
+                    assert not re.fullmatch(r"[a-z]+(_[a-z]+)+", cell.value), (sheet.title, cell.value)
+    assert {"=1套", "=12月", "=100%"} <= targets

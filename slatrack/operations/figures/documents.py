@@ -34,7 +34,7 @@ class ReportFile:
     mimetype: str
 
 
-def _render(document: Document, fmt: str, layout: str = "sheets") -> bytes:
+def _render(document: Document, fmt: str) -> bytes:
     """The file of a document; python-docx and openpyxl are loaded only when a file is made."""
     if fmt == "docx":
         from slatrack.reports.docx_render import render_docx
@@ -42,7 +42,7 @@ def _render(document: Document, fmt: str, layout: str = "sheets") -> bytes:
         return render_docx(document)
     from slatrack.reports.xlsx_render import render_xlsx
 
-    return render_xlsx(document, layout=layout)
+    return render_xlsx(document)
 
 
 def check_format(fmt: str | None) -> str:
