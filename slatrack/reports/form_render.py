@@ -167,8 +167,10 @@ def render_form_docx(document: FormDocument) -> bytes:
         table = doc.add_table(rows=form.row_count, cols=len(form.columns))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
         total = sum(form.columns)
         for col, width in enumerate(form.columns):
+            table.columns[col].width = Cm(text_cm * width / total)  # the grid LibreOffice and WPS lay out by
             for row in table.rows:
                 row.cells[col].width = Cm(text_cm * width / total)
         for item in form.cells:

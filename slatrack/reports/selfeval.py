@@ -27,7 +27,7 @@ from slatrack.reports.quarterly_format import chinese_date
 GROUP_LABELS = {"output": "产出指标", "benefit": "效益指标", "satisfaction": "满意度指标"}
 # Budget line funding sources (reference data ``source``) → the table's rows.
 CURRENT, CARRIED, OTHER = "其中：本年财政拨款", "上年结转资金", "其他资金"
-WIDTHS = [13.0, 13.0, 24.0, 12.0, 12.0, 9.0, 9.0, 26.0]
+WIDTHS = [10.0, 12.0, 26.0, 11.0, 11.0, 9.0, 9.0, 21.0]
 TEN_THOUSAND = Decimal(10000)
 
 
