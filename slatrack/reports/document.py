@@ -96,13 +96,24 @@ def display(value: Value, kind: Kind, tz: str) -> str:
     if kind == "money" and isinstance(value, int | float | Decimal):
         return f"¥{_grouped(float(value), 2)}"
     if kind == "number" and isinstance(value, int | float | Decimal):
-        return f"{float(value):.2f}"
+        return f"{float(value):,.2f}"
     if kind == "figure" and isinstance(value, int | float | Decimal):
-        return f"{int(value)}" if float(value).is_integer() else f"{float(value):.2f}"
+        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.2f}"
     if kind == "int" and isinstance(value, int | float | Decimal):
-        return f"{int(value)}"
+        return f"{int(value):,}"
     if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+        return chinese_datetime(value, tz)
     if isinstance(value, date):
-        return value.isoformat()
+        return chinese_date(value)
     return str(value)
+
+
+def chinese_date(day: date) -> str:
+    """The one date format of the documents and pages: 2025年7月7日 (no zero padding)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_datetime(moment: datetime, tz: str) -> str:
+    """2025年7月7日 09:30, in the configured zone."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{chinese_date(local.date())} {local:%H:%M}"

@@ -15,14 +15,23 @@ from typing import Any
 from slatrack.measure.indicators import SLA_METRICS, derived_outcome, meets, quarter_target, sla_metric
 from slatrack.measure.tickets import CATEGORIES, CONSULTATION_CATEGORIES
 from slatrack.reports.data import QuarterData
-from slatrack.reports.document import Chart, Column, Document, Kind, Section, Table, Value
+from slatrack.reports.document import (
+    Chart,
+    Column,
+    Document,
+    Kind,
+    Section,
+    Table,
+    Value,
+    chinese_date,
+    chinese_datetime,
+)
 from slatrack.reports.quarterly_format import (
     BUREAU,
     KEY_FIGURES,
     SOURCE_LABELS,
     SYSTEM,
     availability_of,
-    chinese_date,
     counts_table,
     figure_text,
     local_time,
@@ -110,7 +119,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             ("运维单位", "、".join(vendors) or "—"),
             ("服务对象", BUREAU),
             ("报告状态", status),
-            ("数据截至", local_time(data.as_of, self.tz).strftime("%Y年%m月%d日 %H:%M")),
+            ("数据截至", chinese_datetime(data.as_of, self.tz)),
             ("编制日期", chinese_date(local_time(data.prepared_at, self.tz).date())),
         ]
 

@@ -7,11 +7,10 @@ from datetime import timedelta
 from slatrack.measure.sla import ScopeFigures
 from slatrack.measure.tickets import CATEGORIES
 from slatrack.reports.data import QuarterData
-from slatrack.reports.document import Column, Section, Table, Value
+from slatrack.reports.document import Column, Section, Table, Value, chinese_date, chinese_datetime
 from slatrack.reports.quarterly_format import (
     KEY_FIGURES,
     RESULT_LABELS,
-    chinese_date,
     latest_inspections,
     local_time,
     pct,
@@ -169,7 +168,7 @@ class LaterSections:
         changes = report.revisions
         section = Section("附：提交后修订的数字")
         submitted = (
-            local_time(report.submitted_at, self.tz).strftime("%Y年%m月%d日 %H:%M") if report.submitted_at else ""
+            chinese_datetime(report.submitted_at, self.tz) if report.submitted_at else ""
         )
         if not changes:
             section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")

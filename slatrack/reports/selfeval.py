@@ -20,8 +20,8 @@ from slatrack.measure.indicators import IndicatorEvaluation, ProjectSummary
 from slatrack.measure.scoring import BUDGET_POINTS, GROUP_POINTS, group_of
 from slatrack.operations import OperationError
 from slatrack.reports.data import ProjectInfo, ProjectTexts, SelfEvaluationData
+from slatrack.reports.document import chinese_date
 from slatrack.reports.form import Form, FormDocument
-from slatrack.reports.quarterly_format import chinese_date
 
 # 一级指标 column: the scoring group's name and points (可持续影响指标 is scored with 效益指标, SPEC §5).
 GROUP_LABELS = {"output": "产出指标", "benefit": "效益指标", "satisfaction": "满意度指标"}

@@ -249,7 +249,7 @@ def _shown(value: Any, kind: str) -> str:
         return f"{value:.2f}%"
     if kind == "int":
         return str(int(value))
-    return f"{value:.2f}"
+    return f"{value:,.2f}"
 
 
 def test_quarterly_docx_shows_the_api_figures_and_the_entered_texts(
@@ -276,7 +276,7 @@ def test_quarterly_docx_shows_the_api_figures_and_the_entered_texts(
     for (key, label, kind), row in zip(KEY_FIGURES, figures[1:], strict=True):
         assert row == [label, *(_shown(scope[key], kind) for scope in scopes)], key
     outages = tables["停机记录"]
-    assert len(outages) == 3 and outages[1][1] == "2025-04-10 10:00" and outages[1][3] == "20.00"
+    assert len(outages) == 3 and outages[1][1] == "2025年4月10日 10:00" and outages[1][3] == "20.00"
     assert len(document.inline_shapes) == 3  # monthly availability, by category, by unit
 
 

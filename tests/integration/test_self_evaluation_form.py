@@ -186,3 +186,18 @@ def test_the_quarterly_workbook_opens_clean(
                     targets.add(cell.value)
                     assert not re.fullmatch(r"[a-z]+(_[a-z]+)+", cell.value), (sheet.title, cell.value)
     assert {"=1套", "=12月", "=100%"} <= targets
+
+
+def test_the_quarterly_word_file_has_one_date_and_number_format(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
+    token = _setup(client, make_user, make_token)
+    document = read_docx(io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx")))
+    texts = [p.text for p in document.paragraphs]
+    texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    joined = "\n".join(texts)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", joined), "ISO dates"
+    assert not re.search(r"年0\d月|月0\d日", joined), "zero-padded dates"
+    assert "2025年4月10日 10:00" in joined
+    # Numbers of four digits and more carry thousands separators (131,040.00, not 131040.00).
+    assert not re.search(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", joined.replace("2025", "")), "ungrouped numbers"
