@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slatrack.measure.indicators import SLA_METRICS, derived_outcome, meets, quarter_target, sla_metric
+from slatrack.measure.indicators import (
+    SLA_METRICS,
+    derived_outcome,
+    meets,
+    quarter_target,
+    sla_metric,
+    year_to_date_target,
+)
 from slatrack.measure.tickets import CATEGORIES, CONSULTATION_CATEGORIES
 from slatrack.reports.data import QuarterData
 from slatrack.reports.document import (
@@ -187,28 +194,30 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             return section
         projects = self.data.maintenance_projects
         rows_in = [r for r in evaluation.rows if not projects or r["project_code"] in projects]
+        quarters = int(self.data.label[-1])
         section.text(
-            f"“本季度”一栏为本季度的实际值（数量类年度目标按季度折算为四分之一）；“年度累计”一栏为截至"
+            f"“本季度”一栏为本季度的实际值（数量类年度目标按季度折算为四分之一）；“累计”一栏为截至"
             f"{chinese_date(local_time(evaluation.as_of - timedelta(microseconds=1), self.tz).date())}的全年数据，"
-            "与“绩效指标”页面及接口一致。"
+            f"与按进度折算的目标（数量类为年度目标的 {quarters}/4，比率和上限不折算）比较。"
+            "年度自评得分和等级在年度结束后由绩效自评表给出，季度报告只反映进度。"
         )
         columns = [
             Column("一级指标", width=10),
             Column("二级指标", width=10),
             Column("三级指标", width=24),
-            Column("指标值", width=10),
+            Column("年度指标值", width=10),
             Column("季度目标", width=9),
             Column("本季度实际", "figure", width=9),
             Column("本季度达标", width=8),
-            Column("年度累计实际", "figure", width=9),
+            Column("累计目标", width=9),
+            Column("累计实际", "figure", width=9),
             Column("单位", width=5),
-            Column("年度达标", width=8),
-            Column("分值", "figure", width=6),
-            Column("得分", "figure", width=6),
+            Column("累计进度", width=8),
         ]
         rows: list[list[Value]] = []
         for row in rows_in:
             quarter_target, quarter_actual, quarter_met = self.quarter_indicator(row)
+            ytd_target, ytd_met = self.year_to_date(row, quarters)
             rows.append(
                 [
                     row["level1"],
@@ -218,23 +227,28 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                     quarter_target,
                     quarter_actual,
                     met_text(quarter_met),
+                    ytd_target,
                     row["actual"] if row["actual"] is not None else row["grade"],
                     row["unit"],
-                    met_text(row["met"]),
-                    row["weight"],
-                    row["score"],
+                    met_text(ytd_met),
                 ]
             )
         section.blocks.append(Table("绩效指标完成情况", columns, rows, empty_text="无绩效指标"))
         for summary in evaluation.projects:
             if projects and summary.code not in projects:
                 continue
-            section.text(
-                f"{summary.name}：截至目前自评得分 {summary.total:.2f} 分，等级“{summary.grade}”"
-                + (f"（尚缺：{'、'.join(summary.missing)}）" if summary.missing else "")
-                + "。"
-            )
+            if summary.missing:
+                section.text(f"{summary.name}：尚无实际值或评级的指标：{'、'.join(summary.missing)}。")
         return section
+
+    def year_to_date(self, row: dict[str, Any], quarters: int) -> tuple[str, bool | None]:
+        """The target pro-rated to the quarter's end (measure.indicators) and whether the year so far meets it."""
+        if row["operator"] == "qualitative" or row["target"] is None:
+            return str(row["target_text"]), row["met"]
+        unit = row["unit"] or ""
+        target = year_to_date_target(row["operator"], float(row["target"]), unit, quarters)
+        shown = f"{operator_text(row['operator'])}{figure_text(target or 0.0)}{unit}"
+        return shown, meets(row["operator"], row["actual"], target)
 
     def quarter_indicator(self, row: dict[str, Any]) -> tuple[str, Value, bool | None]:
         """The quarter's target, actual and met for one indicator row, from the quarter's figures.
