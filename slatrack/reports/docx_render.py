@@ -133,15 +133,15 @@ def _table(doc: DocxDocument, table: Table, tz: str) -> None:
     """A grid table with a repeated, shaded header row. The XML is written directly: going through
     python-docx's cell objects costs seconds for a few hundred rows."""
     shown = [i for i, column in enumerate(table.columns) if column.in_docx]
+    if not table.rows:  # no caption over an empty table: the sentence says there is nothing
+        paragraph = doc.add_paragraph()
+        _fonts(paragraph.add_run(table.empty_text), BODY_FONT, 10.5)
+        return
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.keep_with_next = True
     caption.paragraph_format.space_before = Pt(8)
     _fonts(caption.add_run(f"表：{table.title}"), HEADING_FONT, 10.5, True)
-    if not table.rows:
-        paragraph = doc.add_paragraph()
-        _fonts(paragraph.add_run(table.empty_text), BODY_FONT, 10.5)
-        return
     size = 18 if len(shown) <= 7 else 15  # half-points: 9 pt, or 7.5 pt for wide tables
     total_width = sum(table.columns[i].width for i in shown)
     widths = [int(TEXT_WIDTH_TWIPS * table.columns[i].width / total_width) for i in shown]

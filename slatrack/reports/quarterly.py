@@ -89,12 +89,8 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             self.changes(),
             self.satisfaction(),
             self.budget(),
-            self.text_section(
-                "十一、存在的问题", data.report.problems if data.report else "", "本季度未填写存在的问题。"
-            ),
-            self.text_section(
-                "十二、下季度工作计划", data.report.next_plan if data.report else "", "未填写下季度工作计划。"
-            ),
+            self.text_section("十一、存在的问题", data.report.problems if data.report else "", "待补充。"),
+            self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
         revised = self.revisions()
         if revised is not None:
@@ -339,7 +335,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                     row.repair_minutes,
                     row.wait_minutes + row.repair_minutes,
                     "、".join(sorted({self.targets.get(o.target, o.target) for o in involved})) or "—",
-                    "；".join(sorted({o.cause for o in involved if o.cause})) or "未填写",
+                    "；".join(sorted({o.cause for o in involved if o.cause})) or "待补充",
                 ]
             )
         columns = [
@@ -368,7 +364,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 o.start,
                 o.end,
                 o.measured_minutes,
-                o.cause or "未填写",
+                o.cause or "待补充",
                 "已全部扣除" if o.excluded else "计入停机",
             ]
             for o in self.total.outages

@@ -364,13 +364,19 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     _load_q2()
     make_user("boss", "admin")
     login(client, "boss")
+    refused = client.post("/reports/quarterly/2025Q2/submit")
+    assert refused.status_code == 302
+    assert "尚缺：存在的问题、下季度工作计划" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) == "draft"
+    texts = {"problems": "六月备份核验延后。", "next_plan": "七月完成等保测评配合。"}
+    assert client.post("/reports/quarterly/2025Q2/texts", data=texts).status_code == 302
     assert client.post("/reports/quarterly/2025Q2/submit").status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
     assert refused.status_code == 302
     assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
-    assert db.session.scalar(select(Report.problems).where(Report.period == "2025Q2")) == ""
+    assert db.session.scalar(select(Report.problems).where(Report.period == "2025Q2")) == "六月备份核验延后。"
     create_ticket(unit_code="522702", category="guidance", priority="P3", channel="微信", mode="远程",
                   title="补录：操作指导", reported_at=at(6, 10, 9))  # fmt: skip
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)

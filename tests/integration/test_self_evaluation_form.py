@@ -3,7 +3,8 @@
 Checked on the 2025 Q2 data of test_reports.py: the labels and merged cells of the published layout, money
 in 万元 with two decimals, 分值 summing to exactly 100.00 per project, 总分 equal to the sum of the printed
 row scores, the figures equal to GET /api/v1/indicators, no formula cell, A4 fit-to-width page setup, and no
-placeholder, internal code or field name anywhere.
+placeholder, internal code or field name anywhere. Also the quarterly files' presentation: the workbook
+opens clean (no formula, A4 page setup, no field names), the Word file uses one date and number format.
 """
 
 from __future__ import annotations
@@ -199,5 +200,10 @@ def test_the_quarterly_word_file_has_one_date_and_number_format(
     assert not re.search(r"\d{4}-\d{2}-\d{2}", joined), "ISO dates"
     assert not re.search(r"年0\d月|月0\d日", joined), "zero-padded dates"
     assert "2025年4月10日 10:00" in joined
+    # A draft names what is still to be supplied (the probe's outages have no cause yet), never "未填写".
+    assert "未填写" not in joined and "待补充" in joined
+    # No caption over an empty table: an empty list is one sentence.
+    captions = [p.text[2:] for p in document.paragraphs if p.text.startswith("表：")]
+    assert len(captions) == len(document.tables) - 1  # the cover's table has no caption
     # Numbers of four digits and more carry thousands separators (131,040.00, not 131040.00).
     assert not re.search(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", joined.replace("2025", "")), "ungrouped numbers"
