@@ -78,6 +78,7 @@ class Document:
     sheets: list[Table] = field(default_factory=list)  # underlying records, workbook only
     tz: str = "Asia/Shanghai"
     landscape_tables: bool = False
+    contents: bool = False  # a 目录 page after the cover (Word)
 
     def tables(self) -> list[Table]:
         return [block for section in self.sections for block in section.blocks if isinstance(block, Table)]

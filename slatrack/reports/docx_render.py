@@ -107,6 +107,21 @@ def _cover(doc: DocxDocument, document: Document) -> None:
         for line in lines[1:]:
             _fonts(cells[1].add_paragraph().add_run(line), BODY_FONT, 12)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if document.contents:
+        _contents(doc, document)
+
+
+def _contents(doc: DocxDocument, document: Document) -> None:
+    """目录: the section headings, on a page of their own after the cover."""
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(12)
+    _fonts(title.add_run("目　录"), HEADING_FONT, 16, True)
+    for section in document.sections:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.line_spacing = 1.6
+        _fonts(paragraph.add_run(section.heading), BODY_FONT, 12)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")

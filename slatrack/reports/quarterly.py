@@ -92,6 +92,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             self.text_section("十一、存在的问题", data.report.problems if data.report else "", "待补充。"),
             self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
+        sections.append(self.sign_off())
         revised = self.revisions()
         if revised is not None:
             sections.append(revised)
@@ -106,7 +107,22 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 else []
             ),
             tz=self.tz,
+            contents=True,
         )
+
+    def sign_off(self) -> Section:
+        """The 甲方/乙方 block the two parties sign and stamp."""
+        section = Section("十三、报告确认")
+        vendors = "、".join(sorted({c.vendor for c in self.contracts.values() if c.vendor}))
+        section.text("本报告所列数据经双方核对无误，予以确认。")
+        rows: list[list[Value]] = [
+            ["单位", BUREAU, vendors],
+            ["负责人（签字）", "", ""],
+            ["日期（盖章）", "年　　月　　日", "年　　月　　日"],
+        ]
+        columns = [Column("", width=16), Column("甲方（服务对象）", width=40), Column("乙方（运维单位）", width=40)]
+        section.blocks.append(Table("报告确认", columns, rows))
+        return section
 
     def cover(self) -> list[tuple[str, str]]:
         data = self.data
@@ -156,7 +172,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return columns
 
     def overview(self) -> Section:
-        section = Section("一、总体情况")
+        section = Section("一、概述")
         t = self.total
         counts = t.tickets.overall
         if not self.scopes:
@@ -318,7 +334,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         section.blocks.append(Table("月度可用率", month_columns, month_rows))
         known = [v for v in values if v is not None]
         low = max(0.0, float(int(min(known)) - 1)) if known else 0.0
-        self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.8))
+        self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.0))
         return section
 
     def outages(self) -> Section:

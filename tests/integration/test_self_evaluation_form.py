@@ -205,5 +205,12 @@ def test_the_quarterly_word_file_has_one_date_and_number_format(
     # No caption over an empty table: an empty list is one sentence.
     captions = [p.text[2:] for p in document.paragraphs if p.text.startswith("表：")]
     assert len(captions) == len(document.tables) - 1  # the cover's table has no caption
+    # 目录 after the cover, listing every section; the 甲方/乙方 sign-off block at the end.
+    paragraphs = [p.text for p in document.paragraphs]
+    contents = paragraphs.index("目　录")
+    assert paragraphs[contents + 1] == "一、概述" and "十三、报告确认" in paragraphs[contents + 1 : contents + 15]
+    sign_off = document.tables[captions.index("报告确认") + 1]
+    cells = [[c.text for c in row.cells] for row in sign_off.rows]
+    assert cells[0][1:] == ["甲方（服务对象）", "乙方（运维单位）"] and cells[2][0] == "负责人（签字）"
     # Numbers of four digits and more carry thousands separators (131,040.00, not 131040.00).
     assert not re.search(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", joined.replace("2025", "")), "ungrouped numbers"
