@@ -45,7 +45,8 @@ class LaterSections:
                     "" if item is None else item.performed_by,
                 ]
             findings = [latest[(month, k)].findings for k in ("security", "backup") if (month, k) in latest]
-            row += ["是" if month in monitoring.monitored else "否", "；".join(f for f in findings if f) or "—"]
+            distinct = list(dict.fromkeys(f.strip() for f in findings if f.strip()))  # "未发现异常" once, not twice
+            row += ["是" if month in monitoring.monitored else "否", "；".join(distinct) or "—"]
             rows.append(row)
         columns = [
             Column("月份", width=9),

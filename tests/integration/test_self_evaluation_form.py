@@ -202,6 +202,8 @@ def test_the_quarterly_word_file_has_one_date_and_number_format(
     assert "2025年4月10日 10:00" in joined
     # A draft names what is still to be supplied (the probe's outages have no cause yet), never "未填写".
     assert "未填写" not in joined and "待补充" in joined
+    # April's security and backup checks both found nothing: said once.
+    assert "未发现异常；未发现异常" not in joined and "未发现异常" in joined
     # No caption over an empty table: an empty list is one sentence.
     captions = [p.text[2:] for p in document.paragraphs if p.text.startswith("表：")]
     assert len(captions) == len(document.tables) - 1  # the cover's table has no caption
