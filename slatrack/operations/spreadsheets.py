@@ -45,6 +45,7 @@ class ImportResult:
     ids: list[int] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # cells stripped of control characters
 
     @property
     def ok(self) -> bool:

@@ -14,6 +14,17 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+
+class Label(str):
+    """Text the program writes or takes from the reference data (an indicator's target such as ``=1套``).
+
+    The workbook stores it as a string cell exactly as it is, so it prints as =1套; any other text (what people
+    typed: titles, causes, findings, the report's texts) gets the OWASP export rule (``textsafety.safe_cell``).
+    """
+
+    __slots__ = ()
+
+
 Kind = Literal["text", "int", "number", "figure", "percent", "money", "date", "datetime"]
 Value = str | int | float | Decimal | date | datetime | None
 

@@ -28,6 +28,7 @@ class FormCell:
     colspan: int = 1
     bold: bool = False
     align: Align = "center"
+    typed: bool = False  # text people entered: the workbook applies the OWASP export rule to it
 
 
 @dataclass
@@ -55,8 +56,9 @@ class Form:
         colspan: int = 1,
         bold: bool = False,
         align: Align = "center",
+        typed: bool = False,
     ) -> None:
-        self.cells.append(FormCell(row, col, value, kind, rowspan, colspan, bold, align))
+        self.cells.append(FormCell(row, col, value, kind, rowspan, colspan, bold, align, typed))
 
     def grid(self) -> list[list[FormCell | None]]:
         """Rows of cells for an HTML table: each cell at its top-left place, ``None`` where a span covers."""

@@ -13,6 +13,7 @@ import math
 import re
 
 from slatrack.reports.form import Form, FormCell, FormDocument, form_text
+from slatrack.textsafety import safe_cell, xml_safe
 
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -93,8 +94,10 @@ def render_form_xlsx(document: FormDocument) -> bytes:
             if item.value is None:
                 pass
             elif isinstance(item.value, str):
-                cell.value = item.value
-                cell.data_type = "s"  # a string cell: "=1套" prints as =1套, never a formula
+                # A string cell: a target "=1套" prints as =1套, never a formula; people's text also gets the
+                # OWASP export rule (a leading ' before =, +, -, @).
+                cell.value = safe_cell(item.value) if item.typed else item.value
+                cell.data_type = "s"
             elif item.kind == "percent":
                 cell.value = float(item.value) / 100
                 cell.number_format = "0.00%"
@@ -151,7 +154,7 @@ def render_form_docx(document: FormDocument) -> bytes:
     text_cm = 21 - 3.6
 
     def run_in(paragraph, text: str, *, bold: bool = False, size: float = 9, font: str = BODY_FONT) -> None:  # type: ignore[no-untyped-def]
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_safe(text))
         run.font.name = LATIN_FONT
         run.font.size = Pt(size)
         run.font.bold = bold

@@ -12,14 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slatrack.measure.indicators import (
-    SLA_METRICS,
-    derived_outcome,
-    meets,
-    quarter_target,
-    sla_metric,
-    year_to_date_target,
-)
 from slatrack.measure.tickets import CATEGORIES, CONSULTATION_CATEGORIES
 from slatrack.reports.data import QuarterData
 from slatrack.reports.document import (
@@ -27,6 +19,7 @@ from slatrack.reports.document import (
     Column,
     Document,
     Kind,
+    Label,
     Section,
     Table,
     Value,
@@ -40,10 +33,8 @@ from slatrack.reports.quarterly_format import (
     SYSTEM,
     availability_of,
     counts_table,
-    figure_text,
     local_time,
     met_text,
-    operator_text,
     pct,
     quarter_title,
     typed,
@@ -109,20 +100,6 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             tz=self.tz,
             contents=True,
         )
-
-    def sign_off(self) -> Section:
-        """The 甲方/乙方 block the two parties sign and stamp."""
-        section = Section("十三、报告确认")
-        vendors = "、".join(sorted({c.vendor for c in self.contracts.values() if c.vendor}))
-        section.text("本报告所列数据经双方核对无误，予以确认。")
-        rows: list[list[Value]] = [
-            ["单位", BUREAU, vendors],
-            ["负责人（签字）", "", ""],
-            ["日期（盖章）", "年　　月　　日", "年　　月　　日"],
-        ]
-        columns = [Column("", width=16), Column("甲方（服务对象）", width=40), Column("乙方（运维单位）", width=40)]
-        section.blocks.append(Table("报告确认", columns, rows))
-        return section
 
     def cover(self) -> list[tuple[str, str]]:
         data = self.data
@@ -235,11 +212,11 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                     row["level1"],
                     row["level2"],
                     row["name"],
-                    row["target_text"],
-                    quarter_target,
+                    Label(row["target_text"]),
+                    Label(quarter_target),
                     quarter_actual,
                     met_text(quarter_met),
-                    ytd_target,
+                    Label(ytd_target),
                     row["actual"] if row["actual"] is not None else row["grade"],
                     row["unit"],
                     met_text(ytd_met),
@@ -252,33 +229,6 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             if summary.missing:
                 section.text(f"{summary.name}：尚无实际值或评级的指标：{'、'.join(summary.missing)}。")
         return section
-
-    def year_to_date(self, row: dict[str, Any], quarters: int) -> tuple[str, bool | None]:
-        """The target pro-rated to the quarter's end (measure.indicators) and whether the year so far meets it."""
-        if row["operator"] == "qualitative" or row["target"] is None:
-            return str(row["target_text"]), row["met"]
-        unit = row["unit"] or ""
-        target = year_to_date_target(row["operator"], float(row["target"]), unit, quarters)
-        shown = f"{operator_text(row['operator'])}{figure_text(target or 0.0)}{unit}"
-        return shown, meets(row["operator"], row["actual"], target)
-
-    def quarter_indicator(self, row: dict[str, Any]) -> tuple[str, Value, bool | None]:
-        """The quarter's target, actual and met for one indicator row, from the quarter's figures.
-
-        The rules are measure.indicators' (a count's quarterly target is a quarter of the yearly one), as on
-        the dashboard.
-        """
-        kind, _, name = str(row["source"]).partition(":")
-        if kind == "derived":
-            ok, _ = derived_outcome(name, self.total)
-            return "及时有效", "优" if ok else "待评定", ok if ok else None
-        if kind != "metric" or name not in SLA_METRICS:
-            return ("年度指标", None, None) if kind == "metric" else ("—", None, None)
-        unit = row["unit"] or ""
-        target = quarter_target(row["target"], unit)
-        actual = sla_metric(name, self.total)
-        shown = "—" if target is None else f"{operator_text(row['operator'])}{figure_text(target)}{unit}"
-        return shown, actual, meets(row["operator"], actual, target)
 
     def availability(self) -> Section:
         section = Section("三、系统可用率与故障率", page_break=True)

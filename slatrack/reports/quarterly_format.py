@@ -53,7 +53,6 @@ def local_time(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
 
 
-
 def quarter_title(label: str) -> str:
     year, number = parse_quarter(label)
     return f"{year}年{QUARTER_NAMES[number]}"

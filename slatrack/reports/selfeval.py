@@ -163,7 +163,7 @@ def _indicators(form: Form, top: int, rows: list[dict[str, Any]]) -> int:
         form.add(line, 4, _actual(row))
         form.add(line, 5, row["weight"], "score", align="right")
         form.add(line, 6, row["score"], "score", align="right")
-        form.add(line, 7, _deviation(row), align="left")
+        form.add(line, 7, _deviation(row), align="left", typed=True)
     return top + len(rows)
 
 
@@ -188,7 +188,7 @@ def project_form(
     form.add(top, 1, "预期目标", colspan=3, bold=True)
     form.add(top, 4, "实际完成情况", colspan=4, bold=True)
     form.add(top + 1, 1, project.annual_goal, colspan=3, align="left")
-    form.add(top + 1, 4, texts.achieved, colspan=4, align="left")
+    form.add(top + 1, 4, texts.achieved, colspan=4, align="left", typed=True)
     rows = [row for row in evaluation.rows if row["project_code"] == summary.code]
     top = _indicators(form, top + 2, rows)
     weights = sum(round(float(row["weight"]) * 100) for row in rows) + round(BUDGET_POINTS * 100)

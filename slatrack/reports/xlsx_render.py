@@ -23,7 +23,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from slatrack.reports.document import Document, Kind, Paragraph, Table, Value
+from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value
+from slatrack.textsafety import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 HEADER_FONT = Font(bold=True)
@@ -62,8 +63,10 @@ def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
         return (local.date() - EXCEL_EPOCH).days + seconds / 86400, FORMATS["datetime"]
     if isinstance(value, date):
         return float((value - EXCEL_EPOCH).days), FORMATS["date"]
+    if isinstance(value, Label):
+        return str(value), None  # program text ("=1套"): a string cell as it is, see _streamed_table
     if isinstance(value, bool | str):
-        return value, None
+        return safe_cell(value), None  # people's text: the OWASP rule (slatrack.textsafety)
     number = float(value) if isinstance(value, Decimal) else value
     if kind == "percent":
         return number / 100, FORMATS["percent"]
@@ -147,7 +150,7 @@ def _overview(workbook: Workbook, document: Document) -> None:
     print_setup(sheet, 116, "1:3")
 
     def styled(value: str, font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=safe_cell(value))  # user texts: the OWASP rule
         cell.data_type = "s"
         if font is not None:
             cell.font = font

@@ -28,6 +28,7 @@ from slatrack.operations.records.survey import (
 )
 from slatrack.operations.reference.units import find_unit
 from slatrack.operations.spreadsheets import ImportResult, MissingColumns, RowError, cell_text
+from slatrack.textsafety import clean_cells
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}
 REQUIRED = ("单位", "期间", "评分", "填报时间")
@@ -149,10 +150,15 @@ def import_responses(
     """Import a survey file: all rows or none. Rows already present are skipped."""
     now = now or utcnow()
     rows = read_rows(stream, filename)
+    warnings = [
+        RowError(line, COLUMN_OF.get(column, column), f"已删除不允许的控制字符 {code}")
+        for line, values in rows
+        for column, code in clean_cells(values)
+    ]
     if not rows:
         raise OperationError("文件中没有数据行", fields={"file": "没有数据行"})
     checked = check_rows(rows, now)
-    result = ImportResult(rows=len(checked))
+    result = ImportResult(rows=len(checked), warnings=warnings)
     new = []
     for _, values in checked:
         if exists(values["unit"].id, values["period"], values["responded_at"]):

@@ -31,6 +31,7 @@ from slatrack.models import (
 )
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.notifications import hooks as alerts
 from slatrack.operations.tickets.terms import contract_on, contract_terms, next_number, reserve_number
 from slatrack.operations.tickets.validation import check_unit_scope, validate_fields
 
@@ -156,6 +157,7 @@ def create_ticket(
     _refresh(ticket, lifecycle.start(values.reported_at))
     db.session.add(ticket)
     db.session.flush()
+    alerts.ticket_created(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -250,6 +252,7 @@ def record_event(
     ticket.events.append(event)
     _refresh(ticket, after)
     db.session.flush()
+    alerts.ticket_event(ticket, event)
     if commit:
         db.session.commit()
     return event
