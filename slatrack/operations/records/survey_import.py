@@ -53,12 +53,9 @@ class SurveyImportRejected(OperationError):
 def read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, dict[str, Any]]]:
     """The data rows of a .xlsx or .csv file as (row number, {header: value}); blank rows are left out."""
     try:
-        rows = list(spreadsheets.read_rows(stream, filename, REQUIRED))
+        return list(spreadsheets.read_rows(stream, filename, REQUIRED, max_rows=MAX_ROWS))
     except MissingColumns as exc:
         raise SurveyImportRejected([RowError(1, h, "缺少该列") for h in exc.missing]) from None
-    if len(rows) > MAX_ROWS:
-        raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": f"超过 {MAX_ROWS} 行"})
-    return rows
 
 
 def _responded_at(value: Any) -> Any:

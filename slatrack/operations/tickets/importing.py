@@ -35,7 +35,7 @@ from slatrack.textsafety import clean_cells
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row."""
-    return spreadsheets.read_rows(stream, filename, REQUIRED)
+    return spreadsheets.read_rows(stream, filename, REQUIRED, max_rows=MAX_ROWS)
 
 
 # ---------------------------------------------------------------- importing
@@ -54,8 +54,6 @@ def import_tickets(
         for column, code in clean_cells(values):
             warnings.append(RowError(line, column, f"已删除不允许的控制字符 {code}"))
         count += 1
-        if count > MAX_ROWS:
-            raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
         row = checker.row(line, values)
         if row is not None:
             rows.append(row)
