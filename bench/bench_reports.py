@@ -5,7 +5,8 @@ records for 2025 Q1 and Q2 — ``--tickets`` requests per quarter (default 5,000
 monitored targets (default 50) with evidence segments for the half year, outages with linked fault tickets,
 inspections, survey answers and payments — then times ``quarterly_file("2025Q2", "docx")`` followed by
 ``quarterly_file("2025Q2", "xlsx")``: measuring the quarter, its months and the year to date, gathering the
-records, drawing the charts and writing both files. Target: < 5 s for both formats.
+records, drawing the charts and writing both files. Target: < 5 s for both formats. Then the year's
+self-evaluation (the official table of each project) in both formats, cold (issue 13).
 
     python bench/bench_reports.py [--tickets 5000] [--targets 50] [--runs 3]
 """
@@ -45,7 +46,7 @@ def main() -> int:
 
             from slatrack.operations.figures.cache import CACHE
             from slatrack.operations.figures.document_data import quarterly_data
-            from slatrack.operations.figures.documents import quarterly_document, quarterly_file
+            from slatrack.operations.figures.documents import quarterly_document, quarterly_file, self_evaluation_file
             from slatrack.operations.reference.loading import load_reference
             from slatrack.reports.docx_render import render_docx
             from slatrack.reports.xlsx_render import render_xlsx
@@ -81,7 +82,13 @@ def main() -> int:
                       f"({median / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:.0f} s target)")  # fmt: skip
                 return median
 
+            def self_evaluation() -> tuple[int, int]:
+                docx = self_evaluation_file("2025", "docx", AS_OF, via="bench")
+                xlsx = self_evaluation_file("2025", "xlsx", AS_OF, via="bench")
+                return len(docx.content), len(xlsx.content)
+
             timed("quarterly report, docx + xlsx, cold (records loaded)", both, clear=True)
+            timed("self-evaluation (official tables), docx + xlsx, cold", self_evaluation, clear=True)
             timed("quarterly report, docx + xlsx, warm (records unchanged)", both, clear=False)
             parts = {
                 "gather figures (quarter, months, year to date)": lambda: quarterly_data(

@@ -86,3 +86,5 @@ class ProjectSummarySchema(Schema):
     total = fields.Float()
     grade = fields.String()
     missing = fields.List(fields.String())
+    subtotals = fields.Dict(keys=fields.String(), values=fields.Float())
+    indicator_points = fields.Float()

@@ -22,7 +22,7 @@ yearly one (``quarter_target``), a rate's stays as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -90,6 +90,14 @@ def quarter_target(target: float | None, unit: str) -> float | None:
     return target / QUARTERS_PER_YEAR
 
 
+def year_to_date_target(operator: str, target: float | None, unit: str, quarters: int) -> float | None:
+    """A yearly target pro-rated to the end of quarter ``quarters`` (1-4): a ``≥`` or ``=`` count grows by a
+    quarter each quarter (≥ 100 次 → 50 by the end of Q2); a rate (%) and a ``≤`` limit stay as they are."""
+    if target is None or unit == "%" or operator not in (">=", "="):
+        return target
+    return target * min(max(quarters, 0), QUARTERS_PER_YEAR) / QUARTERS_PER_YEAR
+
+
 def meets(operator: str, actual: float | None, target: float | None) -> bool | None:
     """Whether the actual meets the target; None when either is missing or the operator is qualitative."""
     if actual is None or target is None:
@@ -154,6 +162,9 @@ class ProjectSummary:
     total: float
     grade: str
     missing: tuple[str, ...]
+    # Sums of the printed row scores per scoring group (output, benefit, satisfaction) and in all.
+    subtotals: dict[str, float] = field(default_factory=dict)
+    indicator_points: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -166,6 +177,8 @@ class ProjectSummary:
             "total": self.total,
             "grade": self.grade,
             "missing": list(self.missing),
+            "subtotals": dict(self.subtotals),
+            "indicator_points": self.indicator_points,
         }
 
 

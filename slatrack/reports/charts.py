@@ -65,7 +65,10 @@ def bar_chart(
             else axes.bar(positions, numbers, color=BAR_COLOR, width=0.6)
         )
         texts = ["无数据" if v is None else (f"{float(v):.2f}%" if percent else f"{float(v):g}") for v in values]
-        axes.bar_label(bars, labels=texts, padding=2, fontsize=8)
+        if ylim is not None and not horizontal:  # a fixed axis (availability: at most 100 %): labels inside the bars
+            axes.bar_label(bars, labels=texts, label_type="center", fontsize=8, color="white")
+        else:
+            axes.bar_label(bars, labels=texts, padding=2, fontsize=8)
         if horizontal:
             axes.set_yticks(positions, labels=list(labels))
             axes.invert_yaxis()

@@ -14,6 +14,17 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+
+class Label(str):
+    """Text the program writes or takes from the reference data (an indicator's target such as ``=1套``).
+
+    The workbook stores it as a string cell exactly as it is, so it prints as =1套; any other text (what people
+    typed: titles, causes, findings, the report's texts) gets the OWASP export rule (``textsafety.safe_cell``).
+    """
+
+    __slots__ = ()
+
+
 Kind = Literal["text", "int", "number", "figure", "percent", "money", "date", "datetime"]
 Value = str | int | float | Decimal | date | datetime | None
 
@@ -78,6 +89,7 @@ class Document:
     sheets: list[Table] = field(default_factory=list)  # underlying records, workbook only
     tz: str = "Asia/Shanghai"
     landscape_tables: bool = False
+    contents: bool = False  # a 目录 page after the cover (Word)
 
     def tables(self) -> list[Table]:
         return [block for section in self.sections for block in section.blocks if isinstance(block, Table)]
@@ -96,13 +108,24 @@ def display(value: Value, kind: Kind, tz: str) -> str:
     if kind == "money" and isinstance(value, int | float | Decimal):
         return f"¥{_grouped(float(value), 2)}"
     if kind == "number" and isinstance(value, int | float | Decimal):
-        return f"{float(value):.2f}"
+        return f"{float(value):,.2f}"
     if kind == "figure" and isinstance(value, int | float | Decimal):
-        return f"{int(value)}" if float(value).is_integer() else f"{float(value):.2f}"
+        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.2f}"
     if kind == "int" and isinstance(value, int | float | Decimal):
-        return f"{int(value)}"
+        return f"{int(value):,}"
     if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+        return chinese_datetime(value, tz)
     if isinstance(value, date):
-        return value.isoformat()
+        return chinese_date(value)
     return str(value)
+
+
+def chinese_date(day: date) -> str:
+    """The one date format of the documents and pages: 2025年7月7日 (no zero padding)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_datetime(moment: datetime, tz: str) -> str:
+    """2025年7月7日 09:30, in the configured zone."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{chinese_date(local.date())} {local:%H:%M}"

@@ -107,6 +107,21 @@ def _cover(doc: DocxDocument, document: Document) -> None:
         for line in lines[1:]:
             _fonts(cells[1].add_paragraph().add_run(line), BODY_FONT, 12)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if document.contents:
+        _contents(doc, document)
+
+
+def _contents(doc: DocxDocument, document: Document) -> None:
+    """目录: the section headings, on a page of their own after the cover."""
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(12)
+    _fonts(title.add_run("目　录"), HEADING_FONT, 16, True)
+    for section in document.sections:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.line_spacing = 1.6
+        _fonts(paragraph.add_run(section.heading), BODY_FONT, 12)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 NUMERIC_KINDS = ("int", "number", "figure", "percent", "money")
@@ -132,15 +147,15 @@ def _table(doc: DocxDocument, table: Table, tz: str) -> None:
     """A grid table with a repeated, shaded header row. The XML is written directly: going through
     python-docx's cell objects costs seconds for a few hundred rows."""
     shown = [i for i, column in enumerate(table.columns) if column.in_docx]
+    if not table.rows:  # no caption over an empty table: the sentence says there is nothing
+        paragraph = doc.add_paragraph()
+        _fonts(paragraph.add_run(table.empty_text), BODY_FONT, 10.5)
+        return
     caption = doc.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.keep_with_next = True
     caption.paragraph_format.space_before = Pt(8)
     _fonts(caption.add_run(f"表：{table.title}"), HEADING_FONT, 10.5, True)
-    if not table.rows:
-        paragraph = doc.add_paragraph()
-        _fonts(paragraph.add_run(table.empty_text), BODY_FONT, 10.5)
-        return
     size = 18 if len(shown) <= 7 else 15  # half-points: 9 pt, or 7.5 pt for wide tables
     total_width = sum(table.columns[i].width for i in shown)
     widths = [int(TEXT_WIDTH_TWIPS * table.columns[i].width / total_width) for i in shown]

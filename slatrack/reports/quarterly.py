@@ -12,22 +12,29 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slatrack.measure.indicators import SLA_METRICS, derived_outcome, meets, quarter_target, sla_metric
 from slatrack.measure.tickets import CATEGORIES, CONSULTATION_CATEGORIES
 from slatrack.reports.data import QuarterData
-from slatrack.reports.document import Chart, Column, Document, Kind, Section, Table, Value
+from slatrack.reports.document import (
+    Chart,
+    Column,
+    Document,
+    Kind,
+    Label,
+    Section,
+    Table,
+    Value,
+    chinese_date,
+    chinese_datetime,
+)
 from slatrack.reports.quarterly_format import (
     BUREAU,
     KEY_FIGURES,
     SOURCE_LABELS,
     SYSTEM,
     availability_of,
-    chinese_date,
     counts_table,
-    figure_text,
     local_time,
     met_text,
-    operator_text,
     pct,
     quarter_title,
     typed,
@@ -73,13 +80,10 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             self.changes(),
             self.satisfaction(),
             self.budget(),
-            self.text_section(
-                "十一、存在的问题", data.report.problems if data.report else "", "本季度未填写存在的问题。"
-            ),
-            self.text_section(
-                "十二、下季度工作计划", data.report.next_plan if data.report else "", "未填写下季度工作计划。"
-            ),
+            self.text_section("十一、存在的问题", data.report.problems if data.report else "", "待补充。"),
+            self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
+        sections.append(self.sign_off())
         revised = self.revisions()
         if revised is not None:
             sections.append(revised)
@@ -94,6 +98,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 else []
             ),
             tz=self.tz,
+            contents=True,
         )
 
     def cover(self) -> list[tuple[str, str]]:
@@ -110,7 +115,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             ("运维单位", "、".join(vendors) or "—"),
             ("服务对象", BUREAU),
             ("报告状态", status),
-            ("数据截至", local_time(data.as_of, self.tz).strftime("%Y年%m月%d日 %H:%M")),
+            ("数据截至", chinese_datetime(data.as_of, self.tz)),
             ("编制日期", chinese_date(local_time(data.prepared_at, self.tz).date())),
         ]
 
@@ -144,7 +149,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return columns
 
     def overview(self) -> Section:
-        section = Section("一、总体情况")
+        section = Section("一、概述")
         t = self.total
         counts = t.tickets.overall
         if not self.scopes:
@@ -159,11 +164,11 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 f"完成例行安全检查与备份核验的月份 {t.monitoring.count} 个，重大系统故障 {len(t.major_faults)} 次。"
             )
         scopes = self.scope_columns()
-        columns = [Column("项目", width=28), Column("字段", width=22, in_docx=False)]
+        columns = [Column("项目", width=28)]
         columns += [Column(name, "number", width=16) for name, _ in scopes]
         rows: list[list[Value]] = []
         for key, label, kind in KEY_FIGURES:
-            rows.append([label, key, *(typed(body.get(key), kind) for _, body in scopes)])
+            rows.append([label, *(typed(body.get(key), kind) for _, body in scopes)])
         kinds: list[Kind] = [kind for _, _, kind in KEY_FIGURES]
         section.blocks.append(
             Table("主要运维数据", columns, rows, note="分钟数保留两位小数；比率为百分数。", row_kinds=kinds)
@@ -178,74 +183,52 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             return section
         projects = self.data.maintenance_projects
         rows_in = [r for r in evaluation.rows if not projects or r["project_code"] in projects]
+        quarters = int(self.data.label[-1])
         section.text(
-            f"“本季度”一栏为本季度的实际值（数量类年度目标按季度折算为四分之一）；“年度累计”一栏为截至"
+            f"“本季度”一栏为本季度的实际值（数量类年度目标按季度折算为四分之一）；“累计”一栏为截至"
             f"{chinese_date(local_time(evaluation.as_of - timedelta(microseconds=1), self.tz).date())}的全年数据，"
-            "与“绩效指标”页面及接口一致。"
+            f"与按进度折算的目标（数量类为年度目标的 {quarters}/4，比率和上限不折算）比较。"
+            "年度自评得分和等级在年度结束后由绩效自评表给出，季度报告只反映进度。"
         )
         columns = [
             Column("一级指标", width=10),
             Column("二级指标", width=10),
             Column("三级指标", width=24),
-            Column("指标值", width=10),
+            Column("年度指标值", width=10),
             Column("季度目标", width=9),
             Column("本季度实际", "figure", width=9),
             Column("本季度达标", width=8),
-            Column("年度累计实际", "figure", width=9),
+            Column("累计目标", width=9),
+            Column("累计实际", "figure", width=9),
             Column("单位", width=5),
-            Column("年度达标", width=8),
-            Column("分值", "figure", width=6),
-            Column("得分", "figure", width=6),
-            Column("指标编码", width=14, in_docx=False),
+            Column("累计进度", width=8),
         ]
         rows: list[list[Value]] = []
         for row in rows_in:
             quarter_target, quarter_actual, quarter_met = self.quarter_indicator(row)
+            ytd_target, ytd_met = self.year_to_date(row, quarters)
             rows.append(
                 [
                     row["level1"],
                     row["level2"],
                     row["name"],
-                    row["target_text"],
-                    quarter_target,
+                    Label(row["target_text"]),
+                    Label(quarter_target),
                     quarter_actual,
                     met_text(quarter_met),
+                    Label(ytd_target),
                     row["actual"] if row["actual"] is not None else row["grade"],
                     row["unit"],
-                    met_text(row["met"]),
-                    row["weight"],
-                    row["score"],
-                    row["code"],
+                    met_text(ytd_met),
                 ]
             )
         section.blocks.append(Table("绩效指标完成情况", columns, rows, empty_text="无绩效指标"))
         for summary in evaluation.projects:
             if projects and summary.code not in projects:
                 continue
-            section.text(
-                f"{summary.name}：截至目前自评得分 {summary.total:.2f} 分，等级“{summary.grade}”"
-                + (f"（尚缺：{'、'.join(summary.missing)}）" if summary.missing else "")
-                + "。"
-            )
+            if summary.missing:
+                section.text(f"{summary.name}：尚无实际值或评级的指标：{'、'.join(summary.missing)}。")
         return section
-
-    def quarter_indicator(self, row: dict[str, Any]) -> tuple[str, Value, bool | None]:
-        """The quarter's target, actual and met for one indicator row, from the quarter's figures.
-
-        The rules are measure.indicators' (a count's quarterly target is a quarter of the yearly one), as on
-        the dashboard.
-        """
-        kind, _, name = str(row["source"]).partition(":")
-        if kind == "derived":
-            ok, _ = derived_outcome(name, self.total)
-            return "及时有效", "优" if ok else "待评定", ok if ok else None
-        if kind != "metric" or name not in SLA_METRICS:
-            return ("年度指标", None, None) if kind == "metric" else ("—", None, None)
-        unit = row["unit"] or ""
-        target = quarter_target(row["target"], unit)
-        actual = sla_metric(name, self.total)
-        shown = "—" if target is None else f"{operator_text(row['operator'])}{figure_text(target)}{unit}"
-        return shown, actual, meets(row["operator"], actual, target)
 
     def availability(self) -> Section:
         section = Section("三、系统可用率与故障率", page_break=True)
@@ -301,7 +284,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         section.blocks.append(Table("月度可用率", month_columns, month_rows))
         known = [v for v in values if v is not None]
         low = max(0.0, float(int(min(known)) - 1)) if known else 0.0
-        self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.8))
+        self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.0))
         return section
 
     def outages(self) -> Section:
@@ -318,7 +301,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                     row.repair_minutes,
                     row.wait_minutes + row.repair_minutes,
                     "、".join(sorted({self.targets.get(o.target, o.target) for o in involved})) or "—",
-                    "；".join(sorted({o.cause for o in involved if o.cause})) or "未填写",
+                    "；".join(sorted({o.cause for o in involved if o.cause})) or "待补充",
                 ]
             )
         columns = [
@@ -347,7 +330,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 o.start,
                 o.end,
                 o.measured_minutes,
-                o.cause or "未填写",
+                o.cause or "待补充",
                 "已全部扣除" if o.excluded else "计入停机",
             ]
             for o in self.total.outages

@@ -4,7 +4,7 @@ small helpers every section uses to show a figure.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,10 +51,6 @@ SOURCE_LABELS = {"probe": "自动监测", "manual": "人工登记"}
 
 def local_time(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def quarter_title(label: str) -> str:

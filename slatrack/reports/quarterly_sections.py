@@ -3,29 +3,83 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from slatrack.measure.indicators import (
+    SLA_METRICS,
+    derived_outcome,
+    meets,
+    quarter_target,
+    sla_metric,
+    year_to_date_target,
+)
 from slatrack.measure.sla import ScopeFigures
 from slatrack.measure.tickets import CATEGORIES
-from slatrack.reports.data import QuarterData
-from slatrack.reports.document import Column, Section, Table, Value
+from slatrack.reports.data import ContractInfo, QuarterData
+from slatrack.reports.document import Column, Section, Table, Value, chinese_date, chinese_datetime
 from slatrack.reports.quarterly_format import (
+    BUREAU,
     KEY_FIGURES,
     RESULT_LABELS,
-    chinese_date,
+    figure_text,
     latest_inspections,
     local_time,
+    operator_text,
     pct,
     plain,
 )
 
 
 class LaterSections:
-    """Sections seven to twelve and the revisions, mixed into the QuarterlyBuilder."""
+    """Sections seven to thirteen (the sign-off), the year-to-date progress and the revisions, mixed into the
+    QuarterlyBuilder."""
 
     data: QuarterData
     total: ScopeFigures
     tz: str
     units: dict[str, str]
+    contracts: dict[str, ContractInfo]
+
+    def sign_off(self) -> Section:
+        """The 甲方/乙方 block the two parties sign and stamp."""
+        section = Section("十三、报告确认")
+        vendors = "、".join(sorted({c.vendor for c in self.contracts.values() if c.vendor}))
+        section.text("本报告所列数据经双方核对无误，予以确认。")
+        rows: list[list[Value]] = [
+            ["单位", BUREAU, vendors],
+            ["负责人（签字）", "", ""],
+            ["日期（盖章）", "年　　月　　日", "年　　月　　日"],
+        ]
+        columns = [Column("", width=16), Column("甲方（服务对象）", width=40), Column("乙方（运维单位）", width=40)]
+        section.blocks.append(Table("报告确认", columns, rows))
+        return section
+
+    def year_to_date(self, row: dict[str, Any], quarters: int) -> tuple[str, bool | None]:
+        """The target pro-rated to the quarter's end (measure.indicators) and whether the year so far meets it."""
+        if row["operator"] == "qualitative" or row["target"] is None:
+            return str(row["target_text"]), row["met"]
+        unit = row["unit"] or ""
+        target = year_to_date_target(row["operator"], float(row["target"]), unit, quarters)
+        shown = f"{operator_text(row['operator'])}{figure_text(target or 0.0)}{unit}"
+        return shown, meets(row["operator"], row["actual"], target)
+
+    def quarter_indicator(self, row: dict[str, Any]) -> tuple[str, Value, bool | None]:
+        """The quarter's target, actual and met for one indicator row, from the quarter's figures.
+
+        The rules are measure.indicators' (a count's quarterly target is a quarter of the yearly one), as on
+        the dashboard.
+        """
+        kind, _, name = str(row["source"]).partition(":")
+        if kind == "derived":
+            ok, _ = derived_outcome(name, self.total)
+            return "及时有效", "优" if ok else "待评定", ok if ok else None
+        if kind != "metric" or name not in SLA_METRICS:
+            return ("年度指标", None, None) if kind == "metric" else ("—", None, None)
+        unit = row["unit"] or ""
+        target = quarter_target(row["target"], unit)
+        actual = sla_metric(name, self.total)
+        shown = "—" if target is None else f"{operator_text(row['operator'])}{figure_text(target)}{unit}"
+        return shown, actual, meets(row["operator"], actual, target)
 
     def inspections(self) -> Section:
         section = Section("七、例行安全检查与数据备份")
@@ -46,7 +100,8 @@ class LaterSections:
                     "" if item is None else item.performed_by,
                 ]
             findings = [latest[(month, k)].findings for k in ("security", "backup") if (month, k) in latest]
-            row += ["是" if month in monitoring.monitored else "否", "；".join(f for f in findings if f) or "—"]
+            distinct = list(dict.fromkeys(f.strip() for f in findings if f.strip()))  # "未发现异常" once, not twice
+            row += ["是" if month in monitoring.monitored else "否", "；".join(distinct) or "—"]
             rows.append(row)
         columns = [
             Column("月份", width=9),
@@ -168,9 +223,7 @@ class LaterSections:
             return None
         changes = report.revisions
         section = Section("附：提交后修订的数字")
-        submitted = (
-            local_time(report.submitted_at, self.tz).strftime("%Y年%m月%d日 %H:%M") if report.submitted_at else ""
-        )
+        submitted = chinese_datetime(report.submitted_at, self.tz) if report.submitted_at else ""
         if not changes:
             section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
             return section
@@ -181,13 +234,12 @@ class LaterSections:
             parts = path.split(".")
             scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
             label = labels.get(parts[-1], parts[-1])
-            rows.append([scope, label, plain(change["submitted"]), plain(change["current"]), path])
+            rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
         columns = [
             Column("范围", width=12),
             Column("项目", width=24),
             Column("提交时", width=14),
             Column("当前", width=14),
-            Column("字段", width=28, in_docx=False),
         ]
         section.blocks.append(Table("提交后修订", columns, rows))
         return section

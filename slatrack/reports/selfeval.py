@@ -1,45 +1,34 @@
 """The annual performance self-evaluation (项目支出绩效自评表) of every project of a fiscal year.
 
-Both projects of the year go into one file: one section (Word) or sheet (workbook) per project, each
-in the standard layout — project, funding rows (年初预算数, 全年预算数, 全年执行数, 分值, 执行率, 得分),
-the annual goal with what was achieved, every indicator (年度指标值, 实际完成值, 分值, 得分,
-偏差原因及改进措施), the total score and grade. Every figure is taken from ``evaluate_indicators``
-(the same call behind ``GET /api/v1/indicators``) at ``as_of`` (default: now).
+One document per year holding each project's table, in the published layout (财政部 财预〔2020〕10号,
+附件 项目支出绩效自评表): one bordered table per project with merged cells — 项目名称; 主管部门 | 实施单位;
+项目资金（万元）with 年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分 over the rows 年度资金总额,
+其中：本年财政拨款, 上年结转资金, 其他资金; 年度总体目标 with 预期目标 | 实际完成情况; the indicators
+(一级指标 merged and labelled with its points, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分,
+偏差原因分析及改进措施); 总分; and the 填报人 / 联系电话 / 填报日期 line. Every figure is taken from
+``evaluate_indicators`` (the call behind ``GET /api/v1/indicators``) at ``as_of``; the weights and scores
+are the two-decimal figures of ``measure.scoring``, so every sum on the page can be redone by hand.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slatrack.measure.indicators import IndicatorEvaluation, ProjectSummary
-from slatrack.measure.scoring import BUDGET_POINTS
+from slatrack.measure.scoring import BUDGET_POINTS, GROUP_POINTS, group_of
 from slatrack.operations import OperationError
 from slatrack.reports.data import ProjectInfo, ProjectTexts, SelfEvaluationData
-from slatrack.reports.document import Column, Document, Section, Table, Value
-from slatrack.reports.quarterly_format import BUREAU, chinese_date
+from slatrack.reports.document import chinese_date
+from slatrack.reports.form import Form, FormDocument
 
-FUNDING_COLUMNS = [
-    Column("项目资金（元）", width=18),
-    Column("年初预算数", "money", width=16),
-    Column("全年预算数", "money", width=16),
-    Column("全年执行数", "money", width=16),
-    Column("分值", "figure", width=8),
-    Column("执行率", "percent", width=10),
-    Column("得分", "figure", width=8),
-]
-INDICATOR_COLUMNS = [
-    Column("一级指标", width=12),
-    Column("二级指标", width=14),
-    Column("三级指标", width=34),
-    Column("年度指标值", width=12),
-    Column("实际完成值", "figure", width=12),
-    Column("单位", width=6),
-    Column("分值", "figure", width=8),
-    Column("得分", "figure", width=8),
-    Column("偏差原因及改进措施", width=36),
-    Column("指标编码", width=14, in_docx=False),
-]
+# 一级指标 column: the scoring group's name and points (可持续影响指标 is scored with 效益指标, SPEC §5).
+GROUP_LABELS = {"output": "产出指标", "benefit": "效益指标", "satisfaction": "满意度指标"}
+# Budget line funding sources (reference data ``source``) → the table's rows.
+CURRENT, CARRIED, OTHER = "其中：本年财政拨款", "上年结转资金", "其他资金"
+WIDTHS = [10.0, 12.0, 26.0, 11.0, 11.0, 9.0, 9.0, 21.0]
+TEN_THOUSAND = Decimal(10000)
 
 
 def file_name(year: int, fmt: str) -> str:
@@ -56,54 +45,83 @@ def parse_year(text: str | int) -> int:
     return year
 
 
-def build(data: SelfEvaluationData) -> Document:
-    """Both projects' forms, from the year's data (operations.figures.document_data.self_evaluation_data)."""
+def funding_row(source: str) -> str:
+    """The 项目资金 row of a budget line's funding source: 上年结转… → 上年结转资金, 财政拨款… → 本年财政拨款."""
+    text = source.strip()
+    if "结转" in text or "结余" in text:
+        return CARRIED
+    if text.startswith("财政拨款") or text.startswith("本年财政拨款"):
+        return CURRENT
+    return OTHER
+
+
+def build(data: SelfEvaluationData) -> FormDocument:
+    """Each project's table, from the year's data (operations.figures.document_data.self_evaluation_data)."""
     evaluation = data.evaluation
-    sections = [
-        _project_section(
+    filled_on = chinese_date(data.prepared_at.astimezone(ZoneInfo(data.tz)).date())
+    forms = [
+        project_form(
+            data.year,
             evaluation,
             data.projects[summary.code],
             summary,
             data.texts.get(summary.code, ProjectTexts("", "")),
-            index > 0,
+            filled_on,
         )
-        for index, summary in enumerate(evaluation.projects)
+        for summary in evaluation.projects
     ]
-    zone = ZoneInfo(data.tz)
-    return Document(
-        title="项目支出绩效自评表",
-        subtitle=f"（{data.year}年度）",
-        cover=[
-            ("主管部门", BUREAU),
-            ("项目", "\n".join(f"{p.code} {p.name}" for p in evaluation.projects)),
-            ("数据截至", data.as_of.astimezone(zone).strftime("%Y年%m月%d日 %H:%M")),
-            ("编制日期", chinese_date(data.prepared_at.astimezone(zone).date())),
-        ],
-        sections=sections,
-        tz=data.tz,
-    )
+    return FormDocument(f"项目支出绩效自评表（{data.year}年度）", forms)
 
 
-def _funding(project: ProjectInfo, summary: ProjectSummary, evaluation: IndicatorEvaluation) -> Table:
+def _wan(amount: Decimal) -> Decimal:
+    return (amount / TEN_THOUSAND).quantize(Decimal("0.01"))
+
+
+def _funding(
+    form: Form, top: int, project: ProjectInfo, summary: ProjectSummary, evaluation: IndicatorEvaluation
+) -> int:
     budget = evaluation.budgets.get(summary.code)
-    lines = project.line_sources
-    fiscal_budget = fiscal_paid = Decimal(0)
+    planned = {CURRENT: Decimal(0), CARRIED: Decimal(0), OTHER: Decimal(0)}
+    paid = dict(planned)
     if budget is not None:
         for line in budget.lines:
-            if lines.get(line.key, "").startswith("财政拨款"):
-                fiscal_budget += line.budget
-                fiscal_paid += line.paid
-    other_initial = project.total_amount - project.fiscal_allocation
-    rows: list[list[Value]] = [
-        ["年度资金总额", project.total_amount, summary.budget, summary.paid, BUDGET_POINTS, summary.execution_rate,
-         round(summary.budget_points, 2)],
-        ["其中：财政拨款", project.fiscal_allocation, fiscal_budget, fiscal_paid, None, None, None],
-        ["其他资金", other_initial, summary.budget - fiscal_budget, summary.paid - fiscal_paid, None, None, None],
-    ]  # fmt: skip
-    return Table("项目资金", FUNDING_COLUMNS, rows, note="分值 10 分，得分 = 10 × min(1, 执行率 ÷ 100%)。")
+            row = funding_row(project.line_sources.get(line.key, ""))
+            planned[row] += line.budget
+            paid[row] += line.paid
+    initial = {CURRENT: project.fiscal_allocation, CARRIED: Decimal(0),
+               OTHER: project.total_amount - project.fiscal_allocation}  # fmt: skip
+    form.add(top, 0, "项目资金（万元）", rowspan=5, bold=True)
+    for col, label in enumerate(["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], start=2):
+        form.add(top, col, label, bold=True)
+    form.add(top, 1, "", bold=True)
+    form.add(top + 1, 1, "年度资金总额")
+    form.add(top + 1, 2, _wan(project.total_amount), "money", align="right")
+    form.add(top + 1, 3, _wan(summary.budget), "money", align="right")
+    form.add(top + 1, 4, _wan(summary.paid), "money", align="right")
+    form.add(top + 1, 5, BUDGET_POINTS, "score", align="right")
+    form.add(top + 1, 6, summary.execution_rate, "percent", align="right")
+    form.add(top + 1, 7, summary.budget_points, "score", align="right")
+    for offset, row in enumerate((CURRENT, CARRIED, OTHER), start=2):
+        form.add(top + offset, 1, row)
+        form.add(top + offset, 2, _wan(initial[row]), "money", align="right")
+        form.add(top + offset, 3, _wan(planned[row]), "money", align="right")
+        form.add(top + offset, 4, _wan(paid[row]), "money", align="right")
+        for col in (5, 6, 7):
+            form.add(top + offset, col, "—")
+    return top + 5
 
 
-def _deviation(row: dict[str, object]) -> str:
+def _actual(row: dict[str, Any]) -> str:
+    if row["grade"] is not None:
+        return str(row["grade"])
+    if row["actual"] is None:
+        return ""
+    value = float(row["actual"])
+    shown = f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
+    return f"{shown}{row['unit']}"
+
+
+def _deviation(row: dict[str, Any]) -> str:
     if row["met"] is not False:
         return ""
     parts = []
@@ -111,66 +129,87 @@ def _deviation(row: dict[str, object]) -> str:
         parts.append(f"偏差原因：{row['deviation_reason']}")
     if row["improvement"]:
         parts.append(f"改进措施：{row['improvement']}")
-    if not parts:
-        return "（偏差原因及改进措施待填写）" if row["actual"] is not None or row["grade"] else "（尚无实际值）"
     return "；".join(parts)
 
 
-def _project_section(
+def _spans(values: list[str]) -> list[tuple[int, int]]:
+    """(start, length) of each run of equal consecutive values."""
+    runs: list[tuple[int, int]] = []
+    for index, value in enumerate(values):
+        if runs and values[runs[-1][0]] == value:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((index, 1))
+    return runs
+
+
+def _indicators(form: Form, top: int, rows: list[dict[str, Any]]) -> int:
+    for col, label in enumerate(
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    ):
+        form.add(top, col, label, bold=True)
+    top += 1
+    groups = [group_of(str(row["level1"])) for row in rows]
+    for start, length in _spans(groups):
+        group = groups[start]
+        form.add(top + start, 0, f"{GROUP_LABELS[group]}（{GROUP_POINTS[group]:g}分）", rowspan=length)
+    level2 = [f"{groups[i]}/{row['level2']}" for i, row in enumerate(rows)]
+    for start, length in _spans(level2):
+        form.add(top + start, 1, str(rows[start]["level2"]), rowspan=length)
+    for index, row in enumerate(rows):
+        line = top + index
+        form.add(line, 2, str(row["name"]), align="left")
+        form.add(line, 3, str(row["target_text"]))
+        form.add(line, 4, _actual(row))
+        form.add(line, 5, row["weight"], "score", align="right")
+        form.add(line, 6, row["score"], "score", align="right")
+        form.add(line, 7, _deviation(row), align="left", typed=True)
+    return top + len(rows)
+
+
+def project_form(
+    year: int,
     evaluation: IndicatorEvaluation,
     project: ProjectInfo,
     summary: ProjectSummary,
     texts: ProjectTexts,
-    page_break: bool,
-) -> Section:
-    section = Section(summary.name, page_break=page_break)
-    section.blocks.append(
-        Table(
-            "项目基本情况",
-            [Column("项目", width=18), Column("内容", width=70)],
-            [
-                ["项目名称", project.name],
-                ["主管部门及代码", project.department],
-                ["实施单位", project.implementer],
-                ["项目编码", project.code],
-            ],
-        )
-    )
-    section.blocks.append(_funding(project, summary, evaluation))
-    section.blocks.append(
-        Table(
-            "年度总体目标",
-            [Column("预期目标", width=50), Column("实际完成情况", width=50)],
-            [[project.annual_goal, texts.achieved or "（未填写）"]],
-        )
-    )
-    rows: list[list[Value]] = []
-    for row in evaluation.rows:
-        if row["project_code"] != summary.code:
-            continue
-        actual = row["actual"] if row["actual"] is not None else row["grade"]
-        rows.append(
-            [row["level1"], row["level2"], row["name"], row["target_text"], actual, row["unit"], row["weight"],
-             row["score"], _deviation(row), row["code"]]
-        )  # fmt: skip
-    section.blocks.append(Table("绩效指标", INDICATOR_COLUMNS, rows, empty_text="本项目没有绩效指标"))
-    indicator_points = round(
-        sum(float(r["score"] or 0) for r in evaluation.rows if r["project_code"] == summary.code), 2
-    )
-    total_rows: list[list[Value]] = [
-        ["预算执行率得分", round(summary.budget_points, 2)],
-        ["绩效指标得分", indicator_points],
-        ["总分", summary.total],
-        ["自评等级", summary.grade],
-    ]
-    section.blocks.append(
-        Table(
-            "自评结果",
-            [Column("项目", width=18), Column("得分", "figure", width=12)],
-            total_rows,
-            note="等级：优 ≥ 90 分，良 80–89 分，中 60–79 分，差 < 60 分。"
-            + (f"尚无实际值或评级的指标：{'、'.join(summary.missing)}。" if summary.missing else ""),
-        )
-    )
-    section.text(f"其他需要说明的问题：{texts.notes or '无'}", "body")
-    return section
+    filled_on: str,
+) -> Form:
+    """One project's 项目支出绩效自评表 as a grid of eight columns."""
+    form = Form(f"项目支出绩效自评表（{year}年度）", list(WIDTHS), heading=project.name)
+    form.add(0, 0, "项目名称", bold=True)
+    form.add(0, 1, project.name, colspan=7, align="left")
+    form.add(1, 0, "主管部门", bold=True)
+    form.add(1, 1, project.department, colspan=3, align="left")
+    form.add(1, 4, "实施单位", bold=True)
+    form.add(1, 5, project.implementer, colspan=3, align="left")
+    top = _funding(form, 2, project, summary, evaluation)
+    form.add(top, 0, "年度总体目标", rowspan=2, bold=True)
+    form.add(top, 1, "预期目标", colspan=3, bold=True)
+    form.add(top, 4, "实际完成情况", colspan=4, bold=True)
+    form.add(top + 1, 1, project.annual_goal, colspan=3, align="left")
+    form.add(top + 1, 4, texts.achieved, colspan=4, align="left", typed=True)
+    rows = [row for row in evaluation.rows if row["project_code"] == summary.code]
+    top = _indicators(form, top + 2, rows)
+    weights = sum(round(float(row["weight"]) * 100) for row in rows) + round(BUDGET_POINTS * 100)
+    form.add(top, 0, "总分", colspan=5, bold=True)
+    form.add(top, 5, weights / 100, "score", align="right", bold=True)
+    form.add(top, 6, summary.total, "score", align="right", bold=True)
+    form.add(top, 7, f"自评等级：{summary.grade}", bold=True)
+    form.footer = [f"填报人：{' ' * 12}联系电话：{' ' * 16}填报日期：{filled_on}"]
+    return form
+
+
+def missing_texts(data: SelfEvaluationData) -> list[str]:
+    """What a person still has to enter before the forms can be filed (shown on the page, not printed)."""
+    missing: list[str] = []
+    for summary in data.evaluation.projects:
+        texts = data.texts.get(summary.code, ProjectTexts("", ""))
+        if not texts.achieved.strip():
+            missing.append(f"{summary.name}：年度总体目标实际完成情况")
+        for name in summary.missing:
+            missing.append(f"{summary.name}：{name} 的实际完成值")
+        for row in data.evaluation.rows:
+            if row["project_code"] == summary.code and row["met"] is False and not _deviation(row):
+                missing.append(f"{summary.name}：{row['name']} 的偏差原因分析及改进措施")
+    return missing

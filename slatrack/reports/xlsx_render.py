@@ -1,10 +1,11 @@
 """Render a ``Document`` as a workbook (.xlsx) with the same figures as the Word document.
 
-Layout ``sheets`` (the quarterly report): a first sheet 报告概况 with the cover and each section's text,
-then one sheet per table of the report, then the record sheets (tickets, outages, inspections,
-payments). Layout ``forms`` (the self-evaluation): one sheet per section (a project's whole form), its
-tables stacked. Header rows are bold, shaded and frozen; columns have widths; numbers are numbers,
-dates and times are Excel dates in local time, percentages are stored as fractions formatted ``0.00%``.
+The quarterly report: a first sheet 报告概况 with the cover and each section's text, then one sheet per
+table of the report, then the record sheets (tickets, outages, inspections, payments). Header rows are
+bold, shaded and frozen; columns have widths; numbers are numbers, dates and times are Excel dates in
+local time, percentages are stored as fractions formatted ``0.00%``. Every text is a string cell (``=1套``
+is never a formula); every sheet prints on A4, one page wide, landscape when wide, with its header row
+repeated. (The self-evaluation has its own renderer for its merged form: ``form_render.py``.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from slatrack.reports.document import Document, Kind, Paragraph, Table, Value
+from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value
 from slatrack.textsafety import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -41,6 +42,7 @@ FORMATS: dict[str, str] = {
     "datetime": "yyyy-mm-dd hh:mm",
 }
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+LANDSCAPE_WIDTH = 100  # total column width (characters) past which a sheet prints landscape
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (serials above 60)
 
 
@@ -61,8 +63,10 @@ def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
         return (local.date() - EXCEL_EPOCH).days + seconds / 86400, FORMATS["datetime"]
     if isinstance(value, date):
         return float((value - EXCEL_EPOCH).days), FORMATS["date"]
+    if isinstance(value, Label):
+        return str(value), None  # program text ("=1套"): a string cell as it is, see _streamed_table
     if isinstance(value, bool | str):
-        return safe_cell(value), None  # text is never a formula (slatrack.textsafety)
+        return safe_cell(value), None  # people's text: the OWASP rule (slatrack.textsafety)
     number = float(value) if isinstance(value, Decimal) else value
     if kind == "percent":
         return number / 100, FORMATS["percent"]
@@ -86,30 +90,18 @@ def _sheet_name(workbook: Workbook, title: str) -> str:
     return name
 
 
-def _write_table(sheet: Worksheet, table: Table, tz: str, top: int, with_note: bool = True) -> int:
-    """Write the header at row ``top`` and the rows below; returns the next free row."""
-    for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=top, column=index, value=column.label)
-        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, HEADER_ALIGN, BORDER
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, column.width)
-    row_number = top + 1
-    if not table.rows:
-        sheet.cell(row=row_number, column=1, value=table.empty_text)
-        return row_number + 1
-    for row_index, row in enumerate(table.rows):
-        for index, value in enumerate(row):
-            stored, number_format = cell_value(value, table.kind(row_index, index), tz)
-            cell = sheet.cell(row=row_number, column=index + 1, value=stored)
-            if number_format:
-                cell.number_format = number_format
-            if isinstance(stored, str) and len(stored) > 20:
-                cell.alignment = WRAP
-        row_number += 1
-    if table.note and with_note:
-        sheet.cell(row=row_number, column=1, value=f"注：{table.note}")
-        row_number += 1
-    return row_number
+def print_setup(sheet: Worksheet, width: float, title_rows: str = "1:1") -> None:
+    """A4, one page wide (as many pages tall as needed), landscape when the columns are wide, the header
+    row repeated on every printed page."""
+    setup = sheet.page_setup
+    setup.paperSize = "9"  # A4
+    setup.orientation = "landscape" if width > LANDSCAPE_WIDTH else "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
 
 
 def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
@@ -118,6 +110,7 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
+    print_setup(sheet, sum(column.width for column in table.columns))
     if table.rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{1 + len(table.rows)}"
     header = []
@@ -133,13 +126,17 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
         out: list[object] = []
         for index, value in enumerate(row):
             stored, number_format = cell_value(value, table.kind(row_index, index), tz)
-            if number_format is None and not (isinstance(stored, str) and len(stored) > 20):
+            long_text = isinstance(stored, str) and len(stored) > 20
+            formula_like = isinstance(stored, str) and stored.startswith("=")
+            if number_format is None and not long_text and not formula_like:
                 out.append(stored)
                 continue
             cell = WriteOnlyCell(sheet, value=stored)
+            if isinstance(stored, str):
+                cell.data_type = "s"  # a string cell: a target such as "=1套" is text, never a formula
             if number_format:
                 cell.number_format = number_format
-            else:
+            elif long_text:
                 cell.alignment = WRAP
             out.append(cell)
         sheet.append(out)
@@ -150,9 +147,11 @@ def _overview(workbook: Workbook, document: Document) -> None:
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 100
     sheet.freeze_panes = "A4"
+    print_setup(sheet, 116, "1:3")
 
     def styled(value: str, font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=safe_cell(value))
+        cell = WriteOnlyCell(sheet, value=safe_cell(value))  # user texts: the OWASP rule
+        cell.data_type = "s"
         if font is not None:
             cell.font = font
         if wrap:
@@ -175,39 +174,12 @@ def _overview(workbook: Workbook, document: Document) -> None:
                 sheet.append([None, f"见工作表“{_BAD_SHEET_CHARS.sub('-', block.title)[:31]}”{note}"])
 
 
-def _forms(workbook: Workbook, document: Document) -> None:
-    first = True
-    for section in document.sections:
-        if first:
-            sheet = workbook.active
-            assert sheet is not None
-            sheet.title = _sheet_name(workbook, section.heading)
-            first = False
-        else:
-            sheet = workbook.create_sheet(_sheet_name(workbook, section.heading))
-        sheet.cell(row=1, column=1, value=document.title.replace("\n", "")).font = TITLE_FONT
-        sheet.cell(row=2, column=1, value=f"{document.subtitle}　{section.heading}").font = Font(bold=True, size=12)
-        sheet.freeze_panes = "A3"
-        row = 4
-        for block in section.blocks:
-            if isinstance(block, Paragraph):
-                sheet.cell(row=row, column=1, value=safe_cell(block.text)).alignment = Alignment(wrap_text=False)
-                row += 1
-            elif isinstance(block, Table):
-                sheet.cell(row=row, column=1, value=block.title).font = HEADER_FONT
-                row = _write_table(sheet, block, document.tz, row + 1) + 1
-
-
-def render_xlsx(document: Document, layout: str = "sheets") -> bytes:
-    """``sheets``: streamed (write-only), a sheet per table and per record list; ``forms``: a sheet per section."""
-    if layout == "forms":
-        workbook = Workbook()
-        _forms(workbook, document)
-    else:
-        workbook = Workbook(write_only=True)
-        _overview(workbook, document)
-        for table in [*document.tables(), *document.sheets]:
-            _streamed_table(workbook, table, document.tz)
+def render_xlsx(document: Document) -> bytes:
+    """Streamed (write-only): the overview, a sheet per table and per record list."""
+    workbook = Workbook(write_only=True)
+    _overview(workbook, document)
+    for table in [*document.tables(), *document.sheets]:
+        _streamed_table(workbook, table, document.tz)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

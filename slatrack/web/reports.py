@@ -16,8 +16,8 @@ from slatrack.operations.figures.documents import (
     ReportFile,
     quarterly_document,
     quarterly_file,
-    self_evaluation_document,
     self_evaluation_file,
+    self_evaluation_preview,
 )
 from slatrack.operations.figures.report_texts import (
     save_quarterly_texts,
@@ -29,6 +29,7 @@ from slatrack.policy import READERS, STAFF, allow
 from slatrack.reports import quarterly_format, selfeval
 from slatrack.reports.data import ProjectTexts
 from slatrack.reports.document import Chart, Paragraph, Table, display
+from slatrack.reports.form import form_text
 
 bp = Blueprint("report_pages", __name__)
 
@@ -148,12 +149,14 @@ def quarter_download(quarter: str) -> ResponseReturnValue:
 @allow(*READERS)
 def self_evaluation_page(year: str) -> ResponseReturnValue:
     number = selfeval.parse_year(year)
-    document = self_evaluation_document(number)
+    document, missing = self_evaluation_preview(number)
     projects = projects_of(number)
     return render_template(
         "reports/self_evaluation.html",
         year=number,
         document=document,
+        missing=missing,
+        cell_text=form_text,
         projects=projects,
         texts=self_evaluation_texts(number),
         can_edit=_role() == "admin",

@@ -32,7 +32,7 @@ from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
-from slatrack.textsafety import safe_text
+from slatrack.reports.quarterly_format import KEY_FIGURES
 from tests.integration.conftest import bearer, login
 
 CST = timezone(timedelta(hours=8))
@@ -127,13 +127,14 @@ def _rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 def _check_key_figures(sheet: Any, sla: dict[str, Any], codes: list[str]) -> int:
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["项目", "字段"]
+    assert header[0] == "项目"
     scopes = [sla] + [sla["contracts"][code] for code in codes] if len(codes) > 1 else [sla]
-    assert len(header) == 2 + len(scopes)
+    assert len(header) == 1 + len(scopes)
+    field_of = {label: key for key, label, _ in KEY_FIGURES}
     checked = 0
     for row_index, row in enumerate(_rows(sheet), start=2):
-        key = row[1]
-        for column, scope in enumerate(scopes, start=2):
+        key = field_of[row[0]]
+        for column, scope in enumerate(scopes, start=1):
             value = row[column]
             fmt = sheet.cell(row=row_index, column=column + 1).number_format
             if fmt == "0.00%" and value is not None:
@@ -142,7 +143,7 @@ def _check_key_figures(sheet: Any, sla: dict[str, Any], codes: list[str]) -> int
             checked += 1
     for key in ("service_minutes", "failure_rate", "response_rate", "consultations", "monitoring_months",
                 "satisfaction_rate", "tickets", "breached", "wait_minutes", "repair_minutes"):  # fmt: skip
-        assert key in [r[1] for r in _rows(sheet)]
+        assert key in [field_of[r[0]] for r in _rows(sheet)]
     return checked
 
 
@@ -160,20 +161,24 @@ def test_quarterly_xlsx_figures_equal_the_api_for_two_contracts(
     assert _check_key_figures(book["主要运维数据"], sla, ["OM-2023", "OM-2025"]) == 24 * 3
     assert book["主要运维数据"].freeze_panes == "A2"
 
-    by_code = {row["code"]: row for row in indicators}
+    by_name = {row["name"]: row for row in indicators if row["project_code"] == "YW-2025"}
     sheet = book["绩效指标完成情况"]
     header = [c.value for c in sheet[1]]
-    col = {name: header.index(name) for name in ("年度累计实际", "分值", "得分", "指标编码")}
+    col = {name: header.index(name) for name in ("三级指标", "累计实际", "累计目标", "累计进度")}
+    assert "分值" not in header and "得分" not in header  # no running score inside the year
     rows = _rows(sheet)
-    assert {r[col["指标编码"]] for r in rows} == {c for c, r in by_code.items() if r["project_code"] == "YW-2025"}
+    assert [r[col["三级指标"]] for r in rows] == list(by_name)
     for row in rows:
-        api = by_code[row[col["指标编码"]]]
+        api = by_name[row[col["三级指标"]]]
         expected = api["actual"] if api["actual"] is not None else api["grade"]
         if isinstance(expected, str) or expected is None:
-            assert row[col["年度累计实际"]] == expected
+            assert row[col["累计实际"]] == expected
         else:
-            assert _same(row[col["年度累计实际"]], expected), api["name"]
-        assert _same(row[col["分值"]], api["weight"]) and _same(row[col["得分"]], api["score"])
+            assert _same(row[col["累计实际"]], expected), api["name"]
+        if api["name"] == "系统咨询服务及相关工作":  # ≥ 100 a year: 50 by the end of Q2
+            assert row[col["累计目标"]] == "≥50次"
+        if api["name"] == "服务响应率":  # a rate is not pro-rated
+            assert row[col["累计目标"]] == "≥98%"
 
     for label, name in (("可用率与故障率", "合计"),):
         first = _rows(book[label])[0]
@@ -248,7 +253,7 @@ def _shown(value: Any, kind: str) -> str:
         return f"{value:.2f}%"
     if kind == "int":
         return str(int(value))
-    return f"{value:.2f}"
+    return f"{value:,.2f}"
 
 
 def test_quarterly_docx_shows_the_api_figures_and_the_entered_texts(
@@ -275,7 +280,7 @@ def test_quarterly_docx_shows_the_api_figures_and_the_entered_texts(
     for (key, label, kind), row in zip(KEY_FIGURES, figures[1:], strict=True):
         assert row == [label, *(_shown(scope[key], kind) for scope in scopes)], key
     outages = tables["停机记录"]
-    assert len(outages) == 3 and outages[1][1] == "2025-04-10 10:00" and outages[1][3] == "20.00"
+    assert len(outages) == 3 and outages[1][1] == "2025年4月10日 10:00" and outages[1][3] == "20.00"
     assert len(document.inline_shapes) == 3  # monthly availability, by category, by unit
 
 
@@ -353,72 +358,25 @@ def test_cli_writes_the_files(app: Flask, tmp_path: Path, monkeypatch: pytest.Mo
     assert len(audited) == 2 and all(r.actor.startswith("cli") for r in audited)
 
 
-def test_self_evaluation_files_equal_the_indicators_api(
-    app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
-) -> None:
-    _load_q2()
-    make_user("boss", "admin")
-    login(client, "boss")
-    texts = {"achieved-YW-2025": "系统全年稳定运行。", "notes-DK-2025": "专项督查按计划完成。"}
-    saved = client.post("/reports/self-evaluation/2025/texts", data=texts)
-    assert saved.status_code == 302
-    page = client.get("/reports/self-evaluation/2025").get_data(as_text=True)
-    assert "系统全年稳定运行。" in page and "督查考评事务管理项目" in page and "自评等级" in page
-    token = make_token("admin")
-    indicators = _api(client, token, "/api/v1/indicators", year="2025", as_of=AS_OF.isoformat())
-    summary = {p["project_code"]: p for p in _api(client, token, "/api/v1/indicators/summary", year="2025",
-                                                   as_of=AS_OF.isoformat())}  # fmt: skip
-    data = _download(client, token, "/api/v1/reports/self-evaluation/2025", "xlsx")
-    book = load_workbook(io.BytesIO(data))
-    assert len(book.sheetnames) == 2
-    by_code = {row["code"]: row for row in indicators}
-    seen: set[str] = set()
-    for sheet in book.worksheets:
-        values = list(sheet.iter_rows(values_only=True))
-        project = next(p for p in summary.values() if p["project"] == sheet.title or sheet.title in p["project"])
-        funding = next(r for r in values if r[0] == "年度资金总额")
-        assert _same(funding[2], project["budget"]) and _same(funding[3], project["paid"])
-        assert funding[4] == 10 and _same(funding[6], project["budget_points"])
-        assert _same(None if funding[5] is None else funding[5] * 100, project["execution_rate"])
-        for row in values:
-            if len(row) >= 10 and row[9] in by_code:
-                api = by_code[row[9]]
-                seen.add(row[9])
-                expected = api["actual"] if api["actual"] is not None else api["grade"]
-                assert row[4] == expected if not isinstance(expected, float) else _same(row[4], expected)
-                # Targets such as "=1套" are text, quoted by the export rule, never formulas.
-                assert row[3] == safe_text(api["target_text"])
-                assert _same(row[6], api["weight"]) and _same(row[7], api["score"])
-        total = next(r for r in values if r[0] == "总分")
-        grade = next(r for r in values if r[0] == "自评等级")
-        assert _same(total[1], project["total"]) and grade[1] == project["grade"]
-    assert seen == set(by_code)
-    yw = next(s for s in book.worksheets if "运维" in s.title)
-    assert any(r[1] == "系统全年稳定运行。" for r in yw.iter_rows(values_only=True) if len(r) > 1)
-
-    document = read_docx(io.BytesIO(_download(client, token, "/api/v1/reports/self-evaluation/2025", "docx")))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "黔南州督考绩效管理综合运用系统运维经费" in text and "督查考评事务管理项目" in text
-    assert "专项督查按计划完成。" in text
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    for project in summary.values():
-        assert f"{project['total']:.2f}" in cells or str(int(project["total"])) in cells
-        assert project["grade"] in cells
-
-
 def test_submission_revisions_appear_on_the_page_and_in_the_report(
     app: Flask, client: FlaskClient, make_user: Callable[..., Any], make_token: Callable[..., str]
 ) -> None:
     _load_q2()
     make_user("boss", "admin")
     login(client, "boss")
+    refused = client.post("/reports/quarterly/2025Q2/submit")
+    assert refused.status_code == 302
+    assert "尚缺：存在的问题、下季度工作计划" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) == "draft"
+    texts = {"problems": "六月备份核验延后。", "next_plan": "七月完成等保测评配合。"}
+    assert client.post("/reports/quarterly/2025Q2/texts", data=texts).status_code == 302
     assert client.post("/reports/quarterly/2025Q2/submit").status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
     assert refused.status_code == 302
     assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
-    assert db.session.scalar(select(Report.problems).where(Report.period == "2025Q2")) == ""
+    assert db.session.scalar(select(Report.problems).where(Report.period == "2025Q2")) == "六月备份核验延后。"
     create_ticket(unit_code="522702", category="guidance", priority="P3", channel="微信", mode="远程",
                   title="补录：操作指导", reported_at=at(6, 10, 9))  # fmt: skip
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Inspection, Ticket
 from slatrack.operations.figures import report_status
+from slatrack.operations.figures.report_texts import save_quarterly_texts
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
@@ -130,6 +131,10 @@ def test_submitted_figures_are_frozen_and_revisions_shown(
 ) -> None:
     _load_may(app)
     token = make_token("admin")
+    refused = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {"problems": "提交前必须填写", "next_plan": "提交前必须填写"}
+    save_quarterly_texts("2025Q2", "无。", "继续做好日常运维。")
     submitted = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
     assert submitted.status_code == 200, submitted.get_json()
     frozen = submitted.get_json()["frozen_figures"]

@@ -56,3 +56,16 @@ def test_a_quarter_of_a_count_the_same_rate() -> None:
 def test_equal_within_the_tolerance_is_met_on_the_dashboard() -> None:
     assert judge("=", 95.0, "%", 95.0 + TOLERANCE / 2, None, 1.0) == MET
     assert judge("=", 95.0, "%", 95.004, None, 1.0) == MISSED
+
+
+def test_year_to_date_target_is_pro_rated_for_counts_only() -> None:
+    from slatrack.measure.indicators import year_to_date_target
+
+    # ≥ 100 次 a year: 25 by the end of Q1, 50 by Q2, 100 by Q4; ≥ 4 reports: 2 by Q2.
+    assert [year_to_date_target(">=", 100, "次", q) for q in (1, 2, 3, 4)] == [25, 50, 75, 100]
+    assert year_to_date_target(">=", 4, "次", 2) == 2
+    assert year_to_date_target("=", 12, "月", 2) == 6
+    # A rate and a ≤ limit stay as they are.
+    assert year_to_date_target(">=", 98, "%", 1) == 98
+    assert year_to_date_target("<=", 67, "万元", 2) == 67
+    assert year_to_date_target(">=", None, "次", 2) is None

@@ -48,11 +48,18 @@ def test_at_most_indicator_and_an_actual_of_zero() -> None:
     assert (on_target.score, on_target.met) == (6.0, True)
 
 
-def test_equal_indicator() -> None:
+def test_equal_indicator_scores_like_at_least_but_is_met_only_when_equal() -> None:
     met = score_indicator(row("系统运维服务期限", "=", 12, 12), 5)
     assert (met.score, met.met) == (5.0, True)
-    missed = score_indicator(row("系统运维服务期限", "=", 12, 11), 5)
-    assert (missed.score, missed.met) == (0.0, False)
+    # 5 × 11 / 12 = 4.5833 -> 4.58 (proportional, as the published rule scores a numeric "=").
+    short = score_indicator(row("系统运维服务期限", "=", 12, 11), 5)
+    assert (short.score, short.met) == (4.58, False)
+    # Above the target: capped at the weight, and not met (it is not equal).
+    over = score_indicator(row("系统运维数量", "=", 1, 2), 5)
+    assert (over.score, over.met) == (5.0, False)
+    # A target of 0: full when equal, else nothing.
+    assert score_indicator(row("X", "=", 0, 0), 5).score == 5.0
+    assert score_indicator(row("X", "=", 0, 1), 5).score == 0.0
     # 100.0 computed as budget / paid may carry float noise; equality allows 1e-9.
     noisy = score_indicator(row("项目或定额成本控制率", "=", 100, 0.1 * 3 / 0.3 * 100), 5)
     assert noisy.met is True
@@ -102,7 +109,9 @@ def test_weights_split_evenly_inside_each_group() -> None:
     rows += [row("系统正常使用年限", ">=", 1, 1, level1="可持续影响指标")]
     rows += [row("满意度", ">=", 90, 95, level1="满意度指标")]
     weights = assign_weights(rows)
-    assert weights[:11] == [pytest.approx(50 / 11)] * 11
+    # Printed with two decimals, summing exactly to 50: ten of 4.55 and the last 4.50.
+    assert weights[:11] == [4.55] * 10 + [4.50]
+    assert sum(round(w * 100) for w in weights[:11]) == 5000
     assert weights[11:] == [15.0, 15.0, 10.0]
     # All met with a full budget execution: 10 + 50 + 30 + 10 = 100.
     result = score_project(PROJECT, rows, 100)
@@ -159,3 +168,25 @@ def test_bad_rows_are_refused() -> None:
         row("A", ">=", None, 1)
     with pytest.raises(ValueError, match="评级"):
         row("A", "qualitative", None, grade="好")
+
+
+def test_thirds_and_sevenths_sum_exactly() -> None:
+    thirds = assign_weights([row(f"B{i}", ">=", 1, 1, level1="效益指标") for i in range(7)])
+    assert thirds == [4.29] * 6 + [4.26]
+    assert sum(round(w * 100) for w in thirds) == 3000
+    fixed = assign_weights([row("A", ">=", 1, 1, weight=10.5)] + [row(f"B{i}", ">=", 1, 1) for i in range(3)])
+    # 50 - 10.50 = 39.50 over three: 13.17, 13.17, 13.16.
+    assert fixed == [10.5, 13.17, 13.17, 13.16]
+
+
+def test_row_scores_are_rounded_and_the_total_is_the_sum_of_printed_figures() -> None:
+    # Eleven output rows at 4.55/4.50, each two-thirds done: 4.55 × 2/3 = 3.0333 -> 3.03; 4.50 × 2/3 = 3.00.
+    rows = [row(f"产出{i}", ">=", 3, 2) for i in range(11)]
+    rows += [row("满意度", ">=", 90, 89, level1="满意度指标")]  # 10 × 89/90 = 9.888 -> 9.89
+    result = score_project(PROJECT, rows, 87.456)  # 8.7456 -> 8.75
+    assert [s.score for s in result.indicators] == [3.03] * 10 + [3.0, 9.89]
+    assert result.budget_points == 8.75
+    assert result.subtotals == {"output": 33.3, "benefit": 0.0, "satisfaction": 9.89}
+    assert result.indicator_points == 43.19
+    # 8.75 + 33.30 + 9.89 = 51.94, the sum of the printed figures (unrounded it would be 51.97).
+    assert result.total == 51.94

@@ -18,6 +18,7 @@ from slatrack.operations import OperationError
 from slatrack.operations.figures.document_data import quarterly_data, self_evaluation_data
 from slatrack.reports import quarterly, quarterly_format, selfeval
 from slatrack.reports.document import Document
+from slatrack.reports.form import FormDocument
 
 FORMATS = ("docx", "xlsx")
 CONTENT_TYPES = {
@@ -33,7 +34,7 @@ class ReportFile:
     mimetype: str
 
 
-def _render(document: Document, fmt: str, layout: str = "sheets") -> bytes:
+def _render(document: Document, fmt: str) -> bytes:
     """The file of a document; python-docx and openpyxl are loaded only when a file is made."""
     if fmt == "docx":
         from slatrack.reports.docx_render import render_docx
@@ -41,7 +42,7 @@ def _render(document: Document, fmt: str, layout: str = "sheets") -> bytes:
         return render_docx(document)
     from slatrack.reports.xlsx_render import render_xlsx
 
-    return render_xlsx(document, layout=layout)
+    return render_xlsx(document)
 
 
 def check_format(fmt: str | None) -> str:
@@ -67,8 +68,15 @@ def quarterly_document(
     return quarterly.build(quarterly_data(label, as_of, records=records), charts=charts, records=records)
 
 
-def self_evaluation_document(year: str | int, as_of: datetime | None = None) -> Document:
+def self_evaluation_document(year: str | int, as_of: datetime | None = None) -> FormDocument:
+    """Each project's 项目支出绩效自评表 of ``year``, one form per project."""
     return selfeval.build(self_evaluation_data(selfeval.parse_year(year), as_of))
+
+
+def self_evaluation_preview(year: str | int, as_of: datetime | None = None) -> tuple[FormDocument, list[str]]:
+    """The forms of ``year`` and what people still have to enter before filing them (for the page)."""
+    data = self_evaluation_data(selfeval.parse_year(year), as_of)
+    return selfeval.build(data), selfeval.missing_texts(data)
 
 
 def quarterly_file(label: str, fmt: str | None, as_of: datetime | None = None, via: str = "api") -> ReportFile:
@@ -86,9 +94,11 @@ def quarterly_file(label: str, fmt: str | None, as_of: datetime | None = None, v
 def self_evaluation_file(
     year: str | int, fmt: str | None, as_of: datetime | None = None, via: str = "api"
 ) -> ReportFile:
-    """Both projects' self-evaluation forms of ``year`` in one .xlsx (a sheet each) or .docx (a section each)."""
+    """Each project's self-evaluation table of ``year`` in one .xlsx (a sheet each) or .docx (a page each)."""
+    from slatrack.reports.form_render import render_form_docx, render_form_xlsx
+
     chosen = check_format(fmt)
     document = self_evaluation_document(year, as_of)
-    content = _render(document, chosen, layout="forms")
+    content = render_form_docx(document) if chosen == "docx" else render_form_xlsx(document)
     _audited("self-evaluation", str(year).strip(), chosen, via)
     return ReportFile(content, selfeval.file_name(int(str(year).strip()), chosen), CONTENT_TYPES[chosen])

@@ -201,8 +201,8 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
                     "actual": record.actual,
                     "grade": record.grade,
                     "met": result.met if has_value else None,
-                    "weight": round(result.weight, 4),
-                    "score": None if result.score is None else round(result.score, 2),
+                    "weight": result.weight,
+                    "score": result.score,
                     "source": item.source,
                     "note": note,
                     "deviation_reason": review.deviation_reason if review else "",
@@ -222,6 +222,8 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
                 total=scored.total,
                 grade=scored.grade,
                 missing=scored.missing,
+                subtotals=scored.subtotals,
+                indicator_points=scored.indicator_points,
             )
         )
     return IndicatorEvaluation(year, as_of, rows, summaries, sla, budgets)

@@ -17,6 +17,7 @@ from slatrack.extensions import db
 from slatrack.measure.periods import Period, quarter_period
 from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.figures.report_checks import require_complete
 from slatrack.operations.figures.sla import SlaQuery, parse_period, period_figures
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
@@ -51,6 +52,7 @@ def submit(label: str, user: User | None, now: datetime | None = None) -> Report
     report = get_or_create(label)
     if report.status != "draft":
         raise Conflict(f"{label} 季度报告已{STATUS_LABELS[report.status]}，不能重复提交")
+    require_complete(report)
     now = now or utcnow()
     report.status = "submitted"
     report.submitted_at = now
