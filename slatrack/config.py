@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # A stated time more than this before its entry is a late entry (补记) awaiting the bureau (SPEC §3).
+    "LATE_ENTRY_GRACE_MINUTES": 10,
 }
 
 # Environment variables that map onto settings, with the type each must parse as.
@@ -46,6 +48,7 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_LOCKOUT_MINUTES": ("LOCKOUT_MINUTES", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
+    "SLATRACK_LATE_ENTRY_GRACE_MINUTES": ("LATE_ENTRY_GRACE_MINUTES", int),
 }
 
 POSITIVE_INTS = (
@@ -56,6 +59,7 @@ POSITIVE_INTS = (
     "LOCKOUT_MINUTES",
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
+    "LATE_ENTRY_GRACE_MINUTES",
 )
 
 

@@ -36,7 +36,10 @@ class TicketCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200, error="标题长度应为 1 到 200 个字"))
     description = fields.String(load_default="")
     requester = fields.String(load_default="", validate=validate.Length(max=64, error="报告人不能超过 64 个字"))
-    reported_at = fields.AwareDateTime(required=True, metadata={"description": "报告时间 (ISO 8601，带时区)"})
+    reported_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "报告时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
+    )
 
 
 class TicketQuerySchema(Schema):
@@ -58,7 +61,10 @@ class TicketQuerySchema(Schema):
 
 class EventCreateSchema(Schema):
     type = fields.String(required=True, validate=_one_of(TICKET_EVENTS, "事件类型"))
-    at = fields.AwareDateTime(required=True, metadata={"description": "事件发生时间 (ISO 8601，带时区)"})
+    at = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "事件发生时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
+    )
     note = fields.String(load_default="")
 
 
@@ -87,6 +93,12 @@ class DeadlinesSchema(Schema):
     paused = fields.Boolean()
 
 
+class LateMarkSchema(Schema):
+    status = fields.String(metadata={"description": "pending / confirmed / rejected / bureau"})
+    status_label = fields.String()
+    counted_as_stated = fields.Boolean()
+
+
 class EventSchema(Schema):
     id = fields.Integer()
     type = fields.String()
@@ -95,6 +107,7 @@ class EventSchema(Schema):
     note = fields.String()
     user = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
+    late = fields.Nested(LateMarkSchema, allow_none=True, metadata={"description": "补记：状态与是否按所填时间计"})
 
 
 class RatingSchema(Schema):
@@ -128,6 +141,7 @@ class TicketSchema(Schema):
     outage_ids = fields.List(fields.Integer())
     events = fields.List(fields.Nested(EventSchema))
     rating = fields.Nested(RatingSchema, allow_none=True)
+    reported_late = fields.Nested(LateMarkSchema, allow_none=True, metadata={"description": "报告时间为补记时"})
 
 
 class TicketPageSchema(Schema):

@@ -4,6 +4,7 @@ from slatrack.models.account import ApiToken, User
 from slatrack.models.audit import AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
+from slatrack.models.late_entry import LateEntry
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
 from slatrack.models.outage import Exclusion, MaintenanceWindow, Outage, outage_tickets
 from slatrack.models.records import Inspection, SurveyResponse
@@ -34,6 +35,7 @@ __all__ = [
     "IndicatorReview",
     "Inspection",
     "JobRun",
+    "LateEntry",
     "LatencyHourly",
     "MaintenanceWindow",
     "Notification",

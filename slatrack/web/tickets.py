@@ -58,14 +58,13 @@ class TicketForm(FlaskForm):  # type: ignore[misc]
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="不超过 200 字")])
     description = TextAreaField("描述", validators=[Optional()])
     requester = StringField("报告人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
-    reported_at = DateTimeLocalField(
-        "报告时间", format=LOCAL_FORMAT, validators=[InputRequired("请填写报告时间（例如 2025-05-10 09:30）")]
-    )
+    # Empty: the moment the form is submitted (never the moment the page was opened).
+    reported_at = DateTimeLocalField("报告时间", format=LOCAL_FORMAT, validators=[Optional()])
 
 
 class EventForm(FlaskForm):  # type: ignore[misc]
     type = SelectField("事件", choices=_choices(TICKET_EVENTS.items()), validators=[InputRequired("请选择事件")])
-    at = DateTimeLocalField("发生时间", format=LOCAL_FORMAT, validators=[InputRequired("请填写发生时间")])
+    at = DateTimeLocalField("发生时间", format=LOCAL_FORMAT, validators=[Optional()])  # empty: on submission
     note = TextAreaField("说明（取消时必填原因）", validators=[Optional()])
 
 
@@ -225,10 +224,8 @@ def queue() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     form = TicketForm()
     form.unit.choices = _choices(_unit_pairs())
-    if request.method == "GET":
-        form.reported_at.data = _local_input(datetime.now().astimezone())
-        if g.principal.role == "unit":
-            form.channel.data = "系统"
+    if request.method == "GET" and g.principal.role == "unit":
+        form.channel.data = "系统"
     if form.validate_on_submit():
         try:
             ticket = ops.create_ticket(
@@ -240,7 +237,7 @@ def create() -> ResponseReturnValue:
                 title=form.title.data or "",
                 description=form.description.data or "",
                 requester=form.requester.data or "",
-                reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
+                reported_at=_aware(form.reported_at.data) if form.reported_at.data else None,
                 user=acting_user(),
             )
         except OperationError as exc:
@@ -272,7 +269,7 @@ def edit(ticket_id: int) -> ResponseReturnValue:
                 title=form.title.data or "",
                 description=form.description.data or "",
                 requester=form.requester.data or "",
-                reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
+                reported_at=_aware(form.reported_at.data) or ticket.reported_at,
                 user=acting_user(),
             )
         except OperationError as exc:
@@ -298,7 +295,6 @@ def _render_detail(
     role = g.principal.role
     if event_form is None:
         event_form = EventForm(formdata=None)
-        event_form.at.data = _local_input(datetime.now().astimezone())
     outages = sorted(ticket.outages, key=lambda o: o.start)
     rating = ops.rating_of(ticket)
     return (
@@ -334,7 +330,8 @@ def add_event(ticket_id: int) -> ResponseReturnValue:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", acting_user())  # type: ignore[arg-type]
+            at = _aware(form.at.data) if form.at.data else None
+            ops.record_event(ticket, form.type.data, at, form.note.data or "", acting_user())
         except OperationError as exc:
             db.session.rollback()
             _attach(form, exc)

@@ -31,6 +31,7 @@ from slatrack.models import (
 )
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.tickets import late_entries
 from slatrack.operations.tickets.terms import contract_on, contract_terms, next_number, reserve_number
 from slatrack.operations.tickets.validation import check_unit_scope, validate_fields
 
@@ -62,11 +63,17 @@ def sla_of(ticket: Ticket, as_of: datetime | None = None) -> TicketSla:
     """The ticket's deadlines, statuses and time left at ``as_of`` (default now)."""
     moment = as_of or utcnow()
     terms = contract_terms(ticket.contract)
-    return evaluate(timeline_of(ticket, moment), ticket.priority, terms, moment)
+    return evaluate(late_entries.counted_timeline(ticket, moment), ticket.priority, terms, moment)
 
 
 def _refresh(ticket: Ticket, timeline: lifecycle.TicketTimeline) -> None:
     apply_timeline(ticket, timeline, contract_terms(ticket.contract))
+
+
+def refresh_counted(ticket: Ticket) -> None:
+    """Keep the ticket's columns in step with its history at the times that count (late entries, SPEC §3)."""
+    _refresh(ticket, late_entries.counted_timeline(ticket))
+    db.session.flush()
 
 
 def timeline_columns(timeline: lifecycle.TicketTimeline, priority: str, terms: SlaTerms) -> dict[str, Any]:
@@ -103,7 +110,7 @@ def create_ticket(
     title: str,
     description: str = "",
     requester: str = "",
-    reported_at: datetime,
+    reported_at: datetime | None = None,
     user: User | None = None,
     commit: bool = True,
     number: str | None = None,
@@ -112,9 +119,11 @@ def create_ticket(
 ) -> Ticket:
     """Validate, number, attach the contract covering the report date, and set the deadlines.
 
-    With ``commit=False`` the ticket is only flushed, inside the caller's transaction.
+    With ``commit=False`` the ticket is only flushed, inside the caller's transaction. Without
+    ``reported_at`` the ticket is reported now; a report time stated late is a late entry (SPEC §3).
     ``number`` (an imported ticket's own number) is kept as given and reserved in the sequence.
     """
+    present = (now or utcnow()).astimezone(UTC)
     values = validate_fields(
         unit_code=unit_code,
         category=category,
@@ -124,7 +133,7 @@ def create_ticket(
         title=title,
         description=description,
         requester=requester,
-        reported_at=reported_at,
+        reported_at=present if reported_at is None else reported_at,
         now=now,
     )
     check_unit_scope(user, values.unit)
@@ -156,6 +165,8 @@ def create_ticket(
     _refresh(ticket, lifecycle.start(values.reported_at))
     db.session.add(ticket)
     db.session.flush()
+    if late_entries.note(ticket, values.reported_at, present, user) is not None:
+        refresh_counted(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -205,6 +216,7 @@ def update_ticket(
     ticket.contract = contract
     _refresh(ticket, lifecycle.replay(values.reported_at, events_of(ticket)))
     db.session.flush()
+    refresh_counted(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -216,18 +228,21 @@ def update_ticket(
 def record_event(
     ticket: Ticket,
     type: str,
-    at: datetime,
+    at: datetime | None,
     note: str = "",
     user: User | None = None,
     now: datetime | None = None,
     commit: bool = True,
 ) -> TicketEvent:
-    """Append an event after the lifecycle's rules: 422 for a bad time or input, 409 for a refused transition."""
+    """Append an event after the lifecycle's rules: 422 for a bad time or input, 409 for a refused transition.
+
+    Without ``at`` the event happened now; a time stated more than the grace ago is a late entry (SPEC §3).
+    """
     if type not in TICKET_EVENTS:
         allowed = "、".join(TICKET_EVENTS)
         raise OperationError(f"未知的事件类型：{type!r}", fields={"type": f"应为 {allowed} 之一"})
-    moment = aware(at, "at", "事件时间")
     present = (now or utcnow()).astimezone(UTC)
+    moment = present if at is None else aware(at, "at", "事件时间")
     note = (note or "").strip()
     if moment > present:
         raise OperationError("事件时间不能晚于当前时间", fields={"at": "不能晚于当前时间"})
@@ -243,13 +258,16 @@ def record_event(
     if type == "cancel" and not note:
         raise OperationError("取消工单必须填写原因", fields={"note": "请填写取消原因"})
     try:
-        after = lifecycle.apply(timeline, lifecycle.Event(type, moment, note), now=present)  # type: ignore[arg-type]
+        lifecycle.apply(timeline, lifecycle.Event(type, moment, note), now=present)  # type: ignore[arg-type]
     except lifecycle.TransitionError as exc:
         raise Conflict(exc.reason, fields={"type": exc.reason}) from exc
-    event = TicketEvent(type=type, at=moment, note=note, user_id=user.id if user is not None else None)
+    event = TicketEvent(
+        type=type, at=moment, note=note, user_id=user.id if user is not None else None, recorded_at=present
+    )
     ticket.events.append(event)
-    _refresh(ticket, after)
     db.session.flush()
+    late_entries.note(ticket, moment, present, user, event)
+    refresh_counted(ticket)
     if commit:
         db.session.commit()
     return event

@@ -1,0 +1,50 @@
+"""late entries (补记) awaiting the bureau's decision
+
+Revision ID: 0003_late_entries
+Revises: 0001
+Create Date: 2026-12-03 04:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0003_late_entries'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('late_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('stated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.CheckConstraint("kind IN ('event', 'report')", name=op.f('ck_late_entries_kind_known')),
+    sa.CheckConstraint("status IN ('pending', 'confirmed', 'rejected', 'bureau')", name=op.f('ck_late_entries_status_known')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_late_entries_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_late_entries_entered_by_id_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['ticket_events.id'], name=op.f('fk_late_entries_event_id_ticket_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_late_entries_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_entries')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_late_entries_event_id'))
+    )
+    with op.batch_alter_table('late_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_late_entries_status', ['status'], unique=False)
+        batch_op.create_index('ix_late_entries_ticket', ['ticket_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('late_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_late_entries_ticket')
+        batch_op.drop_index('ix_late_entries_status')
+    op.drop_table('late_entries')
