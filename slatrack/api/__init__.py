@@ -60,6 +60,7 @@ API_MODULES = (
     "tickets",
     "records",
     "reports",
+    "late_entries",
 )
 
 

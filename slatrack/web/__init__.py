@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "audit_log",
     "jobs_log",
     "notifications",
+    "late_entries",
 )
 
 

@@ -18,6 +18,7 @@ from slatrack.measure.periods import Period, quarter_period
 from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.figures.sla import SlaQuery, parse_period, period_figures
+from slatrack.operations.tickets.late_entries import counts as late_entry_counts
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
 
@@ -116,10 +117,13 @@ def sla_json(query: SlaQuery) -> dict[str, Any]:
     """The SLA JSON of SPEC section 6; with a contract code, that contract's figures at the top level.
 
     For a period that is exactly a quarter whose report was submitted, ``submission`` says so and lists
-    the figures revised since.
+    the figures revised since. ``late_entries`` counts the period's late entries (补记) by how they count:
+    ``pending`` and ``rejected`` at their entry time, ``confirmed`` and ``bureau`` at their stated time.
     """
     body = period_figures(query)
-    label = _quarter_label(parse_period(query.first, query.last))
+    period = parse_period(query.first, query.last)
+    body["late_entries"] = late_entry_counts(start=period.start, end=period.end)
+    label = _quarter_label(period)
     if label is not None:
         body["submission"] = _submission(label)
     return body

@@ -23,6 +23,7 @@ from slatrack.extensions import db
 from slatrack.measure import late_entries as rule
 from slatrack.measure import lifecycle
 from slatrack.models import LateEntry, Ticket, TicketEvent, User
+from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
 
 MEASURED_ROLES = ("vendor", "unit")
@@ -127,6 +128,7 @@ def entry_view(entry: LateEntry) -> dict[str, Any]:
         "ticket_number": ticket.number if ticket is not None else "",
         "ticket_title": ticket.title if ticket is not None else "",
         "event_type": event.type if event is not None else None,
+        "event_label": TICKET_EVENTS[event.type] if event is not None else None,
         "stated_at": entry.stated_at,
         "recorded_at": entry.recorded_at,
         "late_minutes": round((entry.recorded_at - entry.stated_at).total_seconds() / 60, 1),
