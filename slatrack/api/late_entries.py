@@ -1,4 +1,4 @@
-"""Late entries (补记): the bureau's review queue. List, confirm (count at the stated time), reject; reject keeps the entry time."""
+"""Late entries (补记): the bureau's review queue: list, confirm (count at the stated time) or reject."""
 
 from __future__ import annotations
 
