@@ -33,9 +33,10 @@ class DecisionSchema(Schema):
 
 class LateEntrySchema(Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"description": "event（事件时间）/ report（报告时间）"})
+    kind = fields.String(metadata={"description": "event（事件时间）/ report（报告时间）/ outage_end（停机结束时间）"})
     kind_label = fields.String()
-    ticket_id = fields.Integer()
+    ticket_id = fields.Integer(allow_none=True)
+    outage_id = fields.Integer(allow_none=True)
     ticket_number = fields.String()
     ticket_title = fields.String()
     event_type = fields.String(allow_none=True)

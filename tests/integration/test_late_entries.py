@@ -234,3 +234,40 @@ def test_review_page_confirms_and_rejects(client: FlaskClient, make_user: Callab
     db.session.expire_all()
     assert db.session.get(LateEntry, entry.id).status == "rejected"  # type: ignore[union-attr]
     assert "无佐证" in client.get("/late-entries/?status=rejected").get_data(as_text=True)
+
+
+def test_a_hand_typed_outage_end_entered_late_counts_until_its_entry(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    from slatrack.operations.figures.loading import load_outages
+    from slatrack.operations.monitoring.targets import create_target
+
+    now = datetime.now(UTC)
+    with acting_as("test"):
+        create_target(
+            {
+                "name": "db",
+                "kind": "http",
+                "url": "https://db.example.cn/",
+                "critical": True,
+                "in_process": False,
+                "monitored_since": now - timedelta(days=2),
+            }
+        )
+    start, end = now - timedelta(hours=3), now - timedelta(hours=2)
+    body = {"target": "db", "start": start.isoformat(), "end": end.isoformat(), "cause": "存储故障"}
+    outage = client.post("/api/v1/outages", json=body, headers=bearer(tokens["vendor"])).get_json()
+    [record] = load_outages(now - timedelta(days=1), now)
+    assert record.end is not None and record.end >= now - timedelta(minutes=1)  # counted until its entry
+    [entry] = client.get("/api/v1/late-entries?status=pending", headers=bearer(tokens["admin"])).get_json()["items"]
+    assert entry["kind"] == "outage_end" and entry["outage_id"] == outage["id"] and entry["ticket_id"] is None
+    confirmed = client.post(
+        f"/api/v1/late-entries/{entry['id']}/confirm", json={"reason": "机房记录"}, headers=bearer(tokens["admin"])
+    )
+    assert confirmed.status_code == 200
+    [record] = load_outages(now - timedelta(days=1), now)
+    assert record.end == end
+    # The bureau's own hand-typed end counts at once.
+    client.post("/api/v1/outages", json={**body, "cause": "另一次"}, headers=bearer(tokens["admin"]))
+    bureau = client.get("/api/v1/late-entries?status=bureau", headers=bearer(tokens["admin"])).get_json()
+    assert bureau["total"] == 1 and bureau["items"][0]["kind"] == "outage_end"

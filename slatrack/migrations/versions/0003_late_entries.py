@@ -19,8 +19,9 @@ depends_on = None
 def upgrade():
     op.create_table('late_entries',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=8), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('outage_id', sa.Integer(), nullable=True),
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('stated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
@@ -29,11 +30,12 @@ def upgrade():
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.CheckConstraint("kind IN ('event', 'report')", name=op.f('ck_late_entries_kind_known')),
+    sa.CheckConstraint("kind IN ('event', 'report', 'outage_end')", name=op.f('ck_late_entries_kind_known')),
     sa.CheckConstraint("status IN ('pending', 'confirmed', 'rejected', 'bureau')", name=op.f('ck_late_entries_status_known')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_late_entries_decided_by_id_users')),
     sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_late_entries_entered_by_id_users')),
     sa.ForeignKeyConstraint(['event_id'], ['ticket_events.id'], name=op.f('fk_late_entries_event_id_ticket_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outage_id'], ['outages.id'], name=op.f('fk_late_entries_outage_id_outages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_late_entries_ticket_id_tickets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_late_entries')),
     sa.UniqueConstraint('event_id', name=op.f('uq_late_entries_event_id'))
@@ -41,10 +43,12 @@ def upgrade():
     with op.batch_alter_table('late_entries', schema=None) as batch_op:
         batch_op.create_index('ix_late_entries_status', ['status'], unique=False)
         batch_op.create_index('ix_late_entries_ticket', ['ticket_id'], unique=False)
+        batch_op.create_index('ix_late_entries_outage', ['outage_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('late_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_late_entries_outage')
         batch_op.drop_index('ix_late_entries_ticket')
         batch_op.drop_index('ix_late_entries_status')
     op.drop_table('late_entries')

@@ -24,6 +24,7 @@ from slatrack.models import (
     outage_tickets,
 )
 from slatrack.operations.monitoring.segment_store import load_segments_of
+from slatrack.operations.tickets.late_entries import counted_outage_ends
 
 _IN_CHUNK = 500
 
@@ -83,6 +84,9 @@ def _light_outages(start: datetime, end: datetime) -> list[_OutageRow]:
             .where(outage_tickets.c.outage_id.in_(part))
         ):
             by_id[outage_id].responses.append(response)
+        for outage_id, counted_end in counted_outage_ends(part).items():  # late hand-typed ends (补记)
+            row = by_id[outage_id]
+            row.end = None if row.end is None else max(row.end, counted_end)
     return rows
 
 

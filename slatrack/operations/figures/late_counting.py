@@ -39,6 +39,8 @@ def uncounted_late_entries(start: datetime, end: datetime) -> UncountedLateEntri
         )
     )
     for ticket_id, kind, event_id, status, stated, recorded in rows:
+        if ticket_id is None:  # the join makes it impossible; the column is nullable for outage ends
+            continue
         found.tickets.add(ticket_id)
         if kind == "report":
             found.reports[ticket_id] = (stated, recorded, status)

@@ -36,6 +36,7 @@ from slatrack.models import (
 )
 from slatrack.operations.figures.late_counting import uncounted_late_entries
 from slatrack.operations.monitoring.segment_store import decode_segment
+from slatrack.operations.tickets.late_entries import counted_outage_ends
 from slatrack.operations.tickets.terms import contract_terms
 
 
@@ -103,13 +104,14 @@ def load_outages(start: datetime, end: datetime) -> list[OutageRecord]:
         )
         for outage_id, first_response in linked:
             responses[outage_id].append(first_response)
+    late_ends = counted_outage_ends(ids)  # hand-typed ends entered late count at their entry until confirmed
     return [
         OutageRecord(
             key=str(outage.id),
             target=str(outage.target_id),
             source=outage.source,
             start=outage.start,
-            end=outage.end,
+            end=outage.end if outage.end is None else max(outage.end, late_ends.get(outage.id, outage.end)),
             exclusions=tuple(exclusions[outage.id]),
             first_responses=tuple(responses[outage.id]),
             cause=outage.cause,

@@ -235,6 +235,10 @@ def create_manual_outage(
         created_by_id=principal.user_id if principal else None,
     )
     db.session.add(outage)
+    db.session.flush()
+    from slatrack.operations.tickets.late_entries import note_outage_end
+
+    note_outage_end(outage.id, end, utcnow(), principal.role if principal else None, outage.created_by_id)
     db.session.commit()
     return outage
 

@@ -22,40 +22,31 @@ from slatrack.clock import utcnow
 from slatrack.extensions import db
 from slatrack.measure import late_entries as rule
 from slatrack.measure import lifecycle
-from slatrack.models import LateEntry, Ticket, TicketEvent, User
+from slatrack.models import LateEntry, Outage, Ticket, TicketEvent, User
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
 
 MEASURED_ROLES = ("vendor", "unit")
-KIND_LABELS = {"event": "事件时间", "report": "报告时间"}
+KIND_LABELS = {"event": "事件时间", "report": "报告时间", "outage_end": "停机结束时间"}
 
 
 def grace() -> timedelta:
     return timedelta(minutes=int(current_app.config.get("LATE_ENTRY_GRACE_MINUTES", 10)))
 
 
-def _status_for(user: User | None) -> str | None:
-    if user is None:
+def _status_for(role: str | None) -> str | None:
+    if role is None:
         return None
-    return rule.BUREAU if user.role == "admin" else rule.PENDING if user.role in MEASURED_ROLES else None
+    return rule.BUREAU if role == "admin" else rule.PENDING if role in MEASURED_ROLES else None
 
 
-def note(
-    ticket: Ticket, stated: datetime, recorded: datetime, user: User | None, event: TicketEvent | None = None
+def _store(
+    stated: datetime, recorded: datetime, role: str | None, user_id: int | None, subject: str, **links: Any
 ) -> LateEntry | None:
-    """Store a late entry when ``stated`` is more than the grace before ``recorded``; else nothing."""
-    status = _status_for(user)
+    status = _status_for(role)
     if status is None or not rule.is_late(stated, recorded, grace()):
         return None
-    entry = LateEntry(
-        kind="event" if event is not None else "report",
-        ticket_id=ticket.id,
-        event_id=event.id if event is not None else None,
-        stated_at=stated,
-        recorded_at=recorded,
-        status=status,
-        entered_by_id=user.id if user is not None else None,
-    )
+    entry = LateEntry(stated_at=stated, recorded_at=recorded, status=status, entered_by_id=user_id, **links)
     db.session.add(entry)
     db.session.flush()
     if status == rule.BUREAU:
@@ -63,9 +54,48 @@ def note(
             "late_entry.bureau",
             object_type="late_entries",
             object_id=str(entry.id),
-            detail=f"局方补记工单 {ticket.number} 的{KIND_LABELS[entry.kind]}，按所述时间计",
+            detail=f"局方补记{subject}的{KIND_LABELS[entry.kind]}，按所填时间计",
         )
     return entry
+
+
+def note(
+    ticket: Ticket, stated: datetime, recorded: datetime, user: User | None, event: TicketEvent | None = None
+) -> LateEntry | None:
+    """Store a late entry when ``stated`` is more than the grace before ``recorded``; else nothing."""
+    return _store(
+        stated,
+        recorded,
+        user.role if user is not None else None,
+        user.id if user is not None else None,
+        f"工单 {ticket.number} ",
+        kind="event" if event is not None else "report",
+        ticket_id=ticket.id,
+        event_id=event.id if event is not None else None,
+    )
+
+
+def note_outage_end(
+    outage_id: int, end: datetime, recorded: datetime, role: str | None, user_id: int | None
+) -> LateEntry | None:
+    """The end of an outage typed by hand: a late entry when stated more than the grace before its entry.
+
+    While pending or rejected the outage counts as lasting until its entry (``recorded_at``).
+    """
+    return _store(end, recorded, role, user_id, f"停机记录 #{outage_id} ", kind="outage_end", outage_id=outage_id)
+
+
+def counted_outage_ends(outage_ids: Iterable[int]) -> dict[int, datetime]:
+    """The entry times of hand-typed outage ends that do not (yet) count at their stated time."""
+    wanted = list(outage_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(LateEntry.outage_id, LateEntry.recorded_at).where(
+            LateEntry.outage_id.in_(wanted), LateEntry.status.in_((rule.PENDING, rule.REJECTED))
+        )
+    )
+    return {outage_id: recorded for outage_id, recorded in rows if outage_id is not None}
 
 
 def statuses_of(ticket_id: int) -> tuple[tuple[str, datetime] | None, dict[int, str]]:
@@ -116,7 +146,7 @@ def list_entries(status: str | None = None) -> list[LateEntry]:
 
 
 def entry_view(entry: LateEntry) -> dict[str, Any]:
-    ticket = db.session.get(Ticket, entry.ticket_id)
+    ticket = db.session.get(Ticket, entry.ticket_id) if entry.ticket_id is not None else None
     event = db.session.get(TicketEvent, entry.event_id) if entry.event_id is not None else None
     entered = db.session.get(User, entry.entered_by_id) if entry.entered_by_id is not None else None
     decided = db.session.get(User, entry.decided_by_id) if entry.decided_by_id is not None else None
@@ -125,6 +155,7 @@ def entry_view(entry: LateEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "kind_label": KIND_LABELS[entry.kind],
         "ticket_id": entry.ticket_id,
+        "outage_id": entry.outage_id,
         "ticket_number": ticket.number if ticket is not None else "",
         "ticket_title": ticket.title if ticket is not None else "",
         "event_type": event.type if event is not None else None,
@@ -156,7 +187,7 @@ def decide(entry_id: int, decision: str, reason: str, user: User | None) -> Late
     entry.decided_by_id = user.id if user is not None else None
     entry.decided_at = utcnow()
     db.session.flush()
-    ticket = db.session.get(Ticket, entry.ticket_id)
+    ticket = db.session.get(Ticket, entry.ticket_id) if entry.ticket_id is not None else None
     if ticket is not None:
         from slatrack.operations.tickets.lifecycle import refresh_counted
 
@@ -166,24 +197,31 @@ def decide(entry_id: int, decision: str, reason: str, user: User | None) -> Late
         f"late_entry.{decision}",
         object_type="late_entries",
         object_id=str(entry.id),
-        detail=f"{verb}工单 {ticket.number if ticket else entry.ticket_id} 的补记{KIND_LABELS[entry.kind]}：{reason}",
+        detail=f"{verb}{_subject(entry, ticket)}的补记{KIND_LABELS[entry.kind]}：{reason}",
     )
     db.session.commit()
     return entry
 
 
-def counts(
-    ticket_ids: Iterable[int] | None = None, start: datetime | None = None, end: datetime | None = None
-) -> dict[str, int]:
-    """How many late entries of the tickets reported in [start, end) were counted each way."""
-    query = (
-        select(LateEntry.status, func.count()).join(Ticket, Ticket.id == LateEntry.ticket_id).group_by(LateEntry.status)
+def _subject(entry: LateEntry, ticket: Ticket | None) -> str:
+    return f"工单 {ticket.number} " if ticket is not None else f"停机记录 #{entry.outage_id} "
+
+
+def counts(start: datetime, end: datetime) -> dict[str, int]:
+    """How the period's late entries were counted: those of tickets reported and outages begun in [start, end)."""
+    found: dict[str, int] = dict.fromkeys(rule.STATUSES, 0)
+    ticket_rows = db.session.execute(
+        select(LateEntry.status, func.count())
+        .join(Ticket, Ticket.id == LateEntry.ticket_id)
+        .where(Ticket.reported_at >= start, Ticket.reported_at < end)
+        .group_by(LateEntry.status)
     )
-    if start is not None:
-        query = query.where(Ticket.reported_at >= start)
-    if end is not None:
-        query = query.where(Ticket.reported_at < end)
-    if ticket_ids is not None:
-        query = query.where(Ticket.id.in_(list(ticket_ids)))
-    found = dict(db.session.execute(query).all())
-    return {status: int(found.get(status, 0)) for status in rule.STATUSES}
+    outage_rows = db.session.execute(
+        select(LateEntry.status, func.count())
+        .join(Outage, Outage.id == LateEntry.outage_id)
+        .where(Outage.start >= start, Outage.start < end)
+        .group_by(LateEntry.status)
+    )
+    for status, number in [*ticket_rows, *outage_rows]:
+        found[status] += int(number)
+    return found
