@@ -207,6 +207,17 @@ def test_sla_counts_late_entries_at_the_time_that_counts(
     after = sla()
     assert after["responded_in_time"] == 1 and after["breached"] == 2
     assert after["late_entries"] == {"pending": 1, "confirmed": 1, "rejected": 1, "bureau": 0}
+    # The quarterly report says how they were counted.
+    import io
+
+    from docx import Document as read_docx
+
+    document = client.get(
+        "/api/v1/reports/quarterly/2025Q2", query_string={"format": "docx"}, headers=bearer(tokens["auditor"])
+    )
+    assert document.status_code == 200
+    text = "\n".join(p.text for p in read_docx(io.BytesIO(document.data)).paragraphs)
+    assert "本季度补记 3 条：待局方确认 1 条、被驳回 1 条，按登记时间计算；已确认 1 条、局方补记 0 条" in text
 
 
 def test_review_page_confirms_and_rejects(client: FlaskClient, make_user: Callable[..., Any]) -> None:
