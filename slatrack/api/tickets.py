@@ -16,6 +16,7 @@ from slatrack import clock
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations.accounts.current import acting_user
 from slatrack.operations.tickets import lifecycle as ops
+from slatrack.operations.tickets import priority as priority_ops
 from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.policy import EVERYONE, STAFF, allow
 
@@ -30,7 +31,16 @@ def _one_of(values: Any, label: str) -> validate.OneOf:
 class TicketCreateSchema(Schema):
     unit = fields.String(required=True, metadata={"description": "单位代码，例如 522701"})
     category = fields.String(required=True, validate=_one_of(TICKET_CATEGORIES, "类别"))
-    priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
+    priority = fields.String(
+        load_default=None,
+        validate=_one_of(PRIORITIES, "优先级"),
+        metadata={"description": "优先级（运维方、局方填写；使用单位不能填写）"},
+    )
+    suggested_priority = fields.String(
+        load_default=None,
+        validate=_one_of(PRIORITIES, "建议优先级"),
+        metadata={"description": "使用单位建议的优先级，由运维方确认或调整"},
+    )
     channel = fields.String(required=True, validate=_one_of(CHANNELS, "渠道"))
     mode = fields.String(required=True, validate=_one_of(MODES, "方式"))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200, error="标题长度应为 1 到 200 个字"))
@@ -66,6 +76,11 @@ class EventCreateSchema(Schema):
         metadata={"description": "事件发生时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
     )
     note = fields.String(load_default="")
+
+
+class PrioritySchema(Schema):
+    priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
+    reason = fields.String(load_default="", metadata={"description": "调整单位建议的优先级时必填"})
 
 
 class LinkSchema(Schema):
@@ -125,6 +140,9 @@ class TicketSchema(Schema):
     category = fields.String()
     category_label = fields.String()
     priority = fields.String()
+    suggested_priority = fields.String(allow_none=True, metadata={"description": "使用单位建议的优先级"})
+    priority_confirmed = fields.Boolean(metadata={"description": "优先级是否已由运维方确认"})
+    priority_reason = fields.String(metadata={"description": "调整建议优先级的理由"})
     channel = fields.String()
     mode = fields.String()
     title = fields.String()
@@ -176,6 +194,7 @@ def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
         description=data["description"],
         requester=data["requester"],
         reported_at=data["reported_at"],
+        suggested_priority=data["suggested_priority"],
         user=acting_user(),
     )
     return _detail(ticket.id)
@@ -226,6 +245,17 @@ def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """登记工单事件（响应、挂起、恢复、解决、关闭、重新打开、取消、备注）"""
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     ops.record_event(ticket, data["type"], data["at"], data["note"], acting_user())
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/priority", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(PrioritySchema)
+@blp.response(200, TicketSchema)
+def confirm_priority(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """确认或调整使用单位建议的优先级（调整须填写理由）"""
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
+    priority_ops.confirm_priority(ticket, data["priority"], data["reason"], acting_user(), clock.utcnow())
     return _detail(ticket_id)
 
 

@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "jobs_log",
     "notifications",
     "late_entries",
+    "ticket_priority",
 )
 
 

@@ -75,6 +75,8 @@ MATRIX: dict[str, set[str]] = {
     "POST /tickets/import": STAFF,
     "GET /tickets/export": ALL,
     "GET /tickets/template.xlsx": ALL,
+    "POST /api/v1/tickets/<int:ticket_id>/priority": STAFF,
+    "POST /tickets/<int:ticket_id>/priority": STAFF,
     "GET /api/v1/late-entries": {"admin", "auditor"},
     "POST /api/v1/late-entries/<int:entry_id>/confirm": {"admin"},
     "POST /api/v1/late-entries/<int:entry_id>/reject": {"admin"},

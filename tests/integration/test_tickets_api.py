@@ -28,6 +28,8 @@ BODY = {
     "requester": "张三",
     "reported_at": REPORTED.isoformat(),
 }
+# A unit sends neither a report time nor a final priority, only a suggestion (docs/tickets.md).
+UNIT_REQUEST: dict[str, Any] = {"reported_at": None, "priority": None, "suggested_priority": "P3"}
 # How to bring a new ticket into each state.
 PATHS: dict[str, list[str]] = {
     "new": [],
@@ -221,9 +223,9 @@ def test_unit_users_only_see_and_create_their_own(
 ) -> None:
     mine = make_token("unit", "522701")
     theirs_token = make_token("unit", "522702")
-    own = _create(client, mine)
-    other = _create(client, theirs_token, unit="522702")
-    response = client.post("/api/v1/tickets", json={**BODY, "unit": "522702"}, headers=bearer(mine))
+    own = _create(client, mine, **UNIT_REQUEST)
+    other = _create(client, theirs_token, unit="522702", **UNIT_REQUEST)
+    response = client.post("/api/v1/tickets", json={**BODY, **UNIT_REQUEST, "unit": "522702"}, headers=bearer(mine))
     assert response.status_code == 422 and "unit" in response.get_json()["error"]["fields"]
     listed = client.get("/api/v1/tickets", headers=bearer(mine)).get_json()
     assert [t["id"] for t in listed["items"]] == [own["id"]]
@@ -240,7 +242,7 @@ def test_unit_users_only_see_and_create_their_own(
 
 def test_rating_only_when_closed(client: FlaskClient, vendor: str, make_token: Callable[..., str]) -> None:
     unit = make_token("unit", "522701")
-    ticket = _create(client, unit)
+    ticket = _create(client, vendor)  # logged by the vendor on the unit's call
     early = client.post(f"/api/v1/tickets/{ticket['id']}/rating", json={"score": 5}, headers=bearer(unit))
     assert early.status_code == 409
     for step, kind in enumerate(("respond", "resolve", "close"), start=1):

@@ -1,4 +1,4 @@
-"""late entries (补记) awaiting the bureau's decision
+"""late entries (补记) awaiting the bureau's decision; a unit's suggested priority awaiting the vendor
 
 Revision ID: 0003_late_entries
 Revises: 0001
@@ -45,8 +45,24 @@ def upgrade():
         batch_op.create_index('ix_late_entries_ticket', ['ticket_id'], unique=False)
         batch_op.create_index('ix_late_entries_outage', ['outage_id'], unique=False)
 
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('suggested_priority', sa.String(length=2), nullable=True))
+        batch_op.add_column(sa.Column('priority_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('priority_confirmed_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('priority_reason', sa.Text(), server_default='', nullable=False))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_tickets_priority_confirmed_by_id_users'), 'users', ['priority_confirmed_by_id'], ['id']
+        )
+
 
 def downgrade():
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_tickets_priority_confirmed_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('priority_reason')
+        batch_op.drop_column('priority_confirmed_by_id')
+        batch_op.drop_column('priority_confirmed_at')
+        batch_op.drop_column('suggested_priority')
+
     with op.batch_alter_table('late_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_late_entries_outage')
         batch_op.drop_index('ix_late_entries_ticket')

@@ -32,6 +32,7 @@ from slatrack.models import (
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.tickets import late_entries
+from slatrack.operations.tickets import priority as priority_rules
 from slatrack.operations.tickets.terms import contract_on, contract_terms, next_number, reserve_number
 from slatrack.operations.tickets.validation import check_unit_scope, validate_fields
 
@@ -104,13 +105,14 @@ def create_ticket(
     *,
     unit_code: str,
     category: str,
-    priority: str,
+    priority: str | None,
     channel: str,
     mode: str,
     title: str,
     description: str = "",
     requester: str = "",
     reported_at: datetime | None = None,
+    suggested_priority: str | None = None,
     user: User | None = None,
     commit: bool = True,
     number: str | None = None,
@@ -124,10 +126,11 @@ def create_ticket(
     ``number`` (an imported ticket's own number) is kept as given and reserved in the sequence.
     """
     present = (now or utcnow()).astimezone(UTC)
+    choice = priority_rules.check_request(user, reported_at, priority, suggested_priority)
     values = validate_fields(
         unit_code=unit_code,
         category=category,
-        priority=priority,
+        priority=choice.priority,
         channel=channel,
         mode=mode,
         title=title,
@@ -159,6 +162,9 @@ def create_ticket(
         reported_at=values.reported_at,
         import_key=import_key,
         created_by_id=user.id if user is not None else None,
+        suggested_priority=choice.suggested,
+        priority_confirmed_at=present if choice.confirmed else None,
+        priority_confirmed_by_id=user.id if choice.confirmed and user is not None else None,
     )
     ticket.unit = values.unit
     ticket.contract = contract
@@ -198,6 +204,7 @@ def update_ticket(
         requester=requester,
         reported_at=reported_at,
     )
+    priority_rules.check_edit(ticket, user, values.reported_at, values.priority)
     first_event = ticket.events[0].at if ticket.events else None
     if first_event is not None and values.reported_at > first_event:
         raise OperationError("报告时间不能晚于工单的第一个事件", fields={"reported_at": "不能晚于已登记事件的时间"})
