@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # A stated time more than this before its entry is a late entry (补记) awaiting the bureau (SPEC §3).
     "LATE_ENTRY_GRACE_MINUTES": 10,
+    # A unit's resolved request it neither confirms nor returns is confirmed after this many working days.
+    "TICKET_AUTO_CONFIRM_WORKDAYS": 3,
 }
 
 # Environment variables that map onto settings, with the type each must parse as.
@@ -49,6 +51,7 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
     "SLATRACK_LATE_ENTRY_GRACE_MINUTES": ("LATE_ENTRY_GRACE_MINUTES", int),
+    "SLATRACK_TICKET_AUTO_CONFIRM_WORKDAYS": ("TICKET_AUTO_CONFIRM_WORKDAYS", int),
 }
 
 POSITIVE_INTS = (
@@ -60,6 +63,7 @@ POSITIVE_INTS = (
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
     "LATE_ENTRY_GRACE_MINUTES",
+    "TICKET_AUTO_CONFIRM_WORKDAYS",
 )
 
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from slatrack.measure.late_entries import STATUSES
 from slatrack.operations.accounts.current import acting_user
-from slatrack.operations.tickets import late_entries as ops
+from slatrack.operations.tickets import late_review as ops
 from slatrack.policy import allow
 
 blp = Blueprint("late_entries", __name__, description="补记审核")

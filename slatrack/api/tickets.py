@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from slatrack import clock
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.tickets import closure
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import priority as priority_ops
 from slatrack.operations.tickets import queries as ticket_queries
@@ -256,6 +257,29 @@ def confirm_priority(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """确认或调整使用单位建议的优先级（调整须填写理由）"""
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     priority_ops.confirm_priority(ticket, data["priority"], data["reason"], acting_user(), clock.utcnow())
+    return _detail(ticket_id)
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, metadata={"description": "退回原因"})
+
+
+@blp.route("/tickets/<int:ticket_id>/confirm-resolution", methods=["POST"])
+@allow("admin", "unit")
+@blp.response(200, TicketSchema)
+def confirm_resolution(ticket_id: int) -> dict[str, Any]:
+    """使用单位确认解决（工单关闭，随后可评价）"""
+    closure.confirm_resolution(ticket_queries.get_ticket(ticket_id, _viewer()), acting_user())
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/return", methods=["POST"])
+@allow("admin", "unit")
+@blp.arguments(ReturnSchema)
+@blp.response(200, TicketSchema)
+def return_resolution(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """使用单位退回（重新打开，须填写原因）"""
+    closure.return_resolution(ticket_queries.get_ticket(ticket_id, _viewer()), data["reason"], acting_user())
     return _detail(ticket_id)
 
 

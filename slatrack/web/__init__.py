@@ -22,6 +22,7 @@ PAGE_MODULES = (
     "notifications",
     "late_entries",
     "ticket_priority",
+    "ticket_closure",
 )
 
 

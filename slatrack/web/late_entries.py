@@ -12,7 +12,8 @@ from slatrack.extensions import db
 from slatrack.measure.late_entries import STATUS_LABELS, STATUSES
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.current import acting_user
-from slatrack.operations.tickets import late_entries as ops
+from slatrack.operations.tickets import late_entries
+from slatrack.operations.tickets import late_review as ops
 from slatrack.policy import allow
 
 bp = Blueprint("late_entry_pages", __name__, url_prefix="/late-entries")
@@ -35,7 +36,7 @@ def queue() -> ResponseReturnValue:
         status=status,
         statuses=STATUS_LABELS,
         form=DecisionForm(formdata=None),
-        grace=int(ops.grace().total_seconds() // 60),
+        grace=int(late_entries.grace().total_seconds() // 60),
     )
 
 

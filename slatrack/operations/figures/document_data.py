@@ -29,7 +29,7 @@ from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
 from slatrack.operations.figures.report_texts import self_evaluation_texts
-from slatrack.operations.tickets.late_entries import counts as late_entry_counts
+from slatrack.operations.tickets.late_review import counts as late_entry_counts
 from slatrack.reports.data import (
     ContractInfo,
     InspectionInfo,

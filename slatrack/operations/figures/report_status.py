@@ -18,7 +18,7 @@ from slatrack.measure.periods import Period, quarter_period
 from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.figures.sla import SlaQuery, parse_period, period_figures
-from slatrack.operations.tickets.late_entries import counts as late_entry_counts
+from slatrack.operations.tickets.late_review import counts as late_entry_counts
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
 

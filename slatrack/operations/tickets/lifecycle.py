@@ -16,9 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from slatrack.clock import aware, local_zone, utcnow
 from slatrack.extensions import db
 from slatrack.measure import lifecycle
-from slatrack.measure.calendars import CalendarUnavailableError
 from slatrack.measure.deadlines import (
-    SlaTerms,
     TicketSla,
     evaluate,
 )
@@ -33,11 +31,13 @@ from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.tickets import late_entries
 from slatrack.operations.tickets import priority as priority_rules
+from slatrack.operations.tickets.state import apply_timeline, refresh_counted, timeline_columns
 from slatrack.operations.tickets.terms import contract_on, contract_terms, next_number, reserve_number
 from slatrack.operations.tickets.validation import check_unit_scope, validate_fields
 
 # Lifecycle states as stored: the pure module calls a ticket awaiting its first response "new".
-_STATUS_OF_STATE = {state: ("open" if state is lifecycle.State.NEW else state.value) for state in lifecycle.State}
+__all__ = ["apply_timeline", "refresh_counted", "timeline_columns"]  # kept here for existing callers
+
 OPEN_STATUSES = ("open", "in_progress", "paused")
 DONE_STATUSES = ("resolved", "closed", "cancelled")
 DEADLINE_STATES = {
@@ -69,33 +69,6 @@ def sla_of(ticket: Ticket, as_of: datetime | None = None) -> TicketSla:
 
 def _refresh(ticket: Ticket, timeline: lifecycle.TicketTimeline) -> None:
     apply_timeline(ticket, timeline, contract_terms(ticket.contract))
-
-
-def refresh_counted(ticket: Ticket) -> None:
-    """Keep the ticket's columns in step with its history at the times that count (late entries, SPEC §3)."""
-    _refresh(ticket, late_entries.counted_timeline(ticket))
-    db.session.flush()
-
-
-def timeline_columns(timeline: lifecycle.TicketTimeline, priority: str, terms: SlaTerms) -> dict[str, Any]:
-    """The ticket columns kept in step with its history: state, key instants, deadlines as of its last event."""
-    try:
-        sla = evaluate(timeline, priority, terms, timeline.last_event_at or timeline.reported_at)
-    except CalendarUnavailableError as exc:
-        raise OperationError(str(exc), fields={"reported_at": "服务日历不含该年份"}) from exc
-    return {
-        "status": _STATUS_OF_STATE[timeline.state],
-        "first_response_at": timeline.first_response_at,
-        "resolved_at": timeline.resolved_at,
-        "response_due_at": sla.response_deadline,
-        "resolution_due_at": sla.resolution_deadline,
-    }
-
-
-def apply_timeline(ticket: Ticket, timeline: lifecycle.TicketTimeline, terms: SlaTerms) -> None:
-    """Copy the timeline's state and deadlines onto the ticket's columns."""
-    for name, value in timeline_columns(timeline, ticket.priority, terms).items():
-        setattr(ticket, name, value)
 
 
 # ---------------------------------------------------------------- create and edit
@@ -262,6 +235,7 @@ def record_event(
     if timeline.last_event_at is not None and moment < timeline.last_event_at:
         shown = _show(timeline.last_event_at)
         raise OperationError(f"事件时间不能早于上一个事件（{shown}）", fields={"at": "早于上一个事件"})
+    priority_rules.check_close(ticket, type, user)
     if type == "cancel" and not note:
         raise OperationError("取消工单必须填写原因", fields={"note": "请填写取消原因"})
     try:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import Ticket, User
 from slatrack.models.enums import PRIORITIES
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.tickets.state import refresh_counted
 
 UNIT_TIME_REFUSED = "使用单位的服务请求按提交时刻报告，不能填写报告时间"
 UNIT_PRIORITY_REFUSED = "使用单位只能建议优先级（suggested_priority），由运维方确认或调整"
@@ -47,8 +50,6 @@ def check_request(
 
 def confirm_priority(ticket: Ticket, priority: str, reason: str, user: User | None, now: datetime) -> Ticket:
     """The vendor confirms a unit's suggested priority, or changes it with a reason; audited."""
-    from slatrack.operations.tickets.lifecycle import refresh_counted
-
     if priority not in PRIORITIES:
         allowed = "、".join(PRIORITIES)
         raise OperationError(f"未知的优先级：{priority!r}", fields={"priority": f"应为 {allowed} 之一"})
@@ -85,3 +86,17 @@ def check_edit(ticket: Ticket, user: User | None, reported_at: datetime, priorit
             "单位建议的优先级请在工单页“确认优先级”处确认或调整（调整须填写理由）",
             fields={"priority": "请先确认单位建议的优先级"},
         )
+
+
+def check_close(ticket: Ticket, kind: str, user: User | None) -> None:
+    """The vendor does not close a unit's request: the unit confirms it (or the job does), see ``closure``."""
+    if kind == "close" and user is not None and user.role == "vendor" and submitted_by_unit(ticket):
+        raise Conflict(
+            "使用单位提交的请求由该单位确认解决（逾期自动确认），运维方不能直接关闭", fields={"type": "待单位确认"}
+        )
+
+
+def submitted_by_unit(ticket: Ticket) -> bool:
+    if ticket.created_by_id is None:
+        return False
+    return db.session.scalar(select(User.role).where(User.id == ticket.created_by_id)) == "unit"
