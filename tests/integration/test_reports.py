@@ -427,6 +427,11 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     revised = {(row[0], row[1]): row[2:] for row in tables["提交后修订"]}
     assert revised[("合计", "服务请求数")] == ["5", "6"]
     assert revised[("OM-2025", "服务请求数")] == ["3", "4"]
+    client.post("/reports/quarterly/2025Q2/accept")  # the submitter may not accept it
+    assert "须由另一位局方人员验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    client.post("/logout")
+    make_user("deputy", "admin")
+    login(client, "deputy")
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
 

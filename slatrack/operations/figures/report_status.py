@@ -67,6 +67,8 @@ def accept(label: str, user: User | None, now: datetime | None = None) -> Report
     report = get_or_create(label)
     if report.status != "submitted":
         raise Conflict(f"{label} 季度报告当前为{STATUS_LABELS[report.status]}，只有已提交的报告可以验收")
+    if user is not None and report.submitted_by_id == user.id:  # four eyes: the submitter does not accept
+        raise Conflict(f"{label} 季度报告由您本人提交，须由另一位局方人员验收", fields={"user": "提交人不能验收"})
     report.status = "accepted"
     report.accepted_at = now or utcnow()
     report.accepted_by_id = user.id if user else None
