@@ -409,7 +409,10 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     _load_q2()
     make_user("boss", "admin")
     login(client, "boss")
-    assert client.post("/reports/quarterly/2025Q2/submit").status_code == 302
+    client.post("/reports/quarterly/2025Q2/submit")  # without the confirmation nothing is frozen
+    assert "请先勾选确认" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) in (None, "draft")
+    assert client.post("/reports/quarterly/2025Q2/submit", data={"confirm": "1"}).status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
