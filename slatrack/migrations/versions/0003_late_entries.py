@@ -45,6 +45,16 @@ def upgrade():
         batch_op.create_index('ix_late_entries_ticket', ['ticket_id'], unique=False)
         batch_op.create_index('ix_late_entries_outage', ['outage_id'], unique=False)
 
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reverses_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reason', sa.Text(), server_default='', nullable=False))
+        batch_op.create_unique_constraint(batch_op.f('uq_payments_reverses_id'), ['reverses_id'])
+        batch_op.create_foreign_key(batch_op.f('fk_payments_reverses_id_payments'), 'payments', ['reverses_id'], ['id'])
+        batch_op.drop_constraint(batch_op.f('ck_payments_amount_positive'), type_='check')
+        batch_op.create_check_constraint(
+            batch_op.f('ck_payments_amount_signed'), '(reverses_id IS NULL AND amount > 0) OR (reverses_id IS NOT NULL AND amount < 0)'
+        )
+
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suggested_priority', sa.String(length=2), nullable=True))
         batch_op.add_column(sa.Column('priority_confirmed_at', sa.DateTime(timezone=True), nullable=True))
@@ -56,6 +66,15 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM payments WHERE reverses_id IS NOT NULL")
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_payments_amount_signed'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_payments_amount_positive'), 'amount > 0')
+        batch_op.drop_constraint(batch_op.f('fk_payments_reverses_id_payments'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('uq_payments_reverses_id'), type_='unique')
+        batch_op.drop_column('reason')
+        batch_op.drop_column('reverses_id')
+
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_tickets_priority_confirmed_by_id_users'), type_='foreignkey')
         batch_op.drop_column('priority_reason')
