@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "late_entries",
     "ticket_priority",
     "ticket_closure",
+    "payment_corrections",
 )
 
 

@@ -82,6 +82,7 @@ MATRIX: dict[str, set[str]] = {
     "POST /tickets/<int:ticket_id>/return": {"admin", "unit"},
     "POST /tickets/<int:ticket_id>/priority": STAFF,
     "POST /api/v1/payments/<int:payment_id>/reverse": {"admin"},
+    "POST /payments/<int:payment_id>/reverse": {"admin"},
     "GET /api/v1/late-entries": {"admin", "auditor"},
     "POST /api/v1/late-entries/<int:entry_id>/confirm": {"admin"},
     "POST /api/v1/late-entries/<int:entry_id>/reject": {"admin"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Payment
-from slatrack.operations.records.payments import budget_overview, parse_amount
+from slatrack.operations.records.payments import budget_overview, parse_amount, record_payment
 from tests.integration.conftest import bearer, login
 
 
@@ -138,6 +139,19 @@ def test_budget_execution_and_overspending(client: FlaskClient, make_token: Call
     auditor = client.get("/api/v1/budget?year=2025", headers=bearer(make_token("auditor")))
     assert auditor.status_code == 200
     assert client.get("/api/v1/budget?year=2025", headers=bearer(make_token("vendor"))).status_code == 403
+
+
+def test_budget_page_reverses_a_payment(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("admin2", "admin")
+    login(client, "admin2")
+    payment = record_payment(amount="1000", paid_on=date(2025, 6, 1), contract="OM-2025", voucher="记-0701")
+    page = client.get("/budget?year=2025").get_data(as_text=True)
+    assert "冲销" in page and "记-0701" in page
+    done = client.post(
+        f"/payments/{payment.id}/reverse", data={"reason": "录入错误", "year": "2025"}, follow_redirects=True
+    )
+    html = done.get_data(as_text=True)
+    assert f"已冲销支付记录 #{payment.id}" in html and "原因：录入错误" in html and "已冲销" in html
 
 
 def test_budget_page_and_payment_form(client: FlaskClient, make_user: Callable[..., Any]) -> None:

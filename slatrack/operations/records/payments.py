@@ -174,6 +174,7 @@ def budget_overview(year: int, as_of: date | None = None) -> list[dict[str, Any]
                     for execution in figures.lines
                 ],
                 "payments": [p for p in payments if p.budget_line_id in ids],
+                "reversed_ids": {p.reverses_id for p in payments if p.reverses_id is not None},
                 "overspent": any(e.overspent for e in figures.lines) or figures.paid_total > figures.budget_total,
             }
         )
