@@ -23,7 +23,7 @@ class LateEntryQuerySchema(Schema):
     )
 
 
-class DecisionSchema(Schema):
+class LateEntryDecisionSchema(Schema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500, error="理由长度应为 1 到 500 个字"),
@@ -69,7 +69,7 @@ def list_late_entries(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/late-entries/<int:entry_id>/confirm", methods=["POST"])
 @allow("admin")
-@blp.arguments(DecisionSchema)
+@blp.arguments(LateEntryDecisionSchema)
 @blp.response(200, LateEntrySchema)
 def confirm(data: dict[str, Any], entry_id: int) -> dict[str, Any]:
     """确认补记：此后按所填时间计算"""
@@ -78,7 +78,7 @@ def confirm(data: dict[str, Any], entry_id: int) -> dict[str, Any]:
 
 @blp.route("/late-entries/<int:entry_id>/reject", methods=["POST"])
 @allow("admin")
-@blp.arguments(DecisionSchema)
+@blp.arguments(LateEntryDecisionSchema)
 @blp.response(200, LateEntrySchema)
 def reject(data: dict[str, Any], entry_id: int) -> dict[str, Any]:
     """驳回补记：仍按登记时间计算"""

@@ -57,6 +57,10 @@ class MaintenanceWindow(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A request the bureau refused (never counted); the reason of the approval or the rejection.
+    rejected_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (CheckConstraint('"end" > start', name="ordered"),)
 

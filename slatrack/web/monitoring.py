@@ -17,6 +17,7 @@ from slatrack.clock import local_zone, zone_name
 from slatrack.models import utcnow
 from slatrack.models.enums import EXCLUSION_CATEGORIES, TARGET_KINDS
 from slatrack.operations import OperationError
+from slatrack.operations.monitoring import maintenance_decisions
 from slatrack.operations.monitoring import outages as outage_ops
 from slatrack.operations.monitoring.targets import get_target, list_targets
 from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
@@ -201,10 +202,16 @@ def approve(window_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("请求已失效，请重试", "warning")
         return redirect(url_for("monitoring.maintenance"))
+    rejecting = request.form.get("decision") == "reject"
     try:
-        outage_ops.approve_maintenance(window_id, g.principal)
+        window = outage_ops.get_maintenance(window_id)
+        reason = request.form.get("reason", "")
+        if rejecting:
+            maintenance_decisions.reject(window, reason, g.principal)
+        else:
+            maintenance_decisions.approve(window, reason, g.principal)
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash("已批准计划维护", "success")
+        flash("已驳回计划维护" if rejecting else "已批准计划维护", "success")
     return redirect(url_for("monitoring.maintenance"))

@@ -35,6 +35,7 @@ MATRIX: dict[str, set[str]] = {
     "GET /api/v1/maintenance-windows": {"admin", "vendor", "auditor"},
     "POST /api/v1/maintenance-windows": STAFF,
     "POST /api/v1/maintenance-windows/<int:window_id>/approve": {"admin"},
+    "POST /api/v1/maintenance-windows/<int:window_id>/reject": {"admin"},
     "GET /monitoring/targets": {"admin", "vendor", "auditor"},
     "GET /monitoring/targets/<int:target_id>": {"admin", "vendor", "auditor"},
     "GET /monitoring/outages": {"admin", "vendor", "auditor"},

@@ -70,7 +70,7 @@ def vendor(make_token: Callable[..., str]) -> str:
 def bureau(make_token: Callable[..., str]) -> str:
     """The bureau (admin): its late entries count at their stated time at once, so 2025 histories keep their times.
 
-    A vendor's entries of those times are late entries awaiting confirmation (see test_late_entries.py, tests/unit/test_late_entry_rule.py).
+    A vendor's entries of those times are late entries awaiting confirmation (see test_late_entries.py).
     """
     return make_token("admin")
 

@@ -55,6 +55,14 @@ def upgrade():
             batch_op.f('ck_payments_amount_signed'), '(reverses_id IS NULL AND amount > 0) OR (reverses_id IS NOT NULL AND amount < 0)'
         )
 
+    with op.batch_alter_table('maintenance_windows', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rejected_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('rejected_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('decision_reason', sa.Text(), server_default='', nullable=False))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_maintenance_windows_rejected_by_id_users'), 'users', ['rejected_by_id'], ['id']
+        )
+
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suggested_priority', sa.String(length=2), nullable=True))
         batch_op.add_column(sa.Column('priority_confirmed_at', sa.DateTime(timezone=True), nullable=True))
@@ -66,6 +74,12 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('maintenance_windows', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_maintenance_windows_rejected_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('decision_reason')
+        batch_op.drop_column('rejected_by_id')
+        batch_op.drop_column('rejected_at')
+
     op.execute("DELETE FROM payments WHERE reverses_id IS NOT NULL")
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_payments_amount_signed'), type_='check')

@@ -307,14 +307,10 @@ def request_maintenance(*, start: datetime, end: datetime, reason: str, principa
     return window
 
 
-def approve_maintenance(window_id: int, principal: Principal) -> MaintenanceWindow:
-    window = get_maintenance(window_id)
-    if window.approved_at is not None:
-        raise Conflict("该计划维护已批准")
-    window.approved_by_id = principal.user_id
-    window.approved_at = utcnow()
-    db.session.commit()
-    return window
+def approve_maintenance(window_id: int, principal: Principal, reason: str = "") -> MaintenanceWindow:
+    from slatrack.operations.monitoring import maintenance_decisions
+
+    return maintenance_decisions.approve(get_maintenance(window_id), reason, principal)
 
 
 def get_maintenance(window_id: int) -> MaintenanceWindow:
@@ -347,4 +343,7 @@ def maintenance_fields(window: MaintenanceWindow) -> dict[str, Any]:
         "approved_at": window.approved_at,
         "requested_by": name(window.requested_by_id),
         "approved_by": name(window.approved_by_id),
+        "rejected": window.rejected_at is not None,
+        "rejected_by": name(window.rejected_by_id),
+        "decision_reason": window.decision_reason or "",
     }
