@@ -27,7 +27,7 @@ class ExclusionSchema(Schema):
     category = fields.String()
     reason = fields.String()
     start = fields.AwareDateTime()
-    end = fields.AwareDateTime()
+    end = fields.AwareDateTime(allow_none=True, metadata={"description": "空：直至停机结束（停机仍在持续）"})
     decided_by = fields.String()
     created_at = fields.AwareDateTime()
 

@@ -74,7 +74,8 @@ class Exclusion(Base):
     category: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     start: Mapped[datetime]
-    end: Mapped[datetime]
+    # None: up to the end of an outage still going (it follows the outage's end once that is known).
+    end: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

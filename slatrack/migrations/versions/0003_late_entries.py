@@ -63,6 +63,9 @@ def upgrade():
             batch_op.f('fk_maintenance_windows_rejected_by_id_users'), 'users', ['rejected_by_id'], ['id']
         )
 
+    with op.batch_alter_table('exclusions', schema=None) as batch_op:
+        batch_op.alter_column('end', existing_type=sa.DateTime(timezone=True), nullable=True)
+
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suggested_priority', sa.String(length=2), nullable=True))
         batch_op.add_column(sa.Column('priority_confirmed_at', sa.DateTime(timezone=True), nullable=True))
@@ -74,6 +77,14 @@ def upgrade():
 
 
 def downgrade():
+    # An exclusion up to "still going" gets its outage's end, or the moment of the downgrade.
+    op.execute(
+        'UPDATE exclusions SET "end" = COALESCE((SELECT o."end" FROM outages o WHERE o.id = exclusions.outage_id), '
+        'CURRENT_TIMESTAMP) WHERE "end" IS NULL'
+    )
+    with op.batch_alter_table('exclusions', schema=None) as batch_op:
+        batch_op.alter_column('end', existing_type=sa.DateTime(timezone=True), nullable=False)
+
     with op.batch_alter_table('maintenance_windows', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_maintenance_windows_rejected_by_id_users'), type_='foreignkey')
         batch_op.drop_column('decision_reason')

@@ -76,6 +76,7 @@ def _light_outages(start: datetime, end: datetime) -> list[_OutageRow]:
         for outage_id, first, last in db.session.execute(
             select(Exclusion.outage_id, Exclusion.start, Exclusion.end).where(Exclusion.outage_id.in_(part))
         ):
+            last = last or by_id[outage_id].end or end  # up to "still going": the outage's end
             if last > first:
                 by_id[outage_id].exclusions.append(Interval(first, last))
         for outage_id, response in db.session.execute(

@@ -92,11 +92,11 @@ def load_outages(start: datetime, end: datetime) -> list[OutageRecord]:
         select(Outage).where(Outage.start < end, or_(Outage.end.is_(None), Outage.end > start))
     ).all()
     ids = [outage.id for outage in outages]
-    exclusions: dict[int, list[Interval]] = defaultdict(list)
+    exclusions: dict[int, list[Exclusion]] = defaultdict(list)
     responses: dict[int, list[datetime | None]] = defaultdict(list)
     if ids:
         for exclusion in db.session.scalars(select(Exclusion).where(Exclusion.outage_id.in_(ids))):
-            exclusions[exclusion.outage_id].append(Interval(exclusion.start, exclusion.end))
+            exclusions[exclusion.outage_id].append(exclusion)
         linked = db.session.execute(
             select(outage_tickets.c.outage_id, Ticket.first_response_at)
             .join(Ticket, Ticket.id == outage_tickets.c.ticket_id)
@@ -112,7 +112,8 @@ def load_outages(start: datetime, end: datetime) -> list[OutageRecord]:
             source=outage.source,
             start=outage.start,
             end=outage.end if outage.end is None else max(outage.end, late_ends.get(outage.id, outage.end)),
-            exclusions=tuple(exclusions[outage.id]),
+            # An exclusion up to "still going" follows its outage's end (or the period's end while it goes on).
+            exclusions=tuple(Interval(x.start, x.end or outage.end or end) for x in exclusions[outage.id]),
             first_responses=tuple(responses[outage.id]),
             cause=outage.cause,
         )
