@@ -29,9 +29,22 @@ def _secret_key(instance: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created owner-only from the start, not made private after a moment of being readable.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(key)
     return key
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does; its -wal and -shm files copy that mode."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(uri).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = True) -> Flask:
@@ -44,9 +57,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = T
         app.config.update(test_config)
 
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    if not instance.exists():
+        instance.mkdir(parents=True, mode=0o700)
+        instance.chmod(0o700)  # whatever the umask
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'slatrack.sqlite3'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
     settings.validate(app.config)
@@ -113,9 +130,12 @@ def _configure_api(app: Flask) -> None:
 
 
 def _configure_web(app: Flask) -> None:
+    from slatrack import availability, web_security
     from slatrack.web import register
 
     register(app)
+    availability.install(app)  # a Chinese 503 with Retry-After while the database is away
+    web_security.install(app)  # security headers; a CSRF header for API writes made with a session cookie
 
 
 def _configure_cli(app: Flask) -> None:

@@ -15,15 +15,17 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import event, insert, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from slatrack import audit_chain
 from slatrack.models import AuditRecord
 from slatrack.models.base import utcnow
 
 # Columns whose values never enter the audit log.
-SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash", "secret", "webhook_url"}
 # Bookkeeping columns whose changes alone do not make an audit record (logins are audited explicitly).
-IGNORED_COLUMNS = {"failed_logins", "locked_until", "last_login_at", "last_used_at"}
+IGNORED_COLUMNS = {"failed_logins", "locked_until", "last_login_at", "last_used_at", "session_version"}
 
 _actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("slatrack_actor", default=None)
 
@@ -117,7 +119,20 @@ def _after_flush(session: Session, flush_context: object) -> None:
         if getattr(obj, "__audited__", False):
             rows.append(_row("delete", obj, _columns(obj), None))
     if rows:
+        audit_chain.seal(session.connection(), rows)
         session.connection().execute(insert(AuditRecord), rows)
+
+
+def _seal_record(mapper: object, connection: Connection, target: AuditRecord) -> None:
+    """Records added through the ORM (``record()``) take their place in the hash chain as they are inserted."""
+    values = {key: getattr(target, key) for key in audit_chain.HASHED}
+    values["at"] = values["at"] or utcnow()
+    for key in ("object_type", "object_id", "remote_addr", "detail"):
+        values[key] = values[key] or ""
+    values["outcome"] = values["outcome"] or "success"
+    audit_chain.seal(connection, [values])
+    for key, value in values.items():
+        setattr(target, key, value)
 
 
 def _refuse_change(mapper: object, connection: object, target: AuditRecord) -> None:
@@ -128,6 +143,7 @@ def install(session_class: type[Session]) -> None:
     """Hook auditing into every session of this class; also forbid edits to audit rows via the ORM."""
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(AuditRecord, "before_insert", _seal_record)
         event.listen(AuditRecord, "before_update", _refuse_change)
         event.listen(AuditRecord, "before_delete", _refuse_change)
 

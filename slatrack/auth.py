@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
@@ -16,6 +16,8 @@ from slatrack.policy import PUBLIC, Principal, permits, policy_of
 API_PREFIX = "/api/"
 # Pages a user whose password has expired may still open.
 EXPIRED_PASSWORD_ENDPOINTS = {"web.change_password", "web.logout", "web.login"}
+# The user's session version when the session was made; a different one in the database ends the session.
+SESSION_VERSION_KEY = "sv"
 
 
 @login_manager.user_loader
@@ -45,6 +47,13 @@ def _principal_from_token() -> Principal | None:
 def _principal_from_session(app: Flask) -> Principal | None:
     if not current_user.is_authenticated:
         return None
+    if session.get(SESSION_VERSION_KEY) != current_user.session_version:
+        # Ended on the server: logout, a password change or a reset raised the version.
+        logout_user()
+        session.clear()
+        if not is_api_request():
+            flash("会话已结束（已在别处退出或修改了密码），请重新登录", "warning")
+        return None
     # Idle timeout enforced on the server, not only by the cookie's expiry.
     last_seen = session.get("last_seen")
     now = utcnow()
@@ -64,6 +73,10 @@ def _principal_from_session(app: Flask) -> Principal | None:
 def install(app: Flask) -> None:
     @app.before_request
     def authenticate_and_authorise() -> ResponseReturnValue | None:
+        # Load the user from this request's session: an app context shared by several requests (the test
+        # client's) must not carry one client's user into another's request.
+        for name in ("_login_user", "session_expired"):
+            g.pop(name, None)
         g.principal = None
         if request.endpoint is None:
             return None  # 404/405: the error handler answers
@@ -81,9 +94,11 @@ def install(app: Flask) -> None:
                 and g.principal.token_id is None
                 and not is_api_request()
                 and request.endpoint not in EXPIRED_PASSWORD_ENDPOINTS
-                and password_expired(current_user)
             ):
-                return redirect(url_for("web.change_password", expired=1))
+                if current_user.must_change_password:
+                    return redirect(url_for("web.change_password", first=1))
+                if password_expired(current_user):
+                    return redirect(url_for("web.change_password", expired=1))
             return None
         if g.principal is None:
             if is_api_request():

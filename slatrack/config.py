@@ -26,9 +26,27 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": "scrypt",
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
+    # Login throttles (slatrack/logins.py): a growing delay, never a lock an outsider can trigger.
+    "LOGIN_ADDRESS_THRESHOLD": 20,
+    "LOGIN_ACCOUNT_THRESHOLD": 20,
+    "LOGIN_ACCOUNT_DELAY_MAX_SECONDS": 60,
     "RAW_RESULT_RETENTION_DAYS": 90,
     "PROBE_WORKERS": 16,
     "SESSION_COOKIE_HTTPONLY": True,
+    # Set when slatrack is reached over TLS (directly or behind a proxy): the cookie then never travels in
+    # clear text, and HSTS is sent.
+    "SESSION_COOKIE_SECURE": False,
+    # Security headers (slatrack/web_security.py); an empty value leaves a header out.
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X_FRAME_OPTIONS": "DENY",
+    "REFERRER_POLICY": "same-origin",
+    "HSTS_SECONDS": 31536000,
+    # While the database is away: the Retry-After hint; /healthz: how old the last job run may be.
+    "UNAVAILABLE_RETRY_SECONDS": 30,
+    "HEALTH_SCHEDULER_STALE_MINUTES": 15,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
@@ -36,7 +54,18 @@ DEFAULTS: dict[str, Any] = {
     "LATE_ENTRY_GRACE_MINUTES": 10,
     # A unit's resolved request it neither confirms nor returns is confirmed after this many working days.
     "TICKET_AUTO_CONFIRM_WORKDAYS": 3,
+    # Alerts (docs/notifications.md): links in messages, the ticket.response_due lead, and email.
+    "PUBLIC_URL": "",
+    "ALERT_RESPONSE_LEAD_MINUTES": 10,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
 }
+
+NOTIFY_SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM")
 
 # Environment variables that map onto settings, with the type each must parse as.
 ENV_SETTINGS: dict[str, tuple[str, type]] = {
@@ -48,11 +77,26 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "SLATRACK_LOCKOUT_THRESHOLD": ("LOCKOUT_THRESHOLD", int),
     "SLATRACK_LOCKOUT_MINUTES": ("LOCKOUT_MINUTES", int),
+    "SLATRACK_LOGIN_ADDRESS_THRESHOLD": ("LOGIN_ADDRESS_THRESHOLD", int),
+    "SLATRACK_LOGIN_ACCOUNT_THRESHOLD": ("LOGIN_ACCOUNT_THRESHOLD", int),
+    "SLATRACK_LOGIN_ACCOUNT_DELAY_MAX_SECONDS": ("LOGIN_ACCOUNT_DELAY_MAX_SECONDS", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
     "SLATRACK_LATE_ENTRY_GRACE_MINUTES": ("LATE_ENTRY_GRACE_MINUTES", int),
     "SLATRACK_TICKET_AUTO_CONFIRM_WORKDAYS": ("TICKET_AUTO_CONFIRM_WORKDAYS", int),
+    "SLATRACK_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", bool),
+    "SLATRACK_CONTENT_SECURITY_POLICY": ("CONTENT_SECURITY_POLICY", str),
+    "SLATRACK_X_FRAME_OPTIONS": ("X_FRAME_OPTIONS", str),
+    "SLATRACK_REFERRER_POLICY": ("REFERRER_POLICY", str),
+    "SLATRACK_HSTS_SECONDS": ("HSTS_SECONDS", int),
+    "SLATRACK_UNAVAILABLE_RETRY_SECONDS": ("UNAVAILABLE_RETRY_SECONDS", int),
+    "SLATRACK_HEALTH_SCHEDULER_STALE_MINUTES": ("HEALTH_SCHEDULER_STALE_MINUTES", int),
+    "SLATRACK_PUBLIC_URL": ("PUBLIC_URL", str),
+    "SLATRACK_ALERT_RESPONSE_LEAD_MINUTES": ("ALERT_RESPONSE_LEAD_MINUTES", int),
+    **{f"SLATRACK_{key}": (key, int if key == "SMTP_PORT" else str) for key in NOTIFY_SMTP_KEYS},
 }
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 POSITIVE_INTS = (
     "SESSION_IDLE_MINUTES",
@@ -60,10 +104,16 @@ POSITIVE_INTS = (
     "PASSWORD_MIN_LENGTH",
     "LOCKOUT_THRESHOLD",
     "LOCKOUT_MINUTES",
+    "LOGIN_ADDRESS_THRESHOLD",
+    "LOGIN_ACCOUNT_THRESHOLD",
+    "LOGIN_ACCOUNT_DELAY_MAX_SECONDS",
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
     "LATE_ENTRY_GRACE_MINUTES",
     "TICKET_AUTO_CONFIRM_WORKDAYS",
+    "UNAVAILABLE_RETRY_SECONDS",
+    "HEALTH_SCHEDULER_STALE_MINUTES",
+    "ALERT_RESPONSE_LEAD_MINUTES",
 )
 
 
@@ -78,7 +128,11 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(variable)
         if raw is None or raw == "":
             continue
-        if kind is int:
+        if kind is bool:
+            if raw.strip().lower() not in TRUE_WORDS | FALSE_WORDS:
+                raise ConfigError(f"{variable} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+            values[key] = raw.strip().lower() in TRUE_WORDS
+        elif kind is int:
             try:
                 values[key] = int(raw)
             except ValueError:
@@ -113,9 +167,21 @@ def validate(config: Mapping[str, Any]) -> None:
             "PASSWORD_HASH_METHOD (SLATRACK_PASSWORD_HASH_METHOD) must be 'scrypt[:n:r:p]' or "
             f"'pbkdf2:sha256[:rounds]' with at least 1000 rounds, got {method!r}"
         )
+    if not isinstance(config.get("SESSION_COOKIE_SECURE"), bool):
+        raise ConfigError(f"SESSION_COOKIE_SECURE must be True or False, got {config.get('SESSION_COOKIE_SECURE')!r}")
+    hsts = config.get("HSTS_SECONDS")
+    if not isinstance(hsts, int) or isinstance(hsts, bool) or hsts < 0:
+        raise ConfigError(f"HSTS_SECONDS must be a whole number of seconds (0 to leave HSTS out), got {hsts!r}")
+    for key in ("CONTENT_SECURITY_POLICY", "X_FRAME_OPTIONS", "REFERRER_POLICY"):
+        value = config.get(key)
+        if not isinstance(value, str) or "\n" in value or "\r" in value:
+            raise ConfigError(f"{key} must be one line of text (empty to leave the header out), got {value!r}")
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+    from slatrack.operations.notifications.settings import validate_alert_settings
+
+    validate_alert_settings(config, ConfigError)
 
 
 def _acceptable_hash_method(method: str) -> bool:

@@ -10,7 +10,8 @@ from flask import Flask
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from slatrack.api import errors
+from slatrack import input_guard
+from slatrack.api import errors, limits, openapi
 from slatrack.operations import OperationError
 from slatrack.policy import public
 
@@ -46,6 +47,9 @@ def _handle_unexpected(error: Exception) -> ResponseReturnValue:
     from flask import current_app
 
     current_app.logger.exception("unhandled error")
+    from slatrack.extensions import db
+
+    db.session.rollback()  # a failed statement must not poison later work in the same session
     return _handle_http_exception(InternalServerError())
 
 
@@ -61,6 +65,7 @@ API_MODULES = (
     "records",
     "reports",
     "late_entries",
+    "notification_channels",
 )
 
 
@@ -69,7 +74,15 @@ def register(app: Flask) -> None:
 
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
+    # Before any route is added: ids in every path (API and pages) are bounded to the id columns' range; every request's
+    # text, JSON nesting and page numbers are checked by the input guard (slatrack.textsafety rules).
+    app.url_map.converters["int"] = limits.BoundedInt
+    input_guard.install(app)
+    openapi.use_error_schema(api)
+    api.DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed by openapi.install
     api.init_app(app)
+    api.register_converter(limits.BoundedInt, limits.bounded_int_schema)
+    openapi.install(app, api)
     for name in API_MODULES:
         blueprint = importlib.import_module(f"slatrack.api.{name}").blp
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -9,6 +9,7 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from slatrack.api import limits
 from slatrack.models.enums import EXCLUSION_CATEGORIES
 from slatrack.operations.monitoring import maintenance_decisions
 from slatrack.operations.monitoring import outages as ops
@@ -18,8 +19,8 @@ blp = Blueprint("outages", __name__, description="停机记录与计划维护")
 
 
 class PeriodQuery(Schema):
-    from_ = fields.AwareDateTime(data_key="from", load_default=None, metadata={"description": "起 (ISO 8601)"})
-    to = fields.AwareDateTime(load_default=None, metadata={"description": "止 (ISO 8601)"})
+    from_ = limits.moment(data_key="from", load_default=None, metadata={"description": "起 (ISO 8601)"})
+    to = limits.moment(load_default=None, metadata={"description": "止 (ISO 8601)"})
 
 
 class ExclusionSchema(Schema):
@@ -45,10 +46,10 @@ class OutageSchema(Schema):
 
 
 class OutageCreateSchema(Schema):
-    target = fields.Raw(required=True, metadata={"description": "监测对象名称或 id"})
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
-    cause = fields.String(required=True)
+    target = limits.NameOrId(required=True, metadata={"description": "监测对象名称或 id"})
+    start = limits.moment(required=True)
+    end = limits.moment(required=True)
+    cause = limits.text(limits.TEXT_MAX, required=True)
 
 
 class ExclusionCreateSchema(Schema):
@@ -58,15 +59,15 @@ class ExclusionCreateSchema(Schema):
             list(EXCLUSION_CATEGORIES), error="类别应为 maintenance、customer、force_majeure、false_alarm 之一"
         ),
     )
-    reason = fields.String(required=True, validate=validate.Length(min=1, error="请填写理由"))
-    start = fields.AwareDateTime(load_default=None)
-    end = fields.AwareDateTime(load_default=None)
+    reason = limits.text(limits.TEXT_MAX, min_length=1, required=True)
+    start = limits.moment(load_default=None)
+    end = limits.moment(load_default=None)
 
 
 class MaintenanceCreateSchema(Schema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, error="请填写维护原因"))
+    start = limits.moment(required=True)
+    end = limits.moment(required=True)
+    reason = limits.text(limits.TEXT_MAX, min_length=1, required=True)
 
 
 class MaintenanceSchema(Schema):

@@ -9,6 +9,7 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from slatrack.api import limits
 from slatrack.models import utcnow
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.monitoring.ingest import MAX_BATCH, ingest_results, record_result
@@ -19,7 +20,7 @@ blp = Blueprint("probe_results", __name__, description="探测结果")
 
 
 class ProbeResultSchema(Schema):
-    target = fields.Raw(required=True, metadata={"description": "监测对象名称或 id"})
+    target = limits.NameOrId(required=True, metadata={"description": "监测对象名称或 id"})
     observed_at = fields.AwareDateTime(required=True, metadata={"description": "检查时间 (ISO 8601，带时区)"})
     ok = fields.Boolean(required=True)
     latency_ms = fields.Float(allow_none=True)

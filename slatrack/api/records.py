@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from slatrack.api import limits
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.current import acting_user
@@ -28,16 +29,18 @@ _KINDS = list(INSPECTION_KINDS)
 
 
 class InspectionCreateSchema(Schema):
-    month = fields.String(required=True, metadata={"description": "检查所属月份，例如 2025-05"})
+    month = limits.text(16, required=True, metadata={"description": "检查所属月份，例如 2025-05"})
     kind = fields.String(
         required=True,
         validate=validate.OneOf(_KINDS, error="应为 security（安全检查）或 backup（备份核验）"),
         metadata={"description": "security 安全检查 / backup 备份核验"},
     )
-    performed_at = fields.AwareDateTime(required=True, metadata={"description": "检查时间 (ISO 8601，带时区)"})
+    performed_at = limits.moment(required=True, metadata={"description": "检查时间 (ISO 8601，带时区)"})
     passed = fields.Boolean(required=True, metadata={"description": "是否通过"})
-    findings = fields.String(load_default="", metadata={"description": "检查发现"})
-    performed_by = fields.String(load_default=None, metadata={"description": "检查人，默认为当前用户"})
+    findings = limits.text(load_default="", metadata={"description": "检查发现"})
+    performed_by = limits.text(
+        limits.NAME_MAX, load_default=None, metadata={"description": "检查人，默认为当前用户"}
+    )
 
 
 class InspectionSchema(Schema):
@@ -60,11 +63,11 @@ class EvidenceUploadSchema(Schema):
 
 
 class YearOnlyQuery(Schema):
-    year = fields.Integer(required=True, metadata={"description": "年度，例如 2025"})
+    year = limits.year(required=True, metadata={"description": "年度，例如 2025"})
 
 
 class SurveyCreateSchema(Schema):
-    unit = fields.String(required=True, metadata={"description": "单位代码，例如 522701"})
+    unit = limits.text(limits.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
     period = fields.Raw(required=True, metadata={"description": "期间：年份 2025 或季度 2025Q2"})
     score = fields.Integer(
         required=True,
@@ -72,12 +75,12 @@ class SurveyCreateSchema(Schema):
         validate=validate.Range(min=1, max=5, error="应为 1 到 5 的整数"),
         metadata={"description": "5 非常满意 … 1 非常不满意"},
     )
-    comment = fields.String(load_default="")
-    responded_at = fields.AwareDateTime(required=True, metadata={"description": "填报时间 (ISO 8601，带时区)"})
+    comment = limits.text(load_default="")
+    responded_at = limits.moment(required=True, metadata={"description": "填报时间 (ISO 8601，带时区)"})
 
 
 class SurveyQuery(Schema):
-    period = fields.String(load_default=None, metadata={"description": "期间：2025 或 2025Q2；年份含其各季度"})
+    period = limits.text(16, load_default=None, metadata={"description": "期间：2025 或 2025Q2；年份含其各季度"})
 
 
 class SurveyResponseSchema(Schema):
@@ -92,12 +95,16 @@ class SurveyResponseSchema(Schema):
 
 
 class PaymentCreateSchema(Schema):
-    contract = fields.String(load_default=None, metadata={"description": "合同代码，例如 OM-2025（与 line 二选一）"})
-    line = fields.String(load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"})
+    contract = limits.text(
+        limits.NAME_MAX, load_default=None, metadata={"description": "合同代码，例如 OM-2025（与 line 二选一）"}
+    )
+    line = limits.text(
+        limits.NAME_MAX, load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"}
+    )
     amount = fields.Raw(required=True, metadata={"description": '金额（元），大于 0，最多两位小数，如 "218000.00"'})
-    paid_on = fields.Date(required=True, metadata={"description": "支付日期"})
-    voucher = fields.String(load_default="", metadata={"description": "凭证号"})
-    note = fields.String(load_default="")
+    paid_on = limits.day(required=True, metadata={"description": "支付日期"})
+    voucher = limits.text(limits.NAME_MAX, load_default="", metadata={"description": "凭证号"})
+    note = limits.text(load_default="")
 
 
 class PaymentSchema(Schema):
@@ -136,19 +143,19 @@ class BudgetProjectSchema(Schema):
 
 
 class EntryCreateSchema(Schema):
-    year = fields.Integer(required=True, strict=True, metadata={"description": "年度"})
-    occurred_on = fields.Date(required=True, metadata={"description": "发生日期"})
+    year = limits.year(required=True, strict=True, metadata={"description": "年度"})
+    occurred_on = limits.day(required=True, metadata={"description": "发生日期"})
     quantity = fields.Raw(load_default=None, metadata={"description": "数量（manual 指标）"})
     grade = fields.String(
         load_default=None,
         validate=validate.OneOf(list(entry_ops.GRADES), error="应为 优、良、中 或 差"),
         metadata={"description": "评级 优/良/中/差（grade、derived 指标）"},
     )
-    note = fields.String(load_default="")
+    note = limits.text(load_default="")
 
 
 class EntryQuery(Schema):
-    year = fields.Integer(load_default=None)
+    year = limits.year(load_default=None)
 
 
 class EntrySchema(Schema):
@@ -163,9 +170,9 @@ class EntrySchema(Schema):
 
 
 class ReviewUpdateSchema(Schema):
-    year = fields.Integer(required=True, strict=True)
-    deviation_reason = fields.String(required=True, metadata={"description": "偏差原因"})
-    improvement = fields.String(required=True, metadata={"description": "改进措施"})
+    year = limits.year(required=True, strict=True)
+    deviation_reason = limits.text(required=True, metadata={"description": "偏差原因"})
+    improvement = limits.text(required=True, metadata={"description": "改进措施"})
 
 
 class ReviewSchema(Schema):

@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Response, send_file
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from slatrack.api import limits
 from slatrack.operations.figures.documents import CONTENT_TYPES, ReportFile, quarterly_file, self_evaluation_file
 from slatrack.policy import READERS, allow
 
@@ -25,8 +26,12 @@ _FILE_RESPONSE = {
 
 
 class QuarterlyFileQuery(Schema):
-    format = fields.String(required=True, metadata={"description": "docx 或 xlsx"})
-    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)，默认当前"})
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(["docx", "xlsx"], error="应为 docx 或 xlsx"),
+        metadata={"description": "docx 或 xlsx"},
+    )
+    as_of = limits.moment(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)，默认当前"})
 
 
 class SelfEvaluationFileQuery(QuarterlyFileQuery):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from slatrack.api import limits
+
 # Users read these messages; marshmallow's defaults are English.
 fields.Field.default_error_messages.update(
     {
@@ -27,18 +29,26 @@ Schema._default_error_messages = {
 
 
 class ErrorDetail(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields_ = fields.Dict(data_key="fields")
+    code = fields.String(required=True, metadata={"description": "错误代码，例如 invalid、not_found、forbidden"})
+    message = fields.String(required=True, metadata={"description": "中文错误说明"})
+    fields_ = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        data_key="fields",
+        metadata={"description": "出错的字段及原因（字段路径 → 中文说明），无则为空对象"},
+    )
 
 
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorDetail)
+    """Every error the API answers (SPEC §6): ``{"error": {"code", "message", "fields"}}``."""
+
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 class YearQuery(Schema):
-    year = fields.Integer(required=True, metadata={"description": "财政年度，例如 2025"})
-    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)"})
+    year = limits.year(required=True, metadata={"description": "财政年度，例如 2025"})
+    as_of = limits.moment(load_default=None, metadata={"description": "计算截至时刻 (ISO 8601)"})
 
 
 class IndicatorSchema(Schema):

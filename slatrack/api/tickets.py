@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from slatrack import clock
+from slatrack.api import limits
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations.accounts.current import acting_user
 from slatrack.operations.tickets import closure
@@ -30,7 +31,7 @@ def _one_of(values: Any, label: str) -> validate.OneOf:
 
 
 class TicketCreateSchema(Schema):
-    unit = fields.String(required=True, metadata={"description": "单位代码，例如 522701"})
+    unit = limits.text(limits.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
     category = fields.String(required=True, validate=_one_of(TICKET_CATEGORIES, "类别"))
     priority = fields.String(
         load_default=None,
@@ -44,10 +45,10 @@ class TicketCreateSchema(Schema):
     )
     channel = fields.String(required=True, validate=_one_of(CHANNELS, "渠道"))
     mode = fields.String(required=True, validate=_one_of(MODES, "方式"))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200, error="标题长度应为 1 到 200 个字"))
-    description = fields.String(load_default="")
-    requester = fields.String(load_default="", validate=validate.Length(max=64, error="报告人不能超过 64 个字"))
-    reported_at = fields.AwareDateTime(
+    title = limits.text(limits.SHORT_MAX, min_length=1, required=True)
+    description = limits.text(load_default="")
+    requester = limits.text(limits.NAME_MAX, load_default="")
+    reported_at = limits.moment(
         load_default=None,
         metadata={"description": "报告时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
     )
@@ -59,24 +60,24 @@ class TicketQuerySchema(Schema):
         validate=_one_of([*TICKET_STATUSES, "active"], "状态"),
         metadata={"description": "active=未完成"},
     )
-    unit = fields.String(load_default=None, metadata={"description": "单位代码"})
+    unit = limits.text(limits.NAME_MAX, load_default=None, metadata={"description": "单位代码"})
     category = fields.String(load_default=None, validate=_one_of(TICKET_CATEGORIES, "类别"))
     priority = fields.String(load_default=None, validate=_one_of(PRIORITIES, "优先级"))
     deadline = fields.String(load_default=None, validate=_one_of(ops.DEADLINE_STATES, "时限状态"))
-    q = fields.String(load_default=None, metadata={"description": "标题或编号包含的文字"})
-    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "报告日期起 (含)"})
-    to = fields.Date(load_default=None, metadata={"description": "报告日期止 (含)"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="页码应不小于 1"))
+    q = limits.text(limits.SHORT_MAX, load_default=None, metadata={"description": "标题或编号包含的文字"})
+    from_ = limits.day(data_key="from", load_default=None, metadata={"description": "报告日期起 (含)"})
+    to = limits.day(load_default=None, metadata={"description": "报告日期止 (含)"})
+    page = limits.page(load_default=1)
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500, error="每页条数应为 1 到 500"))
 
 
 class EventCreateSchema(Schema):
     type = fields.String(required=True, validate=_one_of(TICKET_EVENTS, "事件类型"))
-    at = fields.AwareDateTime(
+    at = limits.moment(
         load_default=None,
         metadata={"description": "事件发生时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
     )
-    note = fields.String(load_default="")
+    note = limits.text(load_default="")
 
 
 class PrioritySchema(Schema):
@@ -85,12 +86,12 @@ class PrioritySchema(Schema):
 
 
 class LinkSchema(Schema):
-    outage_id = fields.Integer(required=True, metadata={"description": "停机记录 id"})
+    outage_id = limits.identifier(required=True, metadata={"description": "停机记录 id"})
 
 
 class RatingCreateSchema(Schema):
     score = fields.Integer(required=True, validate=validate.Range(min=1, max=5, error="评分应为 1 到 5"))
-    comment = fields.String(load_default="")
+    comment = limits.text(load_default="")
 
 
 class DeadlineSchema(Schema):

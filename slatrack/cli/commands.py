@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from slatrack.cli.figures import indicators_command, sla_command
+from slatrack.cli.ops import COMMANDS as OPS_COMMANDS
 from slatrack.cli.records import survey_group
 from slatrack.cli.reports import report_group
 from slatrack.cli.serve import run_command, scheduler_command
@@ -23,6 +24,7 @@ COMMANDS: list[click.Command] = [
     survey_group,
     sla_command,
     report_group,
+    *OPS_COMMANDS,
 ]
 
 

@@ -32,4 +32,6 @@ def survey_import(file: Path) -> None:
             raise click.ClickException(f"文件有 {len(exc.problems)} 处错误，未导入任何记录") from None
         except OperationError as exc:
             fail(exc)
+    for warning in result.warnings:
+        click.echo(f"警告：{warning}", err=True)
     click.echo(f"导入完成：新增 {result.created} 条，已存在跳过 {result.skipped} 条")

@@ -44,15 +44,23 @@ def user_group() -> None:
 @click.option("--role", required=True, type=click.Choice(["admin", "vendor", "unit", "auditor"]))
 @click.option("--unit", "unit_code", help="Unit code, required for the unit role (e.g. 522701).")
 @click.option("--display-name", default="", help="Name shown on pages.")
+@click.option("--own-password", is_flag=True, help="The owner typed this password: no change at first login.")
 @with_appcontext
-def user_create(name: str, role: str, unit_code: str | None, display_name: str) -> None:
-    """Create a user; the password is read from standard input."""
+def user_create(name: str, role: str, unit_code: str | None, display_name: str, own_password: bool) -> None:
+    """Create a user; the password is read from standard input and must be changed at first login."""
     from slatrack.operations.accounts.users import create_user
 
     password = read_password()
     with as_cli_user():
         try:
-            user = create_user(name, role, password, unit_code=unit_code, display_name=display_name)
+            user = create_user(
+                name,
+                role,
+                password,
+                unit_code=unit_code,
+                display_name=display_name,
+                must_change_password=not own_password,
+            )
         except OperationError as exc:
             fail(exc)
     click.echo(f"已创建用户 {user.username}（{role}）")

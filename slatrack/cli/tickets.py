@@ -29,6 +29,8 @@ def import_command(file: Path) -> None:
             result = import_file(file)
         except OperationError as exc:
             fail(exc)
+    for warning in result.warnings:
+        click.echo(f"警告：{warning}", err=True)
     if result.errors:
         for error in result.errors:
             click.echo(str(error), err=True)

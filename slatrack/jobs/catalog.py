@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slatrack.jobs import sla_jobs, tasks  # noqa: F401  (register jobs on import)
+from slatrack.jobs import alerting, sla_jobs, tasks  # noqa: F401  (register jobs on import)
 from slatrack.jobs.definitions import JOBS, JobSpec
 
 

@@ -19,7 +19,7 @@ def sla_snapshot() -> str:
 
 @job("reminders", "提醒：月度检查、临近时限的工单、未提交的季度报告", timedelta(minutes=5))
 def reminders() -> str:
-    from slatrack.operations.reminders import inspection_reminders, report_reminders, ticket_reminders
+    from slatrack.operations.notifications.reminders import inspection_reminders, report_reminders, ticket_reminders
 
     tickets = ticket_reminders()
     inspections = inspection_reminders()
@@ -29,7 +29,7 @@ def reminders() -> str:
 
 @job("quarterly-report-draft", "季度结束后起草季度运维报告", timedelta(days=1), offset=NIGHTLY + timedelta(minutes=10))
 def quarterly_report_draft() -> str:
-    from slatrack.operations.reminders import ensure_quarterly_draft
+    from slatrack.operations.notifications.reminders import ensure_quarterly_draft
 
     label = ensure_quarterly_draft()
     return f"已起草 {label} 季度运维报告" if label else "无需起草季度报告"

@@ -1,11 +1,18 @@
 """Typed ORM models, one module per subject. Importing this package registers every table."""
 
-from slatrack.models.account import ApiToken, User
-from slatrack.models.audit import AuditRecord
+from slatrack.models.account import ApiToken, LoginThrottle, User
+from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.late_entry import LateEntry
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
+from slatrack.models.notification import (
+    AlertDelivery,
+    AlertEvent,
+    AlertSend,
+    NotificationChannel,
+    NotificationRead,
+)
 from slatrack.models.outage import Exclusion, MaintenanceWindow, Outage, outage_tickets
 from slatrack.models.records import Inspection, SurveyResponse
 from slatrack.models.reference import (
@@ -23,7 +30,11 @@ from slatrack.models.report import Report, SlaSnapshot
 from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequence
 
 __all__ = [
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertSend",
     "ApiToken",
+    "AuditChainHead",
     "AuditRecord",
     "Base",
     "BudgetLine",
@@ -37,8 +48,11 @@ __all__ = [
     "JobRun",
     "LateEntry",
     "LatencyHourly",
+    "LoginThrottle",
     "MaintenanceWindow",
     "Notification",
+    "NotificationChannel",
+    "NotificationRead",
     "Outage",
     "Payment",
     "ProbeResult",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slatrack.models.base import Base, utcnow
@@ -26,6 +27,10 @@ class User(UserMixin, Base):  # type: ignore[misc]
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sessions carry the version they were made under; raising it (logout, password change, reset) ends them.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Set for a new account and after an administrator's reset: the owner must choose a password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     unit = relationship("Unit")
 
@@ -55,3 +60,15 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User | None] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per key (an address, an account, an account from one address), in the database
+    so that every web process sees the same counts."""
+
+    __tablename__ = "login_throttles"
+    __audited__ = False
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]

@@ -25,5 +25,19 @@ class AuditRecord(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="success")
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The hash chain (slatrack/audit_chain.py): the previous record's hash and this record's own.
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")
 
     __table_args__ = (Index("ix_audit_records_at", "at"), Index("ix_audit_records_object", "object_type", "object_id"))
+
+
+class AuditChainHead(Base):
+    """One row: the hash of the last audit record and how many there are. Appending locks this row, so
+    concurrent writers extend the chain one after another on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "audit_chain_head"
+    __audited__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    records: Mapped[int] = mapped_column(default=0)

@@ -52,6 +52,10 @@ GRADES = {"优": 100, "良": 80, "中": 60, "差": 0}
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 
 
+# The requester of the fault ticket that a confirmed outage opens (shown on pages, matched by alerts).
+FAULT_TICKET_REQUESTER = "系统监测"
+
+
 def check_in(column: str, values: object) -> str:
     """SQL text for a CHECK constraint that keeps a column inside an enumeration."""
     items = values.keys() if isinstance(values, dict) else values

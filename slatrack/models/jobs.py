@@ -37,10 +37,12 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     role: Mapped[str | None] = mapped_column(String(8))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A unit's own notification (its request answered, resolved): seen by that unit's users.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     message: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[datetime | None]
+    # Read marks are per person: models.notification.NotificationRead.
 
 
 class SchedulerLease(Base):

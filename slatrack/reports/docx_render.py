@@ -8,7 +8,6 @@ charts as pictures, and page numbers in the footer.
 from __future__ import annotations
 
 import io
-import re
 from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
@@ -22,6 +21,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.run import Run
 
 from slatrack.reports.document import Chart, Document, Paragraph, Table, display
+from slatrack.textsafety import xml_safe
 
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -109,7 +109,6 @@ def _cover(doc: DocxDocument, document: Document) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 NUMERIC_KINDS = ("int", "number", "figure", "percent", "money")
 
 
@@ -120,7 +119,7 @@ def _cell_xml(text: str, width: int, size: int, *, bold: bool, align: str | None
         f'<w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{HEADING_FONT if bold else BODY_FONT}"/>'
     )
     weight = "<w:b/>" if bold else ""
-    body = escape(_INVALID_XML.sub("", text))
+    body = escape(xml_safe(text))
     return (
         f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>'
         f"<w:p>{justify}<w:r><w:rPr>{fonts}{weight}"
@@ -185,7 +184,7 @@ def render_docx(document: Document) -> bytes:
                 if block.style == "body":
                     paragraph.paragraph_format.first_line_indent = Pt(21)
                 paragraph.paragraph_format.line_spacing = 1.35
-                run = paragraph.add_run(block.text)
+                run = paragraph.add_run(xml_safe(block.text))
                 _fonts(run, BODY_FONT, 10.5 if block.style != "note" else 10)
                 if block.style == "note":
                     run.italic = True

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from slatrack.reports.document import Document, Kind, Paragraph, Table, Value
+from slatrack.textsafety import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 HEADER_FONT = Font(bold=True)
@@ -61,7 +62,7 @@ def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
     if isinstance(value, date):
         return float((value - EXCEL_EPOCH).days), FORMATS["date"]
     if isinstance(value, bool | str):
-        return value, None
+        return safe_cell(value), None  # text is never a formula (slatrack.textsafety)
     number = float(value) if isinstance(value, Decimal) else value
     if kind == "percent":
         return number / 100, FORMATS["percent"]
@@ -151,7 +152,7 @@ def _overview(workbook: Workbook, document: Document) -> None:
     sheet.freeze_panes = "A4"
 
     def styled(value: str, font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=safe_cell(value))
         if font is not None:
             cell.font = font
         if wrap:
@@ -190,7 +191,7 @@ def _forms(workbook: Workbook, document: Document) -> None:
         row = 4
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                sheet.cell(row=row, column=1, value=block.text).alignment = Alignment(wrap_text=False)
+                sheet.cell(row=row, column=1, value=safe_cell(block.text)).alignment = Alignment(wrap_text=False)
                 row += 1
             elif isinstance(block, Table):
                 sheet.cell(row=row, column=1, value=block.title).font = HEADER_FONT

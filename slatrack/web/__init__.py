@@ -24,6 +24,7 @@ PAGE_MODULES = (
     "ticket_priority",
     "ticket_closure",
     "payment_corrections",
+    "alerts",
 )
 
 

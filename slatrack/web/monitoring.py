@@ -33,7 +33,9 @@ class ExclusionForm(FlaskForm):  # type: ignore[misc]
     category = SelectField("类别", choices=[SelectChoice(key, label) for key, label in EXCLUSION_CATEGORIES.items()])
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=2000)])
     start = DateTimeLocalField("开始（留空为整个停机）", validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    end = DateTimeLocalField("结束（留空为整个停机；持续中的停机直至其结束）", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    end = DateTimeLocalField(
+        "结束（留空为整个停机；持续中的停机直至其结束）", validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
 
 
 class MaintenanceForm(FlaskForm):  # type: ignore[misc]

@@ -1,4 +1,4 @@
-"""Notifications for the user's role (reminders written by the jobs): list them, mark them read."""
+"""Each person's notifications (reminders, alerts for their role, their unit's own): list them, mark them read."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from slatrack.extensions import db
-from slatrack.operations.figures.dashboard import NOTIFICATIONS_PER_PAGE, mark_read, notifications_page, unread_count
+from slatrack.operations.notifications.catalog import EVENTS
+from slatrack.operations.notifications.inbox import NOTIFICATIONS_PER_PAGE, mark_read, notifications_page, unread_count
 from slatrack.policy import EVERYONE, allow
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-KIND_LABELS = {"inspection_due": "例行检查", "ticket_due": "工单时限", "report_due": "季度报告"}
+KIND_LABELS = {"inspection_due": "例行检查", "ticket_due": "工单时限", "report_due": "季度报告", **EVENTS}
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]

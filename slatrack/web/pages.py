@@ -10,13 +10,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from slatrack import audit
+from slatrack.auth import SESSION_VERSION_KEY
+from slatrack.availability import health
 from slatrack.extensions import db
+from slatrack.logins import end_sessions
 from slatrack.models import User, utcnow
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.users import authenticate
 from slatrack.operations.accounts.users import change_password as change_user_password
 from slatrack.operations.figures.indicators import indicator_rows
-from slatrack.operations.health import database_answers
 from slatrack.operations.reference.years import default_year
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
@@ -35,9 +37,8 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/healthz")
 @public
 def healthz() -> ResponseReturnValue:
-    """For monitors: answers 200 when the database answers."""
-    database_answers()
-    return {"status": "ok"}
+    """For monitors: JSON naming each part (database, scheduler) and 503 when one has failed."""
+    return health()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,6 +50,7 @@ def login() -> ResponseReturnValue:
         if result.user is not None:
             session.clear()
             login_user(result.user)
+            session[SESSION_VERSION_KEY] = result.user.session_version
             session["last_seen"] = datetime.now().astimezone().isoformat()
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
@@ -62,6 +64,7 @@ def login() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def logout() -> ResponseReturnValue:
     audit.record("logout", object_type="users", object_id=str(current_user.id))
+    end_sessions(current_user)  # a copied cookie dies with this one
     db.session.commit()
     logout_user()
     session.clear()
@@ -81,11 +84,13 @@ def change_password() -> ResponseReturnValue:
             target = form.old_password if "old_password" in exc.fields else form.new_password
             target.errors = [exc.message]
         else:
+            session[SESSION_VERSION_KEY] = user.session_version  # this session lives on, the others end
             flash("密码已修改", "success")
             return redirect(url_for("web.index"))
     expired = request.args.get("expired") == "1"
+    first = request.args.get("first") == "1"
     max_age = current_app.config["PASSWORD_MAX_AGE_DAYS"]
-    return render_template("auth/change_password.html", form=form, expired=expired, max_age=max_age)
+    return render_template("auth/change_password.html", form=form, expired=expired, first=first, max_age=max_age)
 
 
 @bp.route("/")

@@ -273,6 +273,8 @@ def import_survey() -> ResponseReturnValue:
                 import_form.file.errors = [exc.message]
             else:
                 flash(f"导入完成：新增 {result.created} 条，已存在跳过 {result.skipped} 条", "success")
+                for warning in result.warnings:
+                    flash(f"已导入，但{warning}", "warning")
                 return redirect(url_for("records.survey", period=request.args.get("period") or None))
     return _survey_page(_survey_form(str(local_today().year)), import_form, problems)
 

@@ -156,7 +156,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(f"http://127.0.0.1:{port}", env, log)
     server.cli("init", "--demo")
     name, unit = OTHER_UNIT_USER
-    server.cli("user", "create", name, "--role", "unit", "--unit", unit, stdin=f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n")
+    typed = f"{DEMO_PASSWORD}\n{DEMO_PASSWORD}\n"
+    server.cli("user", "create", name, "--role", "unit", "--unit", unit, "--own-password", stdin=typed)
     subprocess.run(
         [sys.executable, str(Path(__file__).with_name("seed_history.py"))],
         env=env,
@@ -226,6 +227,13 @@ class Session:
         self.context.route("**/*", self._guard)
         self.page = self.context.new_page()
         self.page.on("response", self._scan)
+        # The Content-Security-Policy has no 'unsafe-inline': anything it blocks shows on the console.
+        self.csp_violations: list[str] = []
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def _guard(self, route: Any) -> None:
         url = route.request.url
@@ -273,6 +281,8 @@ def open_session(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 
     yield factory
     outside = [url for session in sessions for url in session.external]
+    blocked = [text for session in sessions for text in session.csp_violations]
     for session in sessions:
         session.close()
     assert outside == [], f"pages reached outside the server: {outside}"
+    assert blocked == [], f"the Content-Security-Policy blocked parts of pages: {blocked}"

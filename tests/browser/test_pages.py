@@ -97,7 +97,7 @@ def test_dashboard_refreshes_itself_from_the_fragment(open_session: Any) -> None
     with page.expect_response(re.compile(r"/dashboard/fragment")) as info:
         page.evaluate("window.dispatchEvent(new Event('focus')); document.dispatchEvent(new Event('visibilitychange'))")
     assert info.value.status == 200
-    page.wait_for_function("document.getElementById('refresh-status').textContent.includes('已自动刷新')")
+    page.wait_for_function("() => document.getElementById('refresh-status').textContent.includes('已自动刷新')")
 
 
 def test_admin_approves_a_maintenance_window(open_session: Any) -> None:
@@ -259,11 +259,11 @@ def test_screenshots(open_session: Any, tmp_path: Path) -> None:
     for path, name in (("/", "dashboard"), ("/tickets", "tickets"), ("/monitoring/targets", "targets")):
         assert session.goto(path).status == 200
         # The dashboard's figures may still be measured on the server: its script fills them in.
-        page.wait_for_function("!document.querySelector('[data-pending]')", timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('[data-pending]')", timeout=30_000)
         page.evaluate("document.fonts.ready")
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
         assert (folder / f"{name}.png").stat().st_size > 20_000
     phone = open_session("vendor", viewport={"width": 390, "height": 844})
     phone.goto("/")
-    phone.page.wait_for_function("!document.querySelector('[data-pending]')", timeout=30_000)
+    phone.page.wait_for_function("() => !document.querySelector('[data-pending]')", timeout=30_000)
     phone.page.screenshot(path=str(folder / "dashboard-phone.png"), full_page=False)

@@ -1,4 +1,4 @@
-"""Logins, lockout, password rules and expiry, idle sessions, tokens — and their audit records."""
+"""Logins, throttles, password rules and expiry, idle sessions, tokens — and their audit records."""
 
 from __future__ import annotations
 
@@ -52,22 +52,24 @@ def test_failed_login_is_audited_and_refused(client: FlaskClient, make_user: Cal
     assert [r.outcome for r in _audits("login", "nobody")] == ["failure"]
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(app: Flask, make_user: Callable[..., Any]) -> None:
-    user = make_user("carol", "admin")
-    for _ in range(4):
-        assert not authenticate("carol", "bad").ok
-    fifth = authenticate("carol", "bad")
-    assert "锁定 15 分钟" in fifth.message
-    # Even the right password is refused while locked.
-    locked = authenticate("carol", PASSWORD)
-    assert not locked.ok and "账号已锁定" in locked.message
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
-    later = authenticate("carol", PASSWORD, now=utcnow() + timedelta(minutes=16))
-    assert later.ok
+def test_failures_from_one_address_delay_that_address_with_a_growing_wait(
+    app: Flask, make_user: Callable[..., Any]
+) -> None:
+    make_user("carol", "admin")
+    start = utcnow()
+    for _ in range(5):
+        assert authenticate("carol", "bad", now=start, address="203.0.113.9").message == "用户名或密码错误"
+    # The fifth failure from that address starts a 1 s wait there; even the right password waits.
+    waiting = authenticate("carol", PASSWORD, now=start, address="203.0.113.9")
+    assert not waiting.ok and waiting.message == "登录尝试过于频繁，请 1 秒后再试"
+    # Each further failure doubles the wait: 2 s after the sixth, 4 s after the seventh.
+    later = start + timedelta(seconds=2)
+    assert authenticate("carol", "bad", now=later, address="203.0.113.9").message == "用户名或密码错误"
+    waiting = authenticate("carol", PASSWORD, now=later, address="203.0.113.9")
+    assert waiting.message == "登录尝试过于频繁，请 2 秒后再试"
+    assert authenticate("carol", PASSWORD, now=later + timedelta(seconds=2), address="203.0.113.9").ok
     outcomes = [r.outcome for r in _audits("login", "carol")]
-    assert outcomes == ["failure"] * 5 + ["locked", "success"]
+    assert outcomes == ["failure"] * 5 + ["throttled", "failure", "throttled", "success"]
 
 
 @pytest.mark.parametrize(

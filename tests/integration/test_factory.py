@@ -70,4 +70,5 @@ def test_test_config_overrides_everything(tmp_path: Path, monkeypatch: pytest.Mo
 def test_healthz_answers(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    body = response.get_json()
+    assert body["status"] == "ok" and body["failed"] == [] and body["checks"]["database"]["ok"] is True

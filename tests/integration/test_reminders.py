@@ -10,7 +10,7 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Inspection, Notification, Report, SlaSnapshot
 from slatrack.operations.figures.snapshots import take_snapshots
-from slatrack.operations.reminders import (
+from slatrack.operations.notifications.reminders import (
     ensure_quarterly_draft,
     inspection_reminders,
     report_reminders,

@@ -35,7 +35,7 @@ def test_server_log_reads_as_an_operator_expects(tmp_path: Path, database_url: s
         return done.stdout
 
     slatrack("init")
-    slatrack("user", "create", "opsadmin", "--role", "admin", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    slatrack("user", "create", "opsadmin", "--role", "admin", "--own-password", stdin=f"{PASSWORD}\n{PASSWORD}\n")
     token = slatrack("token", "create", "log-test", "--user", "opsadmin").strip().splitlines()[-1].split()[-1]
     assert token.startswith("slt_")
 

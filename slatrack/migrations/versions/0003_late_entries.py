@@ -1,7 +1,7 @@
 """late entries (补记) awaiting the bureau's decision; a unit's suggested priority awaiting the vendor
 
 Revision ID: 0003_late_entries
-Revises: 0001
+Revises: 0002_alerts
 Create Date: 2026-12-03 04:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_late_entries'
-down_revision = '0001'
+down_revision = '0002_alerts'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 Every change goes through the ORM, so the audit hook records it (password hashes masked); unlocking, which
 only touches bookkeeping columns the hook ignores, is recorded explicitly. A password an administrator
-sets is marked expired: its owner must choose a new one at the next login (等保: the administrator
+sets (a new account's, or a reset) must be changed by its owner at the next login (等保: the administrator
 never knows a password in use).
 """
 
@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from slatrack import audit
+from slatrack import audit, logins
 from slatrack.extensions import db
 from slatrack.models import ApiToken, JobRun, Unit, User, utcnow
 from slatrack.operations import Conflict, NotFound, OperationError
@@ -45,13 +45,14 @@ def list_users(now: datetime | None = None) -> list[UserRow]:
     for user_id in db.session.scalars(select(ApiToken.user_id).where(ApiToken.revoked_at.is_(None))):
         if user_id is not None:
             live[user_id] = live.get(user_id, 0) + 1
+    throttled = logins.throttled_names(now)
     users = db.session.scalars(
         select(User).options(selectinload(User.unit)).order_by(User.active.desc(), User.role, User.username)
     )
     return [
         UserRow(
             user=user,
-            locked=user.locked_until is not None and user.locked_until > now,
+            locked=user.username in throttled,
             password_expired=now - user.password_changed_at > max_age,
             tokens=live.get(user.id, 0),
         )
@@ -65,7 +66,8 @@ def unit_choices() -> list[tuple[str, str]]:
 
 def add_user(username: str, role: str, password: str, *, unit_code: str | None, display_name: str = "") -> User:
     """A new account; the password rule applies, a unit account needs its unit and only it may have one."""
-    return create_user(username, role, password, unit_code=unit_code or None, display_name=display_name.strip())
+    unit, name = unit_code or None, display_name.strip()
+    return create_user(username, role, password, unit_code=unit, display_name=name, must_change_password=True)
 
 
 def set_active(user_id: int, active: bool, acting_user_id: int | None) -> User:
@@ -88,9 +90,6 @@ def reset_password(user_id: int, new_password: str) -> User:
     """Set a password for a user who lost theirs; it must be changed at the next login."""
     user = get_user(user_id)
     set_password(user, new_password)
-    max_age = int(current_app.config["PASSWORD_MAX_AGE_DAYS"])
-    user.password_changed_at = utcnow() - timedelta(days=max_age + 1)
-    db.session.commit()
     return user
 
 
@@ -98,6 +97,7 @@ def unlock(user_id: int) -> User:
     user = get_user(user_id)
     user.failed_logins = 0
     user.locked_until = None
+    logins.clear_account(user.username)
     audit.record("unlock", object_type="users", object_id=str(user.id), detail=f"解除锁定：{user.username}")
     db.session.commit()
     return user

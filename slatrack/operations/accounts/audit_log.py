@@ -21,6 +21,7 @@ from slatrack.clock import local_zone
 from slatrack.extensions import db
 from slatrack.models import AuditRecord
 from slatrack.operations import OperationError
+from slatrack.textsafety import safe_text
 
 PER_PAGE = 50
 CSV_HEADER = ["时间", "用户", "事件", "对象类型", "对象编号", "结果", "来源地址", "说明", "变更前", "变更后"]
@@ -117,8 +118,7 @@ def _json(value: Any) -> str:
 
 
 def _cell(value: str) -> str:
-    # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return safe_text(value)  # the one export rule (slatrack.textsafety): never a live formula
 
 
 def export_csv(flt: AuditFilter) -> Iterator[str]:

@@ -1,15 +1,16 @@
-"""Users, logins with lockout and password expiry, and API tokens."""
+"""Users, password expiry and changes, and API tokens (logins and their throttles: slatrack/logins.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
-from slatrack import audit
 from slatrack.extensions import db
+from slatrack.logins import LoginResult as LoginResult
+from slatrack.logins import authenticate as authenticate
+from slatrack.logins import clear_account, end_sessions
 from slatrack.models import ApiToken, Unit, User, utcnow
 from slatrack.models.enums import ROLES
 from slatrack.operations import Conflict, NotFound, OperationError
@@ -31,7 +32,13 @@ def _password_rule(password: str, username: str) -> None:
 
 
 def create_user(
-    username: str, role: str, password: str, *, unit_code: str | None = None, display_name: str = ""
+    username: str,
+    role: str,
+    password: str,
+    *,
+    unit_code: str | None = None,
+    display_name: str = "",
+    must_change_password: bool = False,
 ) -> User:
     username = username.strip()
     if not username:
@@ -58,53 +65,11 @@ def create_user(
         display_name=display_name or username,
         password_hash=hash_password(password),
         password_changed_at=utcnow(),
+        must_change_password=must_change_password,
     )
     db.session.add(user)
     db.session.commit()
     return user
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    user: User | None
-    message: str  # Chinese, shown on the login page when user is None
-
-    @property
-    def ok(self) -> bool:
-        return self.user is not None
-
-
-def authenticate(username: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check a login. Five failures in a row lock the account for 15 minutes. Every attempt is audited."""
-    now = now or utcnow()
-    config = current_app.config
-    user = db.session.scalar(select(User).where(User.username == username))
-    generic = "用户名或密码错误"
-    if user is None or not user.active:
-        audit.record("login", actor=username or "?", outcome="failure", detail="unknown or disabled user")
-        db.session.commit()
-        return LoginResult(None, generic)
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        audit.record("login", actor=username, outcome="locked", object_type="users", object_id=str(user.id))
-        db.session.commit()
-        return LoginResult(None, f"账号已锁定，请 {minutes} 分钟后再试")
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        message = generic
-        if user.failed_logins >= config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            message = f"连续登录失败次数过多，账号锁定 {config['LOCKOUT_MINUTES']} 分钟"
-        audit.record("login", actor=username, outcome="failure", object_type="users", object_id=str(user.id))
-        db.session.commit()
-        return LoginResult(None, message)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record("login", actor=username, outcome="success", object_type="users", object_id=str(user.id))
-    db.session.commit()
-    return LoginResult(user, "")
 
 
 def password_expired(user: User, now: datetime | None = None) -> bool:
@@ -120,6 +85,8 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     _password_rule(new_password, user.username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
+    end_sessions(user)
     db.session.commit()
 
 
@@ -128,8 +95,9 @@ def set_password(user: User, new_password: str) -> None:
     _password_rule(new_password, user.username)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
+    user.must_change_password = True
+    end_sessions(user)
+    clear_account(user.username)  # the owner can try the new password at once
     db.session.commit()
 
 

@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-
-from slatrack.extensions import db
 from slatrack.measure.sla import ScopeFigures
-from slatrack.models import Notification, utcnow
-from slatrack.operations import NotFound, OperationError
+from slatrack.models import utcnow
+from slatrack.operations import OperationError
 from slatrack.operations.figures.dashboard_figures import (
     JUDGEMENT_LABELS,
     IndicatorLine,
@@ -41,7 +38,6 @@ from slatrack.operations.figures.live import (
 from slatrack.operations.records.inspections import inspection_grid
 from slatrack.operations.reference.years import default_year, quarter_of
 from slatrack.operations.tickets.queries import Viewer
-from slatrack.policy import Principal
 
 
 @dataclass
@@ -130,64 +126,3 @@ def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | Non
     if "inspections" in sections:
         board.inspections = inspection_grid(year, now)
     return board
-
-
-# ---------------------------------------------------------------------------------------------------
-# Notifications: each is for a role or for one user (models.Notification); read marks are shared by the
-# role, since a reminder handled by one administrator is handled.
-
-NOTIFICATIONS_PER_PAGE = 30
-
-
-def _for_principal(principal: Principal) -> Any:
-    mine = Notification.user_id == principal.user_id if principal.user_id is not None else None
-    for_role = and_(
-        Notification.user_id.is_(None), or_(Notification.role == principal.role, Notification.role.is_(None))
-    )
-    return for_role if mine is None else or_(mine, for_role)
-
-
-def unread_count(principal: Principal) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count(Notification.id)).where(_for_principal(principal), Notification.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-def notifications_page(
-    principal: Principal, page: int = 1, unread_only: bool = False
-) -> tuple[int, list[Notification]]:
-    """The principal's notifications, unread first then newest first, and their number."""
-    statement = select(Notification).where(_for_principal(principal))
-    if unread_only:
-        statement = statement.where(Notification.read_at.is_(None))
-    total = int(db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
-    rows = db.session.scalars(
-        statement.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
-        .limit(NOTIFICATIONS_PER_PAGE)
-        .offset((max(page, 1) - 1) * NOTIFICATIONS_PER_PAGE)
-    ).all()
-    return total, list(rows)
-
-
-def mark_read(principal: Principal, notification_id: int | None = None, now: datetime | None = None) -> int:
-    """Mark one notification (or, with None, all of them) read; another role's are not found."""
-    now = now or utcnow()
-    statement = select(Notification).where(_for_principal(principal), Notification.read_at.is_(None))
-    if notification_id is not None:
-        if (
-            db.session.scalar(
-                select(Notification.id).where(Notification.id == notification_id, _for_principal(principal))
-            )
-            is None
-        ):
-            raise NotFound(f"通知不存在：{notification_id}")
-        statement = statement.where(Notification.id == notification_id)
-    changed = 0
-    for notification in db.session.scalars(statement):
-        notification.read_at = now
-        changed += 1
-    db.session.commit()
-    return changed

@@ -11,6 +11,7 @@ from slatrack.clock import utcnow
 from slatrack.extensions import db
 from slatrack.models import MaintenanceWindow
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.notifications import hooks as alerts
 from slatrack.policy import Principal
 
 
@@ -28,6 +29,7 @@ def approve(window: MaintenanceWindow, reason: str, principal: Principal) -> Mai
     window.approved_at = utcnow()
     window.decision_reason = (reason or "").strip()
     _audit(window, "approve", window.decision_reason)
+    alerts.maintenance_approved(window)
     db.session.commit()
     return window
 

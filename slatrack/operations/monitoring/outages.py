@@ -19,15 +19,15 @@ from sqlalchemy.orm import selectinload
 from slatrack.extensions import db
 from slatrack.measure.evidence import OutageRun, confirmed_outages
 from slatrack.models import Exclusion, MaintenanceWindow, Outage, Target, Ticket, User, utcnow
-from slatrack.models.enums import EXCLUSION_CATEGORIES
+from slatrack.models.enums import EXCLUSION_CATEGORIES, FAULT_TICKET_REQUESTER
 from slatrack.operations import Conflict, NotFound, OperationError
+from slatrack.operations.notifications import hooks as alerts
 from slatrack.policy import Principal
 
 # The fault ticket opened for a probe outage: the system owner (州直部门) reports it through the system.
 FAULT_TICKET_UNIT = "522700"
 FAULT_TICKET_CHANNEL = "系统"
 FAULT_TICKET_MODE = "远程"
-FAULT_TICKET_REQUESTER = "系统监测"
 
 
 def _fault_ticket(target: Target, run: OutageRun, now: datetime) -> Ticket:
@@ -101,6 +101,7 @@ def reconcile_outages(target: Target, span_start: datetime, span_end: datetime, 
             db.session.flush()
             outage.tickets.append(_fault_ticket(target, run, now))
             created.append(outage)
+            alerts.outage_opened(outage, target, now)
             continue
         keep, *merged = matches
         for other in merged:
@@ -117,6 +118,7 @@ def reconcile_outages(target: Target, span_start: datetime, span_end: datetime, 
             keep.start = run.start
         if keep.end != end:
             keep.end = end
+            alerts.outage_closed(keep, target, now)
         _fit_exclusions(keep)
     for stale in unassigned:
         db.session.delete(stale)
@@ -312,6 +314,7 @@ def request_maintenance(*, start: datetime, end: datetime, reason: str, principa
         window.approved_by_id = principal.user_id
         window.approved_at = utcnow()
     db.session.add(window)
+    alerts.maintenance_requested(window)
     db.session.commit()
     return window
 

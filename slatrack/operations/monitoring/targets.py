@@ -23,6 +23,7 @@ from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
 from slatrack.operations import Conflict, NotFound, OperationError
 from slatrack.security import hash_token, new_token
+from slatrack.textsafety import in_id_range
 
 ADDRESS_COLUMNS = ("url", "host", "port", "path")
 SETTING_COLUMNS = ("interval_seconds", "timeout_seconds", "confirm_failures", "critical")
@@ -97,7 +98,7 @@ def find_target(reference: str | int) -> Target | None:
     if isinstance(reference, int):
         return db.session.get(Target, reference)
     target = db.session.scalar(select(Target).where(Target.name == reference))
-    if target is None and reference.isdigit():
+    if target is None and reference.isdigit() and in_id_range(int(reference)):
         target = db.session.get(Target, int(reference))
     return target
 

@@ -28,6 +28,7 @@ from slatrack.operations.records.survey import (
 )
 from slatrack.operations.reference.units import find_unit
 from slatrack.operations.spreadsheets import ImportResult, MissingColumns, RowError, cell_text
+from slatrack.textsafety import clean_cells
 
 HEADERS = {"单位": "unit", "期间": "period", "评分": "score", "意见": "comment", "填报时间": "responded_at"}
 REQUIRED = ("单位", "期间", "评分", "填报时间")
@@ -52,12 +53,9 @@ class SurveyImportRejected(OperationError):
 def read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, dict[str, Any]]]:
     """The data rows of a .xlsx or .csv file as (row number, {header: value}); blank rows are left out."""
     try:
-        rows = list(spreadsheets.read_rows(stream, filename, REQUIRED))
+        return list(spreadsheets.read_rows(stream, filename, REQUIRED, max_rows=MAX_ROWS))
     except MissingColumns as exc:
         raise SurveyImportRejected([RowError(1, h, "缺少该列") for h in exc.missing]) from None
-    if len(rows) > MAX_ROWS:
-        raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": f"超过 {MAX_ROWS} 行"})
-    return rows
 
 
 def _responded_at(value: Any) -> Any:
@@ -149,10 +147,15 @@ def import_responses(
     """Import a survey file: all rows or none. Rows already present are skipped."""
     now = now or utcnow()
     rows = read_rows(stream, filename)
+    warnings = [
+        RowError(line, COLUMN_OF.get(column, column), f"已删除不允许的控制字符 {code}")
+        for line, values in rows
+        for column, code in clean_cells(values)
+    ]
     if not rows:
         raise OperationError("文件中没有数据行", fields={"file": "没有数据行"})
     checked = check_rows(rows, now)
-    result = ImportResult(rows=len(checked))
+    result = ImportResult(rows=len(checked), warnings=warnings)
     new = []
     for _, values in checked:
         if exists(values["unit"].id, values["period"], values["responded_at"]):

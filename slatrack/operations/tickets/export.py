@@ -19,6 +19,7 @@ from slatrack.operations import OperationError
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.operations.tickets.columns import COLUMNS, HELP_ROWS
+from slatrack.textsafety import safe_cell
 
 # ---------------------------------------------------------------- exporting
 
@@ -87,7 +88,7 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    return value
+    return safe_cell(value)
 
 
 def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool = False) -> None:
@@ -97,7 +98,7 @@ def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool 
     sheet = book.create_sheet("工单")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(v) for v in row])
     for index, width in enumerate((14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)):
         sheet.column_dimensions[_letter(index)].width = width
     if with_help:

@@ -28,13 +28,14 @@ from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import terms as ticket_terms
 from slatrack.operations.tickets.columns import COLUMNS, MAX_ROWS, REQUIRED
 from slatrack.operations.tickets.row_checks import CheckedRow, RowChecker
+from slatrack.textsafety import clean_cells
 
 # ---------------------------------------------------------------- reading files
 
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the user sees it, {header: value}) for each non-empty data row."""
-    return spreadsheets.read_rows(stream, filename, REQUIRED)
+    return spreadsheets.read_rows(stream, filename, REQUIRED, max_rows=MAX_ROWS)
 
 
 # ---------------------------------------------------------------- importing
@@ -48,14 +49,15 @@ def import_tickets(
     checker = RowChecker(present)
     rows: list[CheckedRow] = []
     count = 0
+    warnings: list[RowError] = []
     for line, values in read_rows(stream, filename):
+        for column, code in clean_cells(values):
+            warnings.append(RowError(line, column, f"已删除不允许的控制字符 {code}"))
         count += 1
-        if count > MAX_ROWS:
-            raise OperationError(f"一次最多导入 {MAX_ROWS} 行", fields={"file": "行数过多"})
         row = checker.row(line, values)
         if row is not None:
             rows.append(row)
-    result = ImportResult()
+    result = ImportResult(warnings=warnings)
     if not count:
         checker.errors.append(RowError(2, "工单编号", "文件中没有数据行"))
     keys = {r.key for r in rows}

@@ -29,6 +29,7 @@ from slatrack.models import (
 )
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.notifications import hooks as alerts
 from slatrack.operations.tickets import late_entries
 from slatrack.operations.tickets import priority as priority_rules
 from slatrack.operations.tickets.state import apply_timeline, refresh_counted, timeline_columns
@@ -146,6 +147,7 @@ def create_ticket(
     db.session.flush()
     if late_entries.note(ticket, values.reported_at, present, user) is not None:
         refresh_counted(ticket)
+    alerts.ticket_created(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -249,6 +251,7 @@ def record_event(
     db.session.flush()
     late_entries.note(ticket, moment, present, user, event)
     refresh_counted(ticket)
+    alerts.ticket_event(ticket, event)
     if commit:
         db.session.commit()
     return event
