@@ -36,7 +36,10 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m probes", description="slatrack 远程探针代理")
+    # Run from the one-file bundle (python slatrack-agent.pyz ...), the usage line names the file.
+    bundled = sys.argv[0].endswith(".pyz")
+    prog = f"python {os.path.basename(sys.argv[0])}" if bundled else "python -m probes"
+    parser = argparse.ArgumentParser(prog=prog, description="slatrack 远程探针代理")
     parser.add_argument("--server", required=True, help="slatrack 服务器地址，例如 https://sla.example.cn")
     parser.add_argument("--token", help=f"API 令牌（也可用环境变量 {TOKEN_ENV} 提供）")
     parser.add_argument("--config", required=True, type=Path, help="TOML 配置文件，每个监测对象一个 [[targets]]")

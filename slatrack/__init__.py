@@ -35,6 +35,15 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _private_folder(instance: Path) -> None:
+    """The instance folder (database, secret key, uploads) readable by its owner only (0700), whatever the
+    umask, and also when it came with the checkout (instance/ is tracked for config.example.py)."""
+    if not instance.exists():
+        instance.mkdir(parents=True, mode=0o700)
+    if hasattr(os, "getuid") and instance.stat().st_uid == os.getuid() and instance.stat().st_mode & 0o077:
+        instance.chmod(0o700)
+
+
 def _private_sqlite_file(uri: str) -> None:
     """Create the SQLite file owner-only (0600) before SQLite does; its -wal and -shm files copy that mode."""
     from sqlalchemy.engine import make_url
@@ -57,9 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = T
         app.config.update(test_config)
 
     instance = Path(app.instance_path)
-    if not instance.exists():
-        instance.mkdir(parents=True, mode=0o700)
-        instance.chmod(0o700)  # whatever the umask
+    _private_folder(instance)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'slatrack.sqlite3'}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

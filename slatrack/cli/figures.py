@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
 from slatrack.cli.helpers import aware, fail
+from slatrack.clock import local_zone
 from slatrack.operations import OperationError
 
 
@@ -93,7 +95,8 @@ def sla_command(first: str, last: str, contract: str | None, as_of: str | None, 
     scopes = [("合计", body)] + [(code, figures) for code, figures in body["contracts"].items()]
     if contract:
         scopes = scopes[1:]
-    click.echo(f"期间 {body['from']} 至 {body['to']}，截至 {body['as_of']}")
+    measured_at = datetime.fromisoformat(body["as_of"]).astimezone(local_zone())
+    click.echo(f"期间 {body['from']} 至 {body['to']}，截至 {measured_at:%Y-%m-%d %H:%M:%S}（{local_zone().key}）")
     click.echo(f"{'指标':<22}" + "".join(f"{name:>16}" for name, _ in scopes))
     for key, label in SLA_LABELS:
         click.echo(f"{label:<22}" + "".join(f"{_cell(figures[key]):>16}" for _, figures in scopes))

@@ -31,7 +31,18 @@ def alert_deadlines() -> str:
     from slatrack.operations.notifications.deadlines import deadline_alerts
 
     counts = deadline_alerts()
-    return "deadline alerts: " + ", ".join(f"{name} {count}" for name, count in counts.items())
+    return "写入到期提醒：" + "，".join(f"{SOURCE_LABELS.get(name, name)} {count} 条" for name, count in counts.items())
+
+
+SOURCE_LABELS = {
+    "tickets": "工单时限",
+    "tls": "证书",
+    "backups": "备份",
+    "inspections": "例行检查",
+    "reports": "季度报告",
+    "contracts": "合同",
+    "budgets": "预算",
+}
 
 
 class AlertWorker:

@@ -196,3 +196,16 @@ def test_instance_folder_database_and_key_are_owner_only(tmp_path: Path, monkeyp
     for extra in ("slatrack.sqlite3-wal", "slatrack.sqlite3-shm"):
         if (instance / extra).exists():
             assert _mode(instance / extra) == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_an_instance_folder_that_came_with_the_checkout_is_made_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "checkout" / "instance"
+    instance.mkdir(parents=True, mode=0o755)
+    instance.chmod(0o755)  # as git leaves the tracked instance/ folder
+    monkeypatch.setenv("SLATRACK_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("SLATRACK_DATABASE_URL", raising=False)
+    create_app({"TESTING": True, "SECRET_KEY": "checkout-secret-0123456789"})
+    assert _mode(instance) == 0o700
