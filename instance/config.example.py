@@ -63,6 +63,8 @@
 # RAW_RESULT_RETENTION_DAYS = 90     # raw check results kept, then pruned (hourly aggregates stay)
 #                                                                                  SLATRACK_RAW_RESULT_RETENTION_DAYS
 # PROBE_WORKERS = 16                 # threads for the server's own (in-process) checks   SLATRACK_PROBE_WORKERS
+# TICKET_AUTO_CONFIRM_WORKDAYS = 3   # a unit's resolved request is auto-confirmed after these working days   SLATRACK_TICKET_AUTO_CONFIRM_WORKDAYS
+# LATE_ENTRY_GRACE_MINUTES = 10      # a time stated earlier than this before entry is a 补记   SLATRACK_LATE_ENTRY_GRACE_MINUTES
 
 # --- Uploads --------------------------------------------------------------------------------------
 # MAX_CONTENT_LENGTH = 32 * 1024 * 1024   # largest request body (evidence files, imports), in bytes

@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # A stated time more than this before its entry is a late entry (补记) awaiting the bureau (SPEC §3).
+    "LATE_ENTRY_GRACE_MINUTES": 10,
+    # A unit's resolved request it neither confirms nor returns is confirmed after this many working days.
+    "TICKET_AUTO_CONFIRM_WORKDAYS": 3,
     # Alerts (docs/notifications.md): links in messages, the ticket.response_due lead, and email.
     "PUBLIC_URL": "",
     "ALERT_RESPONSE_LEAD_MINUTES": 10,
@@ -78,6 +82,8 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_LOGIN_ACCOUNT_DELAY_MAX_SECONDS": ("LOGIN_ACCOUNT_DELAY_MAX_SECONDS", int),
     "SLATRACK_RAW_RESULT_RETENTION_DAYS": ("RAW_RESULT_RETENTION_DAYS", int),
     "SLATRACK_PROBE_WORKERS": ("PROBE_WORKERS", int),
+    "SLATRACK_LATE_ENTRY_GRACE_MINUTES": ("LATE_ENTRY_GRACE_MINUTES", int),
+    "SLATRACK_TICKET_AUTO_CONFIRM_WORKDAYS": ("TICKET_AUTO_CONFIRM_WORKDAYS", int),
     "SLATRACK_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", bool),
     "SLATRACK_CONTENT_SECURITY_POLICY": ("CONTENT_SECURITY_POLICY", str),
     "SLATRACK_X_FRAME_OPTIONS": ("X_FRAME_OPTIONS", str),
@@ -103,6 +109,8 @@ POSITIVE_INTS = (
     "LOGIN_ACCOUNT_DELAY_MAX_SECONDS",
     "RAW_RESULT_RETENTION_DAYS",
     "PROBE_WORKERS",
+    "LATE_ENTRY_GRACE_MINUTES",
+    "TICKET_AUTO_CONFIRM_WORKDAYS",
     "UNAVAILABLE_RETRY_SECONDS",
     "HEALTH_SCHEDULER_STALE_MINUTES",
     "ALERT_RESPONSE_LEAD_MINUTES",

@@ -64,6 +64,7 @@ API_MODULES = (
     "tickets",
     "records",
     "reports",
+    "late_entries",
     "notification_channels",
 )
 

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from slatrack.api import limits
 from slatrack.models.enums import EXCLUSION_CATEGORIES
+from slatrack.operations.monitoring import maintenance_decisions
 from slatrack.operations.monitoring import outages as ops
 from slatrack.policy import READERS, STAFF, allow
 
@@ -27,7 +28,7 @@ class ExclusionSchema(Schema):
     category = fields.String()
     reason = fields.String()
     start = fields.AwareDateTime()
-    end = fields.AwareDateTime()
+    end = fields.AwareDateTime(allow_none=True, metadata={"description": "空：直至停机结束（停机仍在持续）"})
     decided_by = fields.String()
     created_at = fields.AwareDateTime()
 
@@ -78,6 +79,13 @@ class MaintenanceSchema(Schema):
     approved_at = fields.AwareDateTime(allow_none=True)
     requested_by = fields.String()
     approved_by = fields.String()
+    rejected = fields.Boolean()
+    rejected_by = fields.String()
+    decision_reason = fields.String(metadata={"description": "批准或驳回的理由"})
+
+
+class MaintenanceDecisionSchema(Schema):
+    reason = fields.String(load_default="", metadata={"description": "理由（驳回时必填）"})
 
 
 def _bounds(query: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
@@ -156,7 +164,18 @@ def request_maintenance(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/maintenance-windows/<int:window_id>/approve", methods=["POST"])
 @allow("admin")
+@blp.arguments(MaintenanceDecisionSchema, location="json", required=False)
 @blp.response(200, MaintenanceSchema)
-def approve_maintenance(window_id: int) -> dict[str, Any]:
-    """批准计划维护"""
-    return ops.maintenance_fields(ops.approve_maintenance(window_id, g.principal))
+def approve_maintenance(data: dict[str, Any], window_id: int) -> dict[str, Any]:
+    """批准计划维护（可填写理由）"""
+    return ops.maintenance_fields(ops.approve_maintenance(window_id, g.principal, data.get("reason", "")))
+
+
+@blp.route("/maintenance-windows/<int:window_id>/reject", methods=["POST"])
+@allow("admin")
+@blp.arguments(MaintenanceDecisionSchema)
+@blp.response(200, MaintenanceSchema)
+def reject_maintenance(data: dict[str, Any], window_id: int) -> dict[str, Any]:
+    """驳回计划维护（须填写理由；驳回的维护不计入）"""
+    window = maintenance_decisions.reject(ops.get_maintenance(window_id), data["reason"], g.principal)
+    return ops.maintenance_fields(window)

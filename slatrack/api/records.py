@@ -18,6 +18,7 @@ from slatrack.operations import OperationError
 from slatrack.operations.accounts.current import acting_user
 from slatrack.operations.records import entries as entry_ops
 from slatrack.operations.records import inspections as inspection_ops
+from slatrack.operations.records import payment_corrections
 from slatrack.operations.records import payments as payment_ops
 from slatrack.operations.records import survey as survey_ops
 from slatrack.policy import EVERYONE, READERS, STAFF, allow
@@ -116,6 +117,8 @@ class PaymentSchema(Schema):
     voucher = fields.String()
     note = fields.String()
     recorded_at = fields.AwareDateTime()
+    reverses = fields.Integer(allow_none=True, metadata={"description": "冲销记录所冲销的支付记录 id"})
+    reason = fields.String(metadata={"description": "冲销原因"})
 
 
 class BudgetLineSchema(Schema):
@@ -257,6 +260,20 @@ def create_payment(data: dict[str, Any]) -> dict[str, Any]:
     """登记支付（按合同或预算科目）；允许超支，但会在预算执行中标出"""
     payment = payment_ops.record_payment(user=acting_user(), **data)
     return payment_ops.payment_view(payment)
+
+
+class ReverseSchema(Schema):
+    reason = fields.String(required=True, metadata={"description": "冲销原因"})
+
+
+@blp.route("/payments/<int:payment_id>/reverse", methods=["POST"])
+@allow("admin")
+@blp.arguments(ReverseSchema)
+@blp.response(201, PaymentSchema)
+def reverse_payment(data: dict[str, Any], payment_id: int) -> dict[str, Any]:
+    """冲销一笔支付（登记一条负数的冲销记录，须填写原因；支付记录从不删除）"""
+    counter = payment_corrections.reverse_payment(payment_id, data["reason"], acting_user())
+    return payment_ops.payment_view(counter)
 
 
 @blp.route("/payments", methods=["GET"])

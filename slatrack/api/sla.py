@@ -60,12 +60,20 @@ class SubmissionSchema(Schema):
     revisions = fields.Dict(required=True)
 
 
+class LateEntryCountsSchema(Schema):
+    pending = fields.Integer(required=True, metadata={"description": "待确认：按登记时间计"})
+    confirmed = fields.Integer(required=True, metadata={"description": "已确认：按所填时间计"})
+    rejected = fields.Integer(required=True, metadata={"description": "已驳回：按登记时间计"})
+    bureau = fields.Integer(required=True, metadata={"description": "局方补记：按所填时间计"})
+
+
 class SlaSchema(SlaScopeSchema):
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
     as_of = fields.AwareDateTime(required=True)
     contracts = fields.Dict(keys=fields.String(), values=fields.Nested(SlaScopeSchema), required=True)
     submission = fields.Nested(SubmissionSchema, allow_none=True, metadata={"description": "恰为一个季度时"})
+    late_entries = fields.Nested(LateEntryCountsSchema, metadata={"description": "期间的补记按哪种时间计算"})
 
 
 @blp.route("/sla")

@@ -16,7 +16,9 @@ from slatrack import clock
 from slatrack.api import limits
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations.accounts.current import acting_user
+from slatrack.operations.tickets import closure
 from slatrack.operations.tickets import lifecycle as ops
+from slatrack.operations.tickets import priority as priority_ops
 from slatrack.operations.tickets import queries as ticket_queries
 from slatrack.policy import EVERYONE, STAFF, allow
 
@@ -31,13 +33,25 @@ def _one_of(values: Any, label: str) -> validate.OneOf:
 class TicketCreateSchema(Schema):
     unit = limits.text(limits.NAME_MAX, required=True, metadata={"description": "单位代码，例如 522701"})
     category = fields.String(required=True, validate=_one_of(TICKET_CATEGORIES, "类别"))
-    priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
+    priority = fields.String(
+        load_default=None,
+        validate=_one_of(PRIORITIES, "优先级"),
+        metadata={"description": "优先级（运维方、局方填写；使用单位不能填写）"},
+    )
+    suggested_priority = fields.String(
+        load_default=None,
+        validate=_one_of(PRIORITIES, "建议优先级"),
+        metadata={"description": "使用单位建议的优先级，由运维方确认或调整"},
+    )
     channel = fields.String(required=True, validate=_one_of(CHANNELS, "渠道"))
     mode = fields.String(required=True, validate=_one_of(MODES, "方式"))
     title = limits.text(limits.SHORT_MAX, min_length=1, required=True)
     description = limits.text(load_default="")
     requester = limits.text(limits.NAME_MAX, load_default="")
-    reported_at = limits.moment(required=True, metadata={"description": "报告时间 (ISO 8601，带时区)"})
+    reported_at = limits.moment(
+        load_default=None,
+        metadata={"description": "报告时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
+    )
 
 
 class TicketQuerySchema(Schema):
@@ -59,8 +73,16 @@ class TicketQuerySchema(Schema):
 
 class EventCreateSchema(Schema):
     type = fields.String(required=True, validate=_one_of(TICKET_EVENTS, "事件类型"))
-    at = limits.moment(required=True, metadata={"description": "事件发生时间 (ISO 8601，带时区)"})
+    at = limits.moment(
+        load_default=None,
+        metadata={"description": "事件发生时间 (ISO 8601，带时区)；省略即提交时刻；早于提交超过宽限为补记"},
+    )
     note = limits.text(load_default="")
+
+
+class PrioritySchema(Schema):
+    priority = fields.String(required=True, validate=_one_of(PRIORITIES, "优先级"))
+    reason = fields.String(load_default="", metadata={"description": "调整单位建议的优先级时必填"})
 
 
 class LinkSchema(Schema):
@@ -88,6 +110,12 @@ class DeadlinesSchema(Schema):
     paused = fields.Boolean()
 
 
+class LateMarkSchema(Schema):
+    status = fields.String(metadata={"description": "pending / confirmed / rejected / bureau"})
+    status_label = fields.String()
+    counted_as_stated = fields.Boolean()
+
+
 class EventSchema(Schema):
     id = fields.Integer()
     type = fields.String()
@@ -96,6 +124,7 @@ class EventSchema(Schema):
     note = fields.String()
     user = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
+    late = fields.Nested(LateMarkSchema, allow_none=True, metadata={"description": "补记：状态与是否按所填时间计"})
 
 
 class RatingSchema(Schema):
@@ -113,6 +142,9 @@ class TicketSchema(Schema):
     category = fields.String()
     category_label = fields.String()
     priority = fields.String()
+    suggested_priority = fields.String(allow_none=True, metadata={"description": "使用单位建议的优先级"})
+    priority_confirmed = fields.Boolean(metadata={"description": "优先级是否已由运维方确认"})
+    priority_reason = fields.String(metadata={"description": "调整建议优先级的理由"})
     channel = fields.String()
     mode = fields.String()
     title = fields.String()
@@ -129,6 +161,7 @@ class TicketSchema(Schema):
     outage_ids = fields.List(fields.Integer())
     events = fields.List(fields.Nested(EventSchema))
     rating = fields.Nested(RatingSchema, allow_none=True)
+    reported_late = fields.Nested(LateMarkSchema, allow_none=True, metadata={"description": "报告时间为补记时"})
 
 
 class TicketPageSchema(Schema):
@@ -163,6 +196,7 @@ def create_ticket(data: dict[str, Any]) -> dict[str, Any]:
         description=data["description"],
         requester=data["requester"],
         reported_at=data["reported_at"],
+        suggested_priority=data["suggested_priority"],
         user=acting_user(),
     )
     return _detail(ticket.id)
@@ -213,6 +247,40 @@ def add_event(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """登记工单事件（响应、挂起、恢复、解决、关闭、重新打开、取消、备注）"""
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     ops.record_event(ticket, data["type"], data["at"], data["note"], acting_user())
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/priority", methods=["POST"])
+@allow(*STAFF)
+@blp.arguments(PrioritySchema)
+@blp.response(200, TicketSchema)
+def confirm_priority(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """确认或调整使用单位建议的优先级（调整须填写理由）"""
+    ticket = ticket_queries.get_ticket(ticket_id, _viewer())
+    priority_ops.confirm_priority(ticket, data["priority"], data["reason"], acting_user(), clock.utcnow())
+    return _detail(ticket_id)
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, metadata={"description": "退回原因"})
+
+
+@blp.route("/tickets/<int:ticket_id>/confirm-resolution", methods=["POST"])
+@allow("admin", "unit")
+@blp.response(200, TicketSchema)
+def confirm_resolution(ticket_id: int) -> dict[str, Any]:
+    """使用单位确认解决（工单关闭，随后可评价）"""
+    closure.confirm_resolution(ticket_queries.get_ticket(ticket_id, _viewer()), acting_user())
+    return _detail(ticket_id)
+
+
+@blp.route("/tickets/<int:ticket_id>/return", methods=["POST"])
+@allow("admin", "unit")
+@blp.arguments(ReturnSchema)
+@blp.response(200, TicketSchema)
+def return_resolution(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """使用单位退回（重新打开，须填写原因）"""
+    closure.return_resolution(ticket_queries.get_ticket(ticket_id, _viewer()), data["reason"], acting_user())
     return _detail(ticket_id)
 
 

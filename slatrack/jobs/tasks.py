@@ -23,6 +23,18 @@ def check_push_heartbeats() -> str:
     return f"记录逾期心跳 {missed} 次，结束已失效的停机记录 {closed} 条"
 
 
+@job(
+    "ticket-auto-confirm",
+    "工单自动确认：使用单位逾期未确认的已解决请求按已解决关闭",
+    timedelta(hours=1),
+    offset=timedelta(minutes=13),
+)
+def ticket_auto_confirm() -> str:
+    from slatrack.operations.tickets.closure import auto_confirm
+
+    return f"自动确认工单 {auto_confirm()} 张"
+
+
 @job(HOURLY_MAINTENANCE, "监测数据维护：小时汇总、清理过期原始结果", timedelta(hours=1), offset=timedelta(minutes=7))
 def evidence_maintenance() -> str:
     from slatrack.operations.monitoring.upkeep import hourly_maintenance

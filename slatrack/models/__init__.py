@@ -5,6 +5,7 @@ from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
+from slatrack.models.late_entry import LateEntry
 from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
 from slatrack.models.notification import (
     AlertDelivery,
@@ -47,6 +48,7 @@ __all__ = [
     "IndicatorReview",
     "Inspection",
     "JobRun",
+    "LateEntry",
     "LatencyHourly",
     "LoginThrottle",
     "MaintenanceWindow",

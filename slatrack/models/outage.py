@@ -57,6 +57,10 @@ class MaintenanceWindow(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A request the bureau refused (never counted); the reason of the approval or the rejection.
+    rejected_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (CheckConstraint('"end" > start', name="ordered"),)
 
@@ -70,7 +74,8 @@ class Exclusion(Base):
     category: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     start: Mapped[datetime]
-    end: Mapped[datetime]
+    # None: up to the end of an outage still going (it follows the outage's end once that is known).
+    end: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

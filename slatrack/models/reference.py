@@ -121,10 +121,17 @@ class Payment(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A counter-entry (冲销) reverses one payment with a reason: its amount is the payment's, negated.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     budget_line: Mapped[BudgetLine] = relationship()
 
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint(
+            "(reverses_id IS NULL AND amount > 0) OR (reverses_id IS NOT NULL AND amount < 0)", name="amount_signed"
+        ),
+    )
 
 
 class Indicator(Base):

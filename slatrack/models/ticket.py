@@ -40,6 +40,11 @@ class Ticket(Base):
     mode: Mapped[str] = mapped_column(String(8))
     category: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str] = mapped_column(String(2))
+    # A unit's request: the priority it suggested; ``priority`` is provisional until the vendor confirms it.
+    suggested_priority: Mapped[str | None] = mapped_column(String(2))
+    priority_confirmed_at: Mapped[datetime | None]
+    priority_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    priority_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     reported_at: Mapped[datetime]

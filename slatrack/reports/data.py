@@ -108,6 +108,8 @@ class QuarterData:
     tickets: list[TicketRow] = field(default_factory=list)  # the record sheets (the workbook only)
     outages: list[OutageRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
+    # Late entries (补记) of the quarter by status: pending and rejected counted at entry, the others as stated.
+    late_entries: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

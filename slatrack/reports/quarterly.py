@@ -33,6 +33,7 @@ from slatrack.reports.quarterly_format import (
     SYSTEM,
     availability_of,
     counts_table,
+    late_entry_text,
     local_time,
     met_text,
     pct,
@@ -359,7 +360,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
                 f"按时响应 {counts.responded_in_time} 件，"
                 f"响应超时 {counts.breached} 件，待响应 {counts.pending} 件，服务响应率 {pct(counts.response_rate)}；"
                 f"按时解决 {counts.resolved_in_time} 件，解决超时 {counts.resolution_breached} 件，"
-                f"按时解决率 {pct(counts.resolution_rate)}。"
+                f"按时解决率 {pct(counts.resolution_rate)}。{late_entry_text(self.data.late_entries)}"
             )
         order = [k for k in CATEGORIES if k in figures.by_category] + sorted(set(figures.by_category) - set(CATEGORIES))
         by_category = {CATEGORIES.get(k, k): figures.by_category[k] for k in order}

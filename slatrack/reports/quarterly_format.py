@@ -65,6 +65,17 @@ def file_name(label: str, fmt: str) -> str:
 # ---------------------------------------------------------------- helpers
 
 
+def late_entry_text(counts: dict[str, int]) -> str:
+    """How the quarter's late entries (补记) were counted, or nothing when there were none."""
+    if not any(counts.values()):
+        return ""
+    return (
+        f"本季度补记 {sum(counts.values())} 条：待局方确认 {counts.get('pending', 0)} 条、"
+        f"被驳回 {counts.get('rejected', 0)} 条，按登记时间计算；已确认 {counts.get('confirmed', 0)} 条、"
+        f"局方补记 {counts.get('bureau', 0)} 条，按所填时间计算。"
+    )
+
+
 def pct(value: float | None) -> str:
     return "—（无数据）" if value is None else f"{value:.2f}%"
 

@@ -21,6 +21,10 @@ PAGE_MODULES = (
     "audit_log",
     "jobs_log",
     "notifications",
+    "late_entries",
+    "ticket_priority",
+    "ticket_closure",
+    "payment_corrections",
     "alerts",
 )
 

@@ -17,6 +17,7 @@ from slatrack.clock import local_zone, zone_name
 from slatrack.models import utcnow
 from slatrack.models.enums import EXCLUSION_CATEGORIES, TARGET_KINDS
 from slatrack.operations import OperationError
+from slatrack.operations.monitoring import maintenance_decisions
 from slatrack.operations.monitoring import outages as outage_ops
 from slatrack.operations.monitoring.targets import get_target, list_targets
 from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
@@ -32,7 +33,9 @@ class ExclusionForm(FlaskForm):  # type: ignore[misc]
     category = SelectField("类别", choices=[SelectChoice(key, label) for key, label in EXCLUSION_CATEGORIES.items()])
     reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=2000)])
     start = DateTimeLocalField("开始（留空为整个停机）", validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    end = DateTimeLocalField("结束（留空为整个停机）", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    end = DateTimeLocalField(
+        "结束（留空为整个停机；持续中的停机直至其结束）", validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
 
 
 class MaintenanceForm(FlaskForm):  # type: ignore[misc]
@@ -133,19 +136,25 @@ def target_detail(target_id: int) -> ResponseReturnValue:
 
 @bp.route("/outages")
 @allow(*READERS)
-def outages() -> ResponseReturnValue:
+def outages(
+    failed: ExclusionForm | None = None, failed_id: int | None = None, status: int = 200
+) -> ResponseReturnValue:
     days = request.args.get("days", default=90, type=int) or 90
     days = max(1, min(days, 3660))
     rows = outage_ops.list_outages(start=utcnow() - timedelta(days=days))
     forms = {outage.id: ExclusionForm(prefix=f"o{outage.id}") for outage in rows} if g.principal.role == "admin" else {}
-    return render_template(
+    if failed is not None and failed_id is not None:
+        forms[failed_id] = failed  # the typed values stay after a refusal
+    page = render_template(
         "monitoring/outages.html",
         rows=rows,
         forms=forms,
         days=days,
         categories=EXCLUSION_CATEGORIES,
         sources={"probe": "监测", "manual": "人工"},
+        failed_id=failed_id,
     )
+    return page, status
 
 
 @bp.route("/outages/<int:outage_id>/exclusions", methods=["POST"])
@@ -153,11 +162,11 @@ def outages() -> ResponseReturnValue:
 def exclude(outage_id: int) -> ResponseReturnValue:
     outage = outage_ops.get_outage(outage_id)
     form = ExclusionForm(prefix=f"o{outage.id}")
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # back to the same period, with what was typed
         for errors in form.errors.values():
             for error in errors:
                 flash(f"未保存：{error}", "warning")
-        return redirect(url_for("monitoring.outages"))
+        return outages(form, outage.id, 422)
     try:
         outage_ops.add_exclusion(
             outage,
@@ -169,9 +178,9 @@ def exclude(outage_id: int) -> ResponseReturnValue:
         )
     except OperationError as exc:
         flash(f"未保存：{exc.message}", "warning")
-    else:
-        flash("已记录排除裁定", "success")
-    return redirect(url_for("monitoring.outages"))
+        return outages(form, outage.id, exc.status)
+    flash("已记录排除裁定", "success")
+    return redirect(url_for("monitoring.outages", days=request.args.get("days", type=int)))
 
 
 @bp.route("/maintenance", methods=["GET", "POST"])
@@ -201,10 +210,16 @@ def approve(window_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("请求已失效，请重试", "warning")
         return redirect(url_for("monitoring.maintenance"))
+    rejecting = request.form.get("decision") == "reject"
     try:
-        outage_ops.approve_maintenance(window_id, g.principal)
+        window = outage_ops.get_maintenance(window_id)
+        reason = request.form.get("reason", "")
+        if rejecting:
+            maintenance_decisions.reject(window, reason, g.principal)
+        else:
+            maintenance_decisions.approve(window, reason, g.principal)
     except OperationError as exc:
         flash(exc.message, "warning")
     else:
-        flash("已批准计划维护", "success")
+        flash("已驳回计划维护" if rejecting else "已批准计划维护", "success")
     return redirect(url_for("monitoring.maintenance"))

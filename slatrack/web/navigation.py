@@ -32,6 +32,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry("总览", "web.index", ALL, "工作台"),
     NavEntry("通知", "notifications.index", ALL, "工作台"),
     NavEntry("服务工单", "ticket_pages.queue", ALL, "服务"),
+    NavEntry("补记审核", "late_entry_pages.queue", ("admin",), "服务"),
     NavEntry("满意度", "records.survey", ("admin", "unit", "auditor"), "服务"),
     NavEntry("监测对象", "monitoring.targets", ("admin", "vendor", "auditor"), "监测"),
     NavEntry("停机记录", "monitoring.outages", ("admin", "vendor", "auditor"), "监测"),

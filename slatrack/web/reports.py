@@ -116,6 +116,9 @@ def quarter_texts(quarter: str) -> ResponseReturnValue:
 def submit(quarter: str) -> ResponseReturnValue:
     label = quarter.strip().upper()
     report_status.quarter_dates(label)
+    if request.form.get("confirm") != "1":  # the confirmation step before the figures are frozen
+        flash("请先勾选确认：提交后数字冻结，不能撤回", "warning")
+        return redirect(url_for("report_pages.quarter_page", quarter=label))
     try:
         report_status.submit(label, acting_user())
     except OperationError as exc:

@@ -58,14 +58,14 @@ class TicketForm(FlaskForm):  # type: ignore[misc]
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=200, message="不超过 200 字")])
     description = TextAreaField("描述", validators=[Optional()])
     requester = StringField("报告人", validators=[Optional(), Length(max=64, message="不超过 64 字")])
-    reported_at = DateTimeLocalField(
-        "报告时间", format=LOCAL_FORMAT, validators=[InputRequired("请填写报告时间（例如 2025-05-10 09:30）")]
-    )
+    # Empty: the moment the form is submitted (never the moment the page was opened).
+    reported_at = DateTimeLocalField("报告时间", format=LOCAL_FORMAT, validators=[Optional()])
+    suggested_priority = SelectField("建议优先级", choices=_choices(PRIORITIES.items()), default="P3")  # units only
 
 
 class EventForm(FlaskForm):  # type: ignore[misc]
     type = SelectField("事件", choices=_choices(TICKET_EVENTS.items()), validators=[InputRequired("请选择事件")])
-    at = DateTimeLocalField("发生时间", format=LOCAL_FORMAT, validators=[InputRequired("请填写发生时间")])
+    at = DateTimeLocalField("发生时间", format=LOCAL_FORMAT, validators=[Optional()])  # empty: on submission
     note = TextAreaField("说明（取消时必填原因）", validators=[Optional()])
 
 
@@ -96,6 +96,11 @@ def _viewer() -> ticket_queries.Viewer:
 
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=clock.local_zone())
+
+
+def _same_or_new(typed: datetime | None, stored: datetime) -> datetime:
+    """The stored time unless the user typed a different minute (the input shows minutes only)."""
+    return stored if typed is None or typed == _local_input(stored) else typed.replace(tzinfo=clock.local_zone())
 
 
 def _local_input(value: datetime) -> datetime:
@@ -225,22 +230,24 @@ def queue() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     form = TicketForm()
     form.unit.choices = _choices(_unit_pairs())
-    if request.method == "GET":
-        form.reported_at.data = _local_input(datetime.now().astimezone())
-        if g.principal.role == "unit":
-            form.channel.data = "系统"
+    unit = g.principal.role == "unit"  # reported at submission, a suggested priority (docs/tickets.md)
+    for name in ("priority", "reported_at") if unit else ("suggested_priority",):
+        delattr(form, name)
+    if request.method == "GET" and unit:
+        form.channel.data = "系统"
     if form.validate_on_submit():
         try:
             ticket = ops.create_ticket(
+                suggested_priority=form.suggested_priority.data if unit else None,
                 unit_code=form.unit.data,
                 category=form.category.data,
-                priority=form.priority.data,
+                priority=None if unit else form.priority.data,
                 channel=form.channel.data,
                 mode=form.mode.data,
                 title=form.title.data or "",
                 description=form.description.data or "",
                 requester=form.requester.data or "",
-                reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
+                reported_at=None if unit else _aware(form.reported_at.data),
                 user=acting_user(),
             )
         except OperationError as exc:
@@ -258,6 +265,7 @@ def edit(ticket_id: int) -> ResponseReturnValue:
     ticket = ticket_queries.get_ticket(ticket_id, _viewer())
     form = TicketForm(obj=None if request.method == "POST" else ticket)
     form.unit.choices = _choices([(ticket.unit.code, f"{ticket.unit.name}（{ticket.unit.code}）")])
+    del form.suggested_priority
     if request.method == "GET":
         form.unit.data = ticket.unit.code
         form.reported_at.data = _local_input(ticket.reported_at)
@@ -272,7 +280,7 @@ def edit(ticket_id: int) -> ResponseReturnValue:
                 title=form.title.data or "",
                 description=form.description.data or "",
                 requester=form.requester.data or "",
-                reported_at=_aware(form.reported_at.data),  # type: ignore[arg-type]
+                reported_at=_same_or_new(form.reported_at.data, ticket.reported_at),
                 user=acting_user(),
             )
         except OperationError as exc:
@@ -298,7 +306,6 @@ def _render_detail(
     role = g.principal.role
     if event_form is None:
         event_form = EventForm(formdata=None)
-        event_form.at.data = _local_input(datetime.now().astimezone())
     outages = sorted(ticket.outages, key=lambda o: o.start)
     rating = ops.rating_of(ticket)
     return (
@@ -334,7 +341,8 @@ def add_event(ticket_id: int) -> ResponseReturnValue:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            ops.record_event(ticket, form.type.data, _aware(form.at.data), form.note.data or "", acting_user())  # type: ignore[arg-type]
+            at = _aware(form.at.data) if form.at.data else None
+            ops.record_event(ticket, form.type.data, at, form.note.data or "", acting_user())
         except OperationError as exc:
             db.session.rollback()
             _attach(form, exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Payment
-from slatrack.operations.records.payments import budget_overview, parse_amount
+from slatrack.operations.records.payments import budget_overview, parse_amount, record_payment
 from tests.integration.conftest import bearer, login
 
 
@@ -110,16 +111,47 @@ def test_budget_execution_and_overspending(client: FlaskClient, make_token: Call
     assert lines["YW-2025-TAIL"]["execution_rate"] == 100.0
     assert lines["YW-2025-NEW"]["execution_rate"] == 50.0
     # Overspending is allowed, and shown.
-    over = client.post("/api/v1/payments", json=body(amount="248000"), headers=headers)
+    over = client.post("/api/v1/payments", json=body(amount="248000", voucher="记-0616"), headers=headers)
     assert over.status_code == 201
     overview = {item["project"].code: item for item in budget_overview(2025)}
     assert overview["YW-2025"]["overspent"] is True
     figures = overview["YW-2025"]["figures"]
     assert figures.paid_total == Decimal("692000.00")
     assert figures.cost_control_rate == pytest.approx(95.36)  # worst line: 452000 / 474000
+    # The same voucher again for the contract is refused; a reversal (never a deletion) undoes the payment.
+    duplicate = client.post("/api/v1/payments", json=body(amount="248000", voucher="记-0616"), headers=headers)
+    assert duplicate.status_code == 409 and "voucher" in duplicate.get_json()["error"]["fields"]
+    url = f"/api/v1/payments/{over.get_json()['id']}/reverse"
+    assert client.post(url, json={"reason": " "}, headers=headers).status_code == 422
+    reversed_ = client.post(url, json={"reason": "重复支付，已退回"}, headers=headers)
+    assert reversed_.status_code == 201
+    counter = reversed_.get_json()
+    assert counter["amount"] == "-248000.00" and counter["reverses"] == over.get_json()["id"]
+    assert counter["reason"] == "重复支付，已退回"
+    assert client.post(url, json={"reason": "再冲"}, headers=headers).status_code == 409
+    after = {p["project"]: p for p in client.get("/api/v1/budget?year=2025", headers=headers).get_json()}
+    assert after["YW-2025"]["paid"] == "444000.00" and after["YW-2025"]["execution_rate"] == pytest.approx(66.27)
+    assert after["YW-2025"]["overspent"] is False
+    listed = client.get("/api/v1/payments?year=2025", headers=headers).get_json()
+    assert len(listed) == 4  # both entries stay on record
+    audit = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "payment.reverse")).one()
+    assert "重复支付，已退回" in audit.detail
     auditor = client.get("/api/v1/budget?year=2025", headers=bearer(make_token("auditor")))
     assert auditor.status_code == 200
     assert client.get("/api/v1/budget?year=2025", headers=bearer(make_token("vendor"))).status_code == 403
+
+
+def test_budget_page_reverses_a_payment(client: FlaskClient, make_user: Callable[..., Any]) -> None:
+    make_user("admin2", "admin")
+    login(client, "admin2")
+    payment = record_payment(amount="1000", paid_on=date(2025, 6, 1), contract="OM-2025", voucher="记-0701")
+    page = client.get("/budget?year=2025").get_data(as_text=True)
+    assert "冲销" in page and "记-0701" in page
+    done = client.post(
+        f"/payments/{payment.id}/reverse", data={"reason": "录入错误", "year": "2025"}, follow_redirects=True
+    )
+    html = done.get_data(as_text=True)
+    assert f"已冲销支付记录 #{payment.id}" in html and "原因：录入错误" in html and "已冲销" in html
 
 
 def test_budget_page_and_payment_form(client: FlaskClient, make_user: Callable[..., Any]) -> None:

@@ -364,13 +364,16 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     _load_q2()
     make_user("boss", "admin")
     login(client, "boss")
-    refused = client.post("/reports/quarterly/2025Q2/submit")
+    client.post("/reports/quarterly/2025Q2/submit")  # without the confirmation nothing is frozen
+    assert "请先勾选确认" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) in (None, "draft")
+    refused = client.post("/reports/quarterly/2025Q2/submit", data={"confirm": "1"})
     assert refused.status_code == 302
     assert "尚缺：存在的问题、下季度工作计划" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) == "draft"
     texts = {"problems": "六月备份核验延后。", "next_plan": "七月完成等保测评配合。"}
     assert client.post("/reports/quarterly/2025Q2/texts", data=texts).status_code == 302
-    assert client.post("/reports/quarterly/2025Q2/submit").status_code == 302
+    assert client.post("/reports/quarterly/2025Q2/submit", data={"confirm": "1"}).status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
@@ -388,6 +391,11 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     revised = {(row[0], row[1]): row[2:] for row in tables["提交后修订"]}
     assert revised[("合计", "服务请求数")] == ["5", "6"]
     assert revised[("OM-2025", "服务请求数")] == ["3", "4"]
+    client.post("/reports/quarterly/2025Q2/accept")  # the submitter may not accept it
+    assert "须由另一位局方人员验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    client.post("/logout")
+    make_user("deputy", "admin")
+    login(client, "deputy")
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
 

@@ -156,7 +156,9 @@ def test_submitted_figures_are_frozen_and_revisions_shown(
     ).get_json()
     assert sla["submission"]["revised"] is True and sla["submission"]["status"] == "submitted"
 
-    accepted = client.post("/api/v1/reports/quarterly/2025Q2/accept", headers=bearer(token))
+    own = client.post("/api/v1/reports/quarterly/2025Q2/accept", headers=bearer(token))
+    assert own.status_code == 409 and "须由另一位局方人员验收" in own.get_json()["error"]["message"]
+    accepted = client.post("/api/v1/reports/quarterly/2025Q2/accept", headers=bearer(make_token("admin")))
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
     assert report_status.status_json("2025Q2")["status_label"] == "已验收"
 

@@ -81,6 +81,7 @@ def _changed_tickets(since: int) -> tuple[set[int], bool, bool]:
     for object_type, object_id, action in rows:
         if object_type in TERMS_TABLES:
             terms = True
+        full = full or object_type == "late_entries"  # a decided late entry moves its ticket's counted times
         if object_type not in TICKET_TABLES:
             continue
         if action == "delete" or not object_id.isdigit():

@@ -29,6 +29,7 @@ from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
 from slatrack.operations.figures.report_texts import self_evaluation_texts
+from slatrack.operations.tickets.late_review import counts as late_entry_counts
 from slatrack.reports.data import (
     ContractInfo,
     InspectionInfo,
@@ -116,6 +117,7 @@ def quarterly_data(label: str, as_of: datetime | None = None, *, records: bool =
         tickets=_tickets(period.start, period.end) if records else [],
         outages=_outages(period.start, period.end) if records else [],
         payments=_payments(period.first_day.year, period.last_day) if records else [],
+        late_entries=late_entry_counts(period.start, period.end),
     )
 
 

@@ -24,6 +24,7 @@ from slatrack.models import (
     outage_tickets,
 )
 from slatrack.operations.monitoring.segment_store import load_segments_of
+from slatrack.operations.tickets.late_entries import counted_outage_ends
 
 _IN_CHUNK = 500
 
@@ -75,6 +76,7 @@ def _light_outages(start: datetime, end: datetime) -> list[_OutageRow]:
         for outage_id, first, last in db.session.execute(
             select(Exclusion.outage_id, Exclusion.start, Exclusion.end).where(Exclusion.outage_id.in_(part))
         ):
+            last = last or by_id[outage_id].end or end  # up to "still going": the outage's end
             if last > first:
                 by_id[outage_id].exclusions.append(Interval(first, last))
         for outage_id, response in db.session.execute(
@@ -83,6 +85,9 @@ def _light_outages(start: datetime, end: datetime) -> list[_OutageRow]:
             .where(outage_tickets.c.outage_id.in_(part))
         ):
             by_id[outage_id].responses.append(response)
+        for outage_id, counted_end in counted_outage_ends(part).items():  # late hand-typed ends (补记)
+            row = by_id[outage_id]
+            row.end = None if row.end is None else max(row.end, counted_end)
     return rows
 
 

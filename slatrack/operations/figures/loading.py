@@ -12,6 +12,7 @@ from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure import inspections as inspection_measure
 from slatrack.measure.intervals import Interval
+from slatrack.measure.late_entries import counted_history
 from slatrack.measure.lifecycle import Event, EventType
 from slatrack.measure.periods import Period, contract_span
 from slatrack.measure.satisfaction import SurveyResponse as SurveyRecord
@@ -33,7 +34,9 @@ from slatrack.models import (
     Unit,
     outage_tickets,
 )
+from slatrack.operations.figures.late_counting import uncounted_late_entries
 from slatrack.operations.monitoring.segment_store import decode_segment
+from slatrack.operations.tickets.late_entries import counted_outage_ends
 from slatrack.operations.tickets.terms import contract_terms
 
 
@@ -89,11 +92,11 @@ def load_outages(start: datetime, end: datetime) -> list[OutageRecord]:
         select(Outage).where(Outage.start < end, or_(Outage.end.is_(None), Outage.end > start))
     ).all()
     ids = [outage.id for outage in outages]
-    exclusions: dict[int, list[Interval]] = defaultdict(list)
+    exclusions: dict[int, list[Exclusion]] = defaultdict(list)
     responses: dict[int, list[datetime | None]] = defaultdict(list)
     if ids:
         for exclusion in db.session.scalars(select(Exclusion).where(Exclusion.outage_id.in_(ids))):
-            exclusions[exclusion.outage_id].append(Interval(exclusion.start, exclusion.end))
+            exclusions[exclusion.outage_id].append(exclusion)
         linked = db.session.execute(
             select(outage_tickets.c.outage_id, Ticket.first_response_at)
             .join(Ticket, Ticket.id == outage_tickets.c.ticket_id)
@@ -101,14 +104,16 @@ def load_outages(start: datetime, end: datetime) -> list[OutageRecord]:
         )
         for outage_id, first_response in linked:
             responses[outage_id].append(first_response)
+    late_ends = counted_outage_ends(ids)  # hand-typed ends entered late count at their entry until confirmed
     return [
         OutageRecord(
             key=str(outage.id),
             target=str(outage.target_id),
             source=outage.source,
             start=outage.start,
-            end=outage.end,
-            exclusions=tuple(exclusions[outage.id]),
+            end=outage.end if outage.end is None else max(outage.end, late_ends.get(outage.id, outage.end)),
+            # An exclusion up to "still going" follows its outage's end (or the period's end while it goes on).
+            exclusions=tuple(Interval(x.start, x.end or outage.end or end) for x in exclusions[outage.id]),
             first_responses=tuple(responses[outage.id]),
             cause=outage.cause,
         )
@@ -143,7 +148,14 @@ def load_tickets(start: datetime, end: datetime, ids: Iterable[int] | None = Non
         .order_by(Ticket.reported_at, Ticket.id)
     )
     event_query = (
-        select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.at, TicketEvent.note)
+        select(
+            TicketEvent.ticket_id,
+            TicketEvent.type,
+            TicketEvent.at,
+            TicketEvent.note,
+            TicketEvent.id,
+            TicketEvent.recorded_at,
+        )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.reported_at >= start, Ticket.reported_at < end)
         .order_by(TicketEvent.ticket_id, TicketEvent.id)
@@ -154,12 +166,25 @@ def load_tickets(start: datetime, end: datetime, ids: Iterable[int] | None = Non
         event_query = event_query.where(Ticket.id.in_(wanted))
     rows = db.session.execute(query).all()
     events: dict[int, list[Event]] = defaultdict(list)
+    reports: dict[int, datetime] = {}
     if rows:
+        late = uncounted_late_entries(start, end)
         # One query for all events, in recording order (the order the lifecycle was checked in).
-        for ticket_id, kind, at, note in db.session.execute(event_query):
-            events[ticket_id].append(Event(EventType(kind), at, note))
+        history: dict[int, list[tuple[str, str, tuple[datetime, datetime, str | None]]]] = defaultdict(list)
+        for ticket_id, kind, at, note, event_id, recorded in db.session.execute(event_query):
+            history[ticket_id].append((kind, note, (at, recorded, late.events.get(event_id))))
+        for tid, *_, reported_at in rows:
+            if tid in late.tickets:
+                # A late entry awaits or lost confirmation: the ticket's times count as SPEC §3 says.
+                report = late.reports.get(tid, (reported_at, reported_at, None))
+                reports[tid], times = counted_history(report, [item[2] for item in history[tid]])
+                events[tid] = [Event(EventType(k), t, n) for (k, n, _), t in zip(history[tid], times, strict=True)]
+            else:
+                events[tid] = [Event(EventType(k), stated[0], n) for k, n, stated in history[tid]]
     return [
-        TicketRecord(str(tid), number, unit, category, priority, channel, mode, reported_at, tuple(events[tid]))
+        TicketRecord(
+            str(tid), number, unit, category, priority, channel, mode, reports.get(tid, reported_at), tuple(events[tid])
+        )
         for tid, number, unit, category, priority, channel, mode, reported_at in rows
     ]
 

@@ -19,6 +19,7 @@ from slatrack.models import Report, User, utcnow
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.figures.report_checks import require_complete
 from slatrack.operations.figures.sla import SlaQuery, parse_period, period_figures
+from slatrack.operations.tickets.late_review import counts as late_entry_counts
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "accepted": "已验收"}
 
@@ -68,6 +69,8 @@ def accept(label: str, user: User | None, now: datetime | None = None) -> Report
     report = get_or_create(label)
     if report.status != "submitted":
         raise Conflict(f"{label} 季度报告当前为{STATUS_LABELS[report.status]}，只有已提交的报告可以验收")
+    if user is not None and report.submitted_by_id == user.id:  # four eyes: the submitter does not accept
+        raise Conflict(f"{label} 季度报告由您本人提交，须由另一位局方人员验收", fields={"user": "提交人不能验收"})
     report.status = "accepted"
     report.accepted_at = now or utcnow()
     report.accepted_by_id = user.id if user else None
@@ -118,10 +121,13 @@ def sla_json(query: SlaQuery) -> dict[str, Any]:
     """The SLA JSON of SPEC section 6; with a contract code, that contract's figures at the top level.
 
     For a period that is exactly a quarter whose report was submitted, ``submission`` says so and lists
-    the figures revised since.
+    the figures revised since. ``late_entries`` counts the period's late entries (补记) by how they count:
+    ``pending`` and ``rejected`` at their entry time, ``confirmed`` and ``bureau`` at their stated time.
     """
     body = period_figures(query)
-    label = _quarter_label(parse_period(query.first, query.last))
+    period = parse_period(query.first, query.last)
+    body["late_entries"] = late_entry_counts(start=period.start, end=period.end)
+    label = _quarter_label(period)
     if label is not None:
         body["submission"] = _submission(label)
     return body

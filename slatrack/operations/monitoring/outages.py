@@ -130,6 +130,12 @@ def _fit_exclusions(outage: Outage) -> None:
     """Clip an outage's exclusions to its (possibly shrunk) span; drop those left empty."""
     for exclusion in list(outage.exclusions):
         start = max(exclusion.start, outage.start)
+        if exclusion.end is None:  # up to "still going": it follows the outage's end
+            if outage.end is not None and outage.end <= start:
+                outage.exclusions.remove(exclusion)
+            elif start != exclusion.start:
+                exclusion.start = start
+            continue
         end = exclusion.end if outage.end is None else min(exclusion.end, outage.end)
         if end <= start:
             outage.exclusions.remove(exclusion)
@@ -237,6 +243,10 @@ def create_manual_outage(
         created_by_id=principal.user_id if principal else None,
     )
     db.session.add(outage)
+    db.session.flush()
+    from slatrack.operations.tickets.late_entries import note_outage_end
+
+    note_outage_end(outage.id, end, utcnow(), principal.role if principal else None, outage.created_by_id)
     db.session.commit()
     return outage
 
@@ -250,7 +260,10 @@ def add_exclusion(
     end: datetime | None,
     principal: Principal | None,
 ) -> Exclusion:
-    """Adjudicate part (default: all) of an outage as not the vendor's; it must lie within the outage."""
+    """Adjudicate part (default: all) of an outage as not the vendor's; it must lie within the outage.
+
+    On an outage still going, an empty end means "up to its end": the exclusion follows the outage's end.
+    """
     if category not in EXCLUSION_CATEGORIES:
         raise OperationError(
             f"排除类别必须是 {', '.join(EXCLUSION_CATEGORIES)} 之一", fields={"category": "未知的排除类别"}
@@ -259,17 +272,17 @@ def add_exclusion(
         raise OperationError("请填写排除理由", fields={"reason": "必填"})
     outage_end = outage.end or utcnow()
     start = start or outage.start
-    end = end or outage.end
-    if end is None:
-        raise OperationError("停机尚未结束，请给出排除的结束时间", fields={"end": "停机未结束时必填"})
-    if end <= start:
+    end = end or outage.end  # None on an outage still going: up to its end
+    if end is not None and end <= start:
         raise OperationError("排除的结束时间必须晚于开始时间", fields={"end": "必须晚于开始时间"})
     if start < outage.start:
         raise OperationError("排除时段必须在停机时段之内", fields={"start": "早于停机开始时间"})
-    if end > outage_end:
+    if end is not None and end > outage_end:
         raise OperationError("排除时段必须在停机时段之内", fields={"end": "晚于停机结束时间"})
+    if start >= outage_end:
+        raise OperationError("排除的开始时间必须早于当前时间", fields={"start": "晚于停机的当前时刻"})
     for other in outage.exclusions:
-        if other.start < end and start < other.end:
+        if (end is None or other.start < end) and (other.end is None or start < other.end):
             raise Conflict("与已有的排除时段重叠", fields={"start": "与已有的排除时段重叠"})
     exclusion = Exclusion(
         outage=outage,
@@ -306,15 +319,10 @@ def request_maintenance(*, start: datetime, end: datetime, reason: str, principa
     return window
 
 
-def approve_maintenance(window_id: int, principal: Principal) -> MaintenanceWindow:
-    window = get_maintenance(window_id)
-    if window.approved_at is not None:
-        raise Conflict("该计划维护已批准")
-    window.approved_by_id = principal.user_id
-    window.approved_at = utcnow()
-    alerts.maintenance_approved(window)
-    db.session.commit()
-    return window
+def approve_maintenance(window_id: int, principal: Principal, reason: str = "") -> MaintenanceWindow:
+    from slatrack.operations.monitoring import maintenance_decisions
+
+    return maintenance_decisions.approve(get_maintenance(window_id), reason, principal)
 
 
 def get_maintenance(window_id: int) -> MaintenanceWindow:
@@ -347,4 +355,7 @@ def maintenance_fields(window: MaintenanceWindow) -> dict[str, Any]:
         "approved_at": window.approved_at,
         "requested_by": name(window.requested_by_id),
         "approved_by": name(window.approved_by_id),
+        "rejected": window.rejected_at is not None,
+        "rejected_by": name(window.rejected_by_id),
+        "decision_reason": window.decision_reason or "",
     }

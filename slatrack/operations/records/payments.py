@@ -18,6 +18,7 @@ from slatrack.measure import budget
 from slatrack.models import BudgetLine, Contract, Payment, Project, User
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.records.common import text
+from slatrack.operations.records.payment_corrections import check_voucher
 
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -94,11 +95,13 @@ def record_payment(
     if paid_on > local_today(now):
         raise OperationError("支付日期不能晚于今天", fields={"paid_on": "不能晚于今天"})
     chosen = _line_for(contract, line, paid_on.year)
+    voucher_text = text(voucher, "voucher", "凭证号", 64)
+    check_voucher(chosen, voucher_text)
     payment = Payment(
         budget_line_id=chosen.id,
         amount=value,
         paid_on=paid_on,
-        voucher=text(voucher, "voucher", "凭证号", 64),
+        voucher=voucher_text,
         note=text(note, "note", "备注", 2000),
         created_by_id=None if user is None else user.id,
         created_at=now,
@@ -131,6 +134,8 @@ def payment_view(payment: Payment) -> dict[str, Any]:
         "voucher": payment.voucher,
         "note": payment.note,
         "recorded_at": payment.created_at,
+        "reverses": payment.reverses_id,
+        "reason": payment.reason,
     }
 
 
@@ -169,6 +174,7 @@ def budget_overview(year: int, as_of: date | None = None) -> list[dict[str, Any]
                     for execution in figures.lines
                 ],
                 "payments": [p for p in payments if p.budget_line_id in ids],
+                "reversed_ids": {p.reverses_id for p in payments if p.reverses_id is not None},
                 "overspent": any(e.overspent for e in figures.lines) or figures.paid_total > figures.budget_total,
             }
         )

@@ -16,9 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from slatrack.clock import aware, local_zone, utcnow
 from slatrack.extensions import db
 from slatrack.measure import lifecycle
-from slatrack.measure.calendars import CalendarUnavailableError
 from slatrack.measure.deadlines import (
-    SlaTerms,
     TicketSla,
     evaluate,
 )
@@ -32,11 +30,15 @@ from slatrack.models import (
 from slatrack.models.enums import TICKET_EVENTS
 from slatrack.operations import Conflict, OperationError
 from slatrack.operations.notifications import hooks as alerts
+from slatrack.operations.tickets import late_entries
+from slatrack.operations.tickets import priority as priority_rules
+from slatrack.operations.tickets.state import apply_timeline, refresh_counted, timeline_columns
 from slatrack.operations.tickets.terms import contract_on, contract_terms, next_number, reserve_number
 from slatrack.operations.tickets.validation import check_unit_scope, validate_fields
 
 # Lifecycle states as stored: the pure module calls a ticket awaiting its first response "new".
-_STATUS_OF_STATE = {state: ("open" if state is lifecycle.State.NEW else state.value) for state in lifecycle.State}
+__all__ = ["apply_timeline", "refresh_counted", "timeline_columns"]  # kept here for existing callers
+
 OPEN_STATUSES = ("open", "in_progress", "paused")
 DONE_STATUSES = ("resolved", "closed", "cancelled")
 DEADLINE_STATES = {
@@ -63,32 +65,11 @@ def sla_of(ticket: Ticket, as_of: datetime | None = None) -> TicketSla:
     """The ticket's deadlines, statuses and time left at ``as_of`` (default now)."""
     moment = as_of or utcnow()
     terms = contract_terms(ticket.contract)
-    return evaluate(timeline_of(ticket, moment), ticket.priority, terms, moment)
+    return evaluate(late_entries.counted_timeline(ticket, moment), ticket.priority, terms, moment)
 
 
 def _refresh(ticket: Ticket, timeline: lifecycle.TicketTimeline) -> None:
     apply_timeline(ticket, timeline, contract_terms(ticket.contract))
-
-
-def timeline_columns(timeline: lifecycle.TicketTimeline, priority: str, terms: SlaTerms) -> dict[str, Any]:
-    """The ticket columns kept in step with its history: state, key instants, deadlines as of its last event."""
-    try:
-        sla = evaluate(timeline, priority, terms, timeline.last_event_at or timeline.reported_at)
-    except CalendarUnavailableError as exc:
-        raise OperationError(str(exc), fields={"reported_at": "服务日历不含该年份"}) from exc
-    return {
-        "status": _STATUS_OF_STATE[timeline.state],
-        "first_response_at": timeline.first_response_at,
-        "resolved_at": timeline.resolved_at,
-        "response_due_at": sla.response_deadline,
-        "resolution_due_at": sla.resolution_deadline,
-    }
-
-
-def apply_timeline(ticket: Ticket, timeline: lifecycle.TicketTimeline, terms: SlaTerms) -> None:
-    """Copy the timeline's state and deadlines onto the ticket's columns."""
-    for name, value in timeline_columns(timeline, ticket.priority, terms).items():
-        setattr(ticket, name, value)
 
 
 # ---------------------------------------------------------------- create and edit
@@ -98,13 +79,14 @@ def create_ticket(
     *,
     unit_code: str,
     category: str,
-    priority: str,
+    priority: str | None,
     channel: str,
     mode: str,
     title: str,
     description: str = "",
     requester: str = "",
-    reported_at: datetime,
+    reported_at: datetime | None = None,
+    suggested_priority: str | None = None,
     user: User | None = None,
     commit: bool = True,
     number: str | None = None,
@@ -113,19 +95,22 @@ def create_ticket(
 ) -> Ticket:
     """Validate, number, attach the contract covering the report date, and set the deadlines.
 
-    With ``commit=False`` the ticket is only flushed, inside the caller's transaction.
+    With ``commit=False`` the ticket is only flushed, inside the caller's transaction. Without
+    ``reported_at`` the ticket is reported now; a report time stated late is a late entry (SPEC §3).
     ``number`` (an imported ticket's own number) is kept as given and reserved in the sequence.
     """
+    present = (now or utcnow()).astimezone(UTC)
+    choice = priority_rules.check_request(user, reported_at, priority, suggested_priority)
     values = validate_fields(
         unit_code=unit_code,
         category=category,
-        priority=priority,
+        priority=choice.priority,
         channel=channel,
         mode=mode,
         title=title,
         description=description,
         requester=requester,
-        reported_at=reported_at,
+        reported_at=present if reported_at is None else reported_at,
         now=now,
     )
     check_unit_scope(user, values.unit)
@@ -151,12 +136,17 @@ def create_ticket(
         reported_at=values.reported_at,
         import_key=import_key,
         created_by_id=user.id if user is not None else None,
+        suggested_priority=choice.suggested,
+        priority_confirmed_at=present if choice.confirmed else None,
+        priority_confirmed_by_id=user.id if choice.confirmed and user is not None else None,
     )
     ticket.unit = values.unit
     ticket.contract = contract
     _refresh(ticket, lifecycle.start(values.reported_at))
     db.session.add(ticket)
     db.session.flush()
+    if late_entries.note(ticket, values.reported_at, present, user) is not None:
+        refresh_counted(ticket)
     alerts.ticket_created(ticket)
     if commit:
         db.session.commit()
@@ -189,6 +179,7 @@ def update_ticket(
         requester=requester,
         reported_at=reported_at,
     )
+    priority_rules.check_edit(ticket, user, values.reported_at, values.priority)
     first_event = ticket.events[0].at if ticket.events else None
     if first_event is not None and values.reported_at > first_event:
         raise OperationError("报告时间不能晚于工单的第一个事件", fields={"reported_at": "不能晚于已登记事件的时间"})
@@ -207,6 +198,7 @@ def update_ticket(
     ticket.contract = contract
     _refresh(ticket, lifecycle.replay(values.reported_at, events_of(ticket)))
     db.session.flush()
+    refresh_counted(ticket)
     if commit:
         db.session.commit()
     return ticket
@@ -218,18 +210,21 @@ def update_ticket(
 def record_event(
     ticket: Ticket,
     type: str,
-    at: datetime,
+    at: datetime | None,
     note: str = "",
     user: User | None = None,
     now: datetime | None = None,
     commit: bool = True,
 ) -> TicketEvent:
-    """Append an event after the lifecycle's rules: 422 for a bad time or input, 409 for a refused transition."""
+    """Append an event after the lifecycle's rules: 422 for a bad time or input, 409 for a refused transition.
+
+    Without ``at`` the event happened now; a time stated more than the grace ago is a late entry (SPEC §3).
+    """
     if type not in TICKET_EVENTS:
         allowed = "、".join(TICKET_EVENTS)
         raise OperationError(f"未知的事件类型：{type!r}", fields={"type": f"应为 {allowed} 之一"})
-    moment = aware(at, "at", "事件时间")
     present = (now or utcnow()).astimezone(UTC)
+    moment = present if at is None else aware(at, "at", "事件时间")
     note = (note or "").strip()
     if moment > present:
         raise OperationError("事件时间不能晚于当前时间", fields={"at": "不能晚于当前时间"})
@@ -242,16 +237,20 @@ def record_event(
     if timeline.last_event_at is not None and moment < timeline.last_event_at:
         shown = _show(timeline.last_event_at)
         raise OperationError(f"事件时间不能早于上一个事件（{shown}）", fields={"at": "早于上一个事件"})
+    priority_rules.check_close(ticket, type, user)
     if type == "cancel" and not note:
         raise OperationError("取消工单必须填写原因", fields={"note": "请填写取消原因"})
     try:
-        after = lifecycle.apply(timeline, lifecycle.Event(type, moment, note), now=present)  # type: ignore[arg-type]
+        lifecycle.apply(timeline, lifecycle.Event(type, moment, note), now=present)  # type: ignore[arg-type]
     except lifecycle.TransitionError as exc:
         raise Conflict(exc.reason, fields={"type": exc.reason}) from exc
-    event = TicketEvent(type=type, at=moment, note=note, user_id=user.id if user is not None else None)
+    event = TicketEvent(
+        type=type, at=moment, note=note, user_id=user.id if user is not None else None, recorded_at=present
+    )
     ticket.events.append(event)
-    _refresh(ticket, after)
     db.session.flush()
+    late_entries.note(ticket, moment, present, user, event)
+    refresh_counted(ticket)
     alerts.ticket_event(ticket, event)
     if commit:
         db.session.commit()

@@ -23,6 +23,7 @@ from slatrack.models import (
 )
 from slatrack.models.enums import TICKET_CATEGORIES, TICKET_EVENTS, TICKET_STATUSES
 from slatrack.operations import NotFound, OperationError
+from slatrack.operations.tickets import late_entries
 from slatrack.operations.tickets.lifecycle import DONE_STATUSES, OPEN_STATUSES, rating_of, sla_of
 from slatrack.operations.tickets.terms import calendar_of
 
@@ -205,6 +206,9 @@ def ticket_view(
         "category": ticket.category,
         "category_label": TICKET_CATEGORIES[ticket.category],
         "priority": ticket.priority,
+        "suggested_priority": ticket.suggested_priority,
+        "priority_confirmed": ticket.priority_confirmed_at is not None,
+        "priority_reason": ticket.priority_reason or "",
         "channel": ticket.channel,
         "mode": ticket.mode,
         "title": ticket.title,
@@ -221,6 +225,8 @@ def ticket_view(
         "outage_ids": sorted(o.id for o in ticket.outages) if outage_ids is None else outage_ids,
     }
     if detail:
+        report_late, late = late_entries.statuses_of(ticket.id)
+        view["reported_late"] = None if report_late is None else late_entries.late_view(report_late[0])
         view["events"] = [
             {
                 "id": e.id,
@@ -230,6 +236,7 @@ def ticket_view(
                 "note": e.note,
                 "user": e.user.username if e.user is not None else None,
                 "recorded_at": e.recorded_at,
+                "late": late_entries.late_view(late[e.id]) if e.id in late else None,
             }
             for e in ticket.events
         ]
