@@ -30,11 +30,12 @@ from typing import cast
 from flask import current_app, has_request_context, request
 from sqlalchemy import Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.security import generate_password_hash
 
 from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import LoginThrottle, User, utcnow
-from slatrack.security import hash_password, verify_password
+from slatrack.security import verify_password
 
 GENERIC_FAILURE = "用户名或密码错误"
 
@@ -56,10 +57,15 @@ class Rule:
     max_delay: timedelta
 
 
-@lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    """A hash made the same way as real ones, so an unknown name costs one verification too."""
-    return hash_password("slatrack-dummy-password-for-unknown-users")
+    """A hash made the same way as real ones, so an unknown name costs one verification too (and only one:
+    the hash itself is made once per method, not at every login)."""
+    return _dummy_hash_for(str(current_app.config["PASSWORD_HASH_METHOD"]))
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("slatrack-dummy-password-for-unknown-users", method=method)
 
 
 def _rules(username: str, address: str) -> list[Rule]:
