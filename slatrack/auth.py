@@ -103,5 +103,7 @@ def install(app: Flask) -> None:
         if g.principal is None:
             if is_api_request():
                 abort(401)
-            return redirect(url_for("web.login", next=request.full_path))
+            # full_path always ends in "?" (Werkzeug adds it even without a query): keep it only when there is one.
+            wanted = request.full_path if request.query_string else request.path
+            return redirect(url_for("web.login", next=wanted))
         abort(403)

@@ -141,3 +141,15 @@ def test_machine_token_may_not_read_indicators(client: FlaskClient, make_token: 
     response = client.get("/api/v1/indicators?year=2025", headers=bearer(probe))
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_login_redirect_keeps_the_page_and_its_query_without_a_stray_question_mark(
+    client: FlaskClient, make_user: Callable[..., Any]
+) -> None:
+    bare = client.get("/tickets")
+    assert bare.status_code == 302 and bare.headers["Location"].endswith("/login?next=/tickets")
+    queried = client.get("/tickets?status=open")
+    assert queried.headers["Location"].endswith("/login?next=/tickets?status%3Dopen")
+    make_user("hana", "admin")
+    landed = client.post("/login?next=/tickets?status%3Dopen", data={"username": "hana", "password": PASSWORD})
+    assert landed.status_code == 302 and landed.headers["Location"].endswith("/tickets?status=open")
