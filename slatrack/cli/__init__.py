@@ -14,9 +14,11 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from slatrack.cli import chinese
+
 # Commands the application's extensions add (Flask-Migrate's ``db``, flask-smorest's ``openapi``): listed
 # in the help with their own short help, and loaded with the application only when one of them is run.
-APP_COMMANDS = {"db": "Perform database migrations.", "openapi": "OpenAPI commands."}
+APP_COMMANDS = {"db": "数据库迁移（Flask-Migrate；日常用 slatrack init 升级）。", "openapi": "OpenAPI 接口文档。"}
 
 
 class SlatrackGroup(FlaskGroup):
@@ -26,7 +28,11 @@ class SlatrackGroup(FlaskGroup):
         command = click.Group.get_command(self, ctx, name)
         if command is not None:
             return command
-        return super().get_command(ctx, name)
+        command = super().get_command(ctx, name)
+        if command is not None and name in APP_COMMANDS:
+            # The extensions' groups carry English help; slatrack's users read the Chinese one.
+            command.help = command.short_help = APP_COMMANDS[name]
+        return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *APP_COMMANDS})
@@ -41,9 +47,11 @@ class SlatrackGroup(FlaskGroup):
                 continue
             text = command.get_short_help_str(limit) if command is not None else APP_COMMANDS[name]
             rows.append((name, text))
-        with formatter.section("Commands"):
+        with formatter.section(chinese.translate("Commands")):
             formatter.write_dl(rows)
 
+
+FLASK_OPTIONS = frozenset({"env_file", "app", "debug"})
 
 # Commands that serve pages or the API, or that need them (the OpenAPI document): they get the whole
 # application. Every other command gets it without the pages and the API, which it never uses.
@@ -70,9 +78,13 @@ def _create_app(*args: Any, **kwargs: Any) -> Flask:
 def build_group() -> SlatrackGroup:
     from slatrack.cli.commands import COMMANDS
 
+    chinese.install()
     group = SlatrackGroup(
         create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False
     )
+    # FlaskGroup adds --env-file, --app and --debug: slatrack is configured by its instance folder and
+    # environment (docs/operations.md), so those options would only mislead.
+    group.params = [param for param in group.params if param.name not in FLASK_OPTIONS]
     group.help = "slatrack: 督考系统运维服务 SLA 跟踪"
     for command in COMMANDS:
         group.add_command(command)

@@ -15,12 +15,12 @@ from slatrack.operations import OperationError
 
 
 @click.command("indicators")
-@click.option("--year", required=True, type=int)
-@click.option("--as-of", "as_of", help="ISO 8601 instant with offset; default now.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--year", required=True, type=int, help="年度，如 2025。")
+@click.option("--as-of", "as_of", help="计算截至的时刻（ISO 8601，带时区偏移）；默认现在。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 而不是表格。")
 @with_appcontext
 def indicators_command(year: int, as_of: str | None, as_json: bool) -> None:
-    """Both approval forms' indicators with targets, actuals and scores."""
+    """两张批复表的绩效指标：指标值、实际完成值和得分。"""
     from slatrack.operations.figures.indicators import evaluate_indicators
 
     try:
@@ -74,14 +74,14 @@ def _cell(value: Any) -> str:
 
 
 @click.command("sla")
-@click.option("--from", "first", required=True, help="First day, inclusive (2025-04-01).")
-@click.option("--to", "last", required=True, help="Last day, inclusive (2025-06-30).")
-@click.option("--contract", help="Only this contract (OM-2023, OM-2025).")
-@click.option("--as-of", "as_of", help="ISO 8601 instant with offset; default now.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--from", "first", required=True, help="起始日（含），如 2025-04-01。")
+@click.option("--to", "last", required=True, help="截止日（含），如 2025-06-30。")
+@click.option("--contract", help="只看此合同（如 OM-2025）。")
+@click.option("--as-of", "as_of", help="计算截至的时刻（ISO 8601，带时区偏移）；默认现在。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 而不是表格。")
 @with_appcontext
 def sla_command(first: str, last: str, contract: str | None, as_of: str | None, as_json: bool) -> None:
-    """Every SLA figure of a period, per contract and in total."""
+    """一个期间的全部 SLA 指标，分合同并合计。"""
     from slatrack.operations.figures.report_status import sla_json
     from slatrack.operations.figures.sla import SlaQuery
 

@@ -18,10 +18,12 @@ def _database_url() -> str:
 
 
 @click.command("backup")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="备份文件。"
+)
 @with_appcontext
 def backup_command(output: Path) -> None:
-    """Write a verified backup (database, row counts, audit chain checksum) to OUTPUT."""
+    """写出经过校验的备份（数据库、各表行数、审计链校验值）到 OUTPUT。"""
     from slatrack.backup import BackupError, backup
     from slatrack.extensions import db
 
@@ -49,7 +51,7 @@ def _report(result: Verification) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(source: Path) -> None:
-    """Restore SOURCE into this instance's empty database, then verify it against the backup's manifest."""
+    """把备份 SOURCE 恢复到本实例的空数据库，并按备份清单校验。"""
     from slatrack.backup import BackupError, restore
     from slatrack.extensions import db
 
@@ -67,13 +69,13 @@ def restore_command(source: Path) -> None:
 
 @click.group("audit")
 def audit_group() -> None:
-    """The audit log."""
+    """审计日志。"""
 
 
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify_command() -> None:
-    """Check the audit records' hash chain; name the first record whose link or content does not hold."""
+    """校验审计记录的哈希链；指出第一条链接或内容不符的记录。"""
     from slatrack import audit_chain
     from slatrack.extensions import db
 

@@ -13,14 +13,14 @@ from slatrack.operations import OperationError
 
 @click.group("survey")
 def survey_group() -> None:
-    """Satisfaction survey (满意度) responses."""
+    """满意度调查答卷。"""
 
 
 @survey_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def survey_import(file: Path) -> None:
-    """Import responses from FILE (.xlsx or .csv, headers 单位 期间 评分 意见 填报时间): all rows or none."""
+    """从 FILE（.xlsx 或 .csv，表头：单位 期间 评分 意见 填报时间）导入答卷：全部导入或全不导入。"""
     from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 
     with as_cli_user(), file.open("rb") as stream:

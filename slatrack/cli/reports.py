@@ -25,20 +25,22 @@ def _write(content: bytes, filename: str, output: Path | None) -> None:
     click.echo(f"已生成：{target}")
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["docx", "xlsx"]), default="docx", show_default=True)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["docx", "xlsx"]), default="docx", show_default=True, help="文件格式。"
+)
 OUTPUT = click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="Output file or folder (default: a Chinese file name here).",
+    help="输出文件或文件夹（默认：当前目录下的中文文件名）。",
 )
-AS_OF = click.option("--as-of", default=None, help="Measure as of this instant (ISO 8601 with offset; default now).")
+AS_OF = click.option("--as-of", default=None, help="计算截至的时刻（ISO 8601，带时区偏移）；默认现在。")
 
 
 @click.group("report")
 def report_group() -> None:
-    """Quarterly maintenance reports and annual self-evaluation forms."""
+    """运维服务季度报告和年度绩效自评表。"""
 
 
 @report_group.command("quarterly")
@@ -48,7 +50,7 @@ def report_group() -> None:
 @AS_OF
 @with_appcontext
 def quarterly_command(quarter: str, fmt: str, output: Path | None, as_of: str | None) -> None:
-    """Write the quarterly report of QUARTER (e.g. 2025Q2) as .docx or .xlsx."""
+    """生成季度 QUARTER（如 2025Q2）的运维服务季度报告（.docx 或 .xlsx）。"""
     from slatrack.operations.figures.documents import quarterly_file
 
     with as_cli_user():
@@ -67,7 +69,7 @@ def quarterly_command(quarter: str, fmt: str, output: Path | None, as_of: str | 
 @AS_OF
 @with_appcontext
 def self_evaluation_command(year: str, fmt: str, output: Path | None, as_of: str | None) -> None:
-    """Write the self-evaluation forms of both projects of YEAR (e.g. 2025) as .xlsx or .docx."""
+    """生成年度 YEAR（如 2025）各项目的绩效自评表（.xlsx 或 .docx）。"""
     from slatrack.operations.figures.documents import self_evaluation_file
 
     with as_cli_user():

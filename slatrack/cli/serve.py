@@ -8,13 +8,13 @@ from flask.cli import with_appcontext
 
 
 @click.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--no-scheduler", is_flag=True, help="Serve pages and the API only; run `slatrack scheduler` elsewhere.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=5000, show_default=True, type=int, help="监听端口。")
+@click.option("--threads", default=8, show_default=True, type=int, help="处理请求的线程数。")
+@click.option("--no-scheduler", is_flag=True, help="只提供页面和接口，定时任务另用 slatrack scheduler 运行。")
 @with_appcontext
 def run_command(host: str, port: int, threads: int, no_scheduler: bool) -> None:
-    """Serve slatrack with the waitress WSGI server, and run the scheduler in the same process."""
+    """用 waitress WSGI 服务器提供 slatrack 服务，并在同一进程中运行定时任务。"""
     from slatrack.audit import acting_as
     from slatrack.cli.helpers import actor
     from slatrack.operations.demo.loading import follow_server_port
@@ -32,7 +32,7 @@ def run_command(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs alone (for deployments with several web workers)."""
+    """只运行定时任务（用于有多个 Web 进程的部署）。"""
     from slatrack.jobs.runner import run_scheduler_forever
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]

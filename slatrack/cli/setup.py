@@ -12,10 +12,10 @@ from slatrack.operations import OperationError
 
 
 @click.command("init")
-@click.option("--demo", is_flag=True, help="Also load a demo data set.")
+@click.option("--demo", is_flag=True, help="同时载入演示数据。")
 @with_appcontext
 def init_command(demo: bool) -> None:
-    """Create or upgrade the schema and load the 2025 reference data (idempotent)."""
+    """创建或升级数据库结构，载入 2025 年度参考数据（可重复运行）。"""
     from flask_migrate import upgrade
 
     from slatrack.operations.reference.loading import load_reference
@@ -36,18 +36,23 @@ def init_command(demo: bool) -> None:
 
 @click.group("user")
 def user_group() -> None:
-    """Manage user accounts."""
+    """管理用户账号。"""
 
 
 @user_group.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "vendor", "unit", "auditor"]))
-@click.option("--unit", "unit_code", help="Unit code, required for the unit role (e.g. 522701).")
-@click.option("--display-name", default="", help="Name shown on pages.")
-@click.option("--own-password", is_flag=True, help="The owner typed this password: no change at first login.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "vendor", "unit", "auditor"]),
+    help="角色：admin 管理员，vendor 运维单位，unit 使用单位，auditor 审计员。",
+)
+@click.option("--unit", "unit_code", help="单位代码，unit 角色必填（如 522701）。")
+@click.option("--display-name", default="", help="页面上显示的姓名。")
+@click.option("--own-password", is_flag=True, help="密码由本人设定：首次登录不要求修改。")
 @with_appcontext
 def user_create(name: str, role: str, unit_code: str | None, display_name: str, own_password: bool) -> None:
-    """Create a user; the password is read from standard input and must be changed at first login."""
+    """创建用户；密码从标准输入读取，首次登录须修改。"""
     from slatrack.operations.accounts.users import create_user
 
     password = read_password()
@@ -68,15 +73,15 @@ def user_create(name: str, role: str, unit_code: str | None, display_name: str, 
 
 @click.group("token")
 def token_group() -> None:
-    """Manage API tokens."""
+    """管理 API 令牌。"""
 
 
 @token_group.command("create")
 @click.argument("name")
-@click.option("--user", "username", help="Act as this user; without it the token is a probe (machine) token.")
+@click.option("--user", "username", help="令牌代表此用户；不指定则为探针（机器）令牌。")
 @with_appcontext
 def token_create(name: str, username: str | None) -> None:
-    """Create an API token and print it (shown only this once)."""
+    """创建 API 令牌并打印（只显示这一次）。"""
     from slatrack.operations.accounts.users import create_token
 
     with as_cli_user():
@@ -91,7 +96,7 @@ def token_create(name: str, username: str | None) -> None:
 @click.argument("name")
 @with_appcontext
 def token_revoke(name: str) -> None:
-    """Revoke a token by name."""
+    """按名称吊销令牌。"""
     from sqlalchemy import select
 
     from slatrack.extensions import db

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @click.group("tickets")
 def tickets_group() -> None:
-    """Import, export and template files of service tickets."""
+    """服务工单的导入、导出和导入模板。"""
 
 
 @tickets_group.command("import")
@@ -26,12 +26,12 @@ def tickets_group() -> None:
 @click.option(
     "--mapping",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="MAP.toml: how the columns of a vendor's own log map to ticket fields.",
+    help="MAP.toml：运维单位自有记录表的列如何对应工单字段。",
 )
-@click.option("--encoding", help="Encoding of a .csv file (utf-8, gbk, gb18030); detected when left out.")
+@click.option("--encoding", help=".csv 文件的编码（utf-8、gbk、gb18030）；不指定则自动识别。")
 @with_appcontext
 def import_command(file: Path, mapping: Path | None, encoding: str | None) -> None:
-    """Import tickets from an .xlsx or .csv file; a file with any bad row imports nothing."""
+    """从 .xlsx 或 .csv 文件导入工单；有任何错误行则全部不导入。"""
     from slatrack.operations.spreadsheets import MissingColumns
     from slatrack.operations.tickets.importing import import_file
 
@@ -76,13 +76,13 @@ def _period(start: date | None, end: date | None) -> tuple[datetime | None, date
 
 
 @tickets_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First report date (local), inclusive.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last report date (local), inclusive.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="文件格式。")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="报修日期起（本地日期，含当天）。")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="报修日期止（本地日期，含当天）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件。")
 @with_appcontext
 def export_command(fmt: str, start: datetime | None, end: datetime | None, output: Path) -> None:
-    """Export tickets in the import format (an export is a valid import)."""
+    """按导入格式导出工单（导出的文件可直接导入）。"""
     from slatrack.operations.tickets.export import export
 
     since, until = _period(start.date() if start else None, end.date() if end else None)
@@ -94,10 +94,10 @@ def export_command(fmt: str, start: datetime | None, end: datetime | None, outpu
 
 
 @tickets_group.command("template")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件。")
 @with_appcontext
 def template_command(output: Path) -> None:
-    """Write a blank .xlsx import template with a sheet explaining each column."""
+    """生成空白的 .xlsx 导入模板，附各列说明。"""
     from slatrack.operations.tickets.export import template
 
     with output.open("wb") as stream:

@@ -126,13 +126,18 @@ def test_help_builds_no_app_and_imports_no_heavy_library() -> None:
 
 
 def test_help_lists_the_application_commands_with_their_own_help() -> None:
-    """The short help shown for ``db`` and ``openapi`` without the app is the one the app's commands carry."""
-    from slatrack import create_app
-    from slatrack.cli import APP_COMMANDS
+    """The short help shown for ``db`` and ``openapi`` without the app is the one the loaded commands show."""
+    import click
+    from flask.cli import ScriptInfo
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
+    from slatrack import create_app
+    from slatrack.cli import APP_COMMANDS, build_group
+
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32}
+    group = build_group()
+    ctx = click.Context(group, obj=ScriptInfo(create_app=lambda: create_app(config)))
     for name, text in APP_COMMANDS.items():
-        command = app.cli.get_command(None, name)  # type: ignore[arg-type]
+        command = group.get_command(ctx, name)
         assert command is not None and command.get_short_help_str(200) == text
 
 
