@@ -135,18 +135,23 @@ def backups(now: datetime) -> int:
     return written
 
 
-def inspections(now: datetime) -> int:
-    local = now.astimezone(_zone())
+def inspections_due(local: datetime) -> list[tuple[str, str]]:
+    """From the due day on, this month's check kinds (kind, label) without a passed record; shared with
+    the inbox reminders so that both say the same thing."""
     if local.day < INSPECTION_DUE_DAY:
-        return 0
+        return []
     month = f"{local.year:04d}-{local.month:02d}"
     passed = set(
         db.session.scalars(select(Inspection.kind).where(Inspection.month == month, Inspection.passed.is_(True)))
     )
+    return [(kind, label) for kind, label in INSPECTION_KINDS.items() if kind not in passed]
+
+
+def inspections(now: datetime) -> int:
+    local = now.astimezone(_zone())
+    month = f"{local.year:04d}-{local.month:02d}"
     written = 0
-    for kind, label in INSPECTION_KINDS.items():
-        if kind in passed:
-            continue
+    for kind, label in inspections_due(local):
         written += emit(
             "inspection.missing", f"inspection.missing:{month}:{kind}",
             title=f"【例行检查】{local.year}年{local.month}月{label}尚未完成",

@@ -12,10 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from slatrack.extensions import db
 from slatrack.measure.periods import quarter_period
-from slatrack.models import Inspection, Notification, Report, Ticket, utcnow
-from slatrack.models.enums import INSPECTION_KINDS
+from slatrack.models import Notification, Report, Ticket, utcnow
+from slatrack.operations.notifications.deadlines import INSPECTION_DUE_DAY, inspections_due
 
-INSPECTION_DUE_DAY = 25
 # A ticket is "near" its deadline this long before it (response, resolution).
 RESPONSE_WARNING = timedelta(minutes=10)
 RESOLUTION_WARNING = timedelta(hours=1)
@@ -43,16 +42,9 @@ def _local(now: datetime) -> datetime:
 def inspection_reminders(now: datetime | None = None) -> int:
     """From the 25th, remind vendor and admin of this month's checks not yet passed."""
     local = _local(now or utcnow())
-    if local.day < INSPECTION_DUE_DAY:
-        return 0
     month = f"{local.year:04d}-{local.month:02d}"
-    passed = set(
-        db.session.scalars(select(Inspection.kind).where(Inspection.month == month, Inspection.passed.is_(True)))
-    )
     written = 0
-    for kind, label in INSPECTION_KINDS.items():
-        if kind in passed:
-            continue
+    for kind, label in inspections_due(local):
         message = f"{local.year}年{local.month}月的{label}尚未完成（每月{INSPECTION_DUE_DAY}日前应完成）"
         for role in ("vendor", "admin"):
             written += notify(
