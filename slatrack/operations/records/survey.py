@@ -94,7 +94,19 @@ def record_response(
     _check_scope(user, values["unit"])
     if exists(values["unit"].id, values["period"], values["responded_at"]):
         raise Conflict("该单位在此期间、此填报时间的答卷已存在", fields={"responded_at": "重复的答卷"})
-    response = SurveyResponse(
+    response = new_response(values, user, now)
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("该单位在此期间、此填报时间的答卷已存在", fields={"responded_at": "重复的答卷"}) from None
+    return response
+
+
+def new_response(values: dict[str, Any], user: User | None, now: datetime) -> SurveyResponse:
+    """The row of one validated response (``validate_response``'s values), by ``user`` at ``now``."""
+    return SurveyResponse(
         unit_id=values["unit"].id,
         period=values["period"],
         score=values["score"],
@@ -103,13 +115,6 @@ def record_response(
         created_by_id=None if user is None else user.id,
         created_at=now,
     )
-    db.session.add(response)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("该单位在此期间、此填报时间的答卷已存在", fields={"responded_at": "重复的答卷"}) from None
-    return response
 
 
 def responses_for(period: str | None = None, unit_id: int | None = None) -> list[SurveyResponse]:

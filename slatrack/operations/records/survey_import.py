@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from slatrack.clock import aware, local_zone, not_in_future, utcnow
 from slatrack.extensions import db
-from slatrack.models import SurveyResponse, User
+from slatrack.models import User
 from slatrack.operations import OperationError, spreadsheets
 from slatrack.operations.records.common import text
 from slatrack.operations.records.survey import (
@@ -24,6 +24,7 @@ from slatrack.operations.records.survey import (
     check_period,
     check_score,
     exists,
+    new_response,
     validate_response,
 )
 from slatrack.operations.reference.units import find_unit
@@ -161,17 +162,7 @@ def import_responses(
         if exists(values["unit"].id, values["period"], values["responded_at"]):
             result.skipped += 1
             continue
-        new.append(
-            SurveyResponse(
-                unit_id=values["unit"].id,
-                period=values["period"],
-                score=values["score"],
-                comment=values["comment"],
-                responded_at=values["responded_at"],
-                created_by_id=None if user is None else user.id,
-                created_at=now,
-            )
-        )
+        new.append(new_response(values, user, now))
     db.session.add_all(new)
     try:
         db.session.commit()
