@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from bench.scratch import scratch_app
 from slatrack.operations.tickets.columns import COLUMNS
 
 UNITS = [
@@ -125,36 +122,15 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
-    scratch = None
-    if args.database_url:
-        scratch = f"bench_tickets_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-        url = make_url(args.database_url).set(database=scratch).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["SLATRACK_INSTANCE_PATH"] = str(workdir / "instance")
-
-    from flask_migrate import upgrade
-
-    from slatrack import create_app
     from slatrack.audit import acting_as
     from slatrack.extensions import db
     from slatrack.models import AuditRecord, Ticket, TicketEvent
     from slatrack.operations.accounts.users import create_user
-    from slatrack.operations.reference.loading import load_reference
     from slatrack.operations.tickets.importing import import_tickets
 
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789", "WTF_CSRF_ENABLED": False}
-    )
-    try:
+    with scratch_app(args.database_url, "bench-tickets", {"WTF_CSRF_ENABLED": False}) as app:
         with app.app_context():
-            upgrade()
             with acting_as("bench"):
-                load_reference()
                 create_user("bench-vendor", "vendor", "Bench@Passw0rd1")
             db.session.commit()
 
@@ -211,13 +187,6 @@ def main() -> None:
             median = statistics.median(times) * 1000
             p95 = sorted(times)[max(int(len(times) * 0.95) - 1, 0)] * 1000
             print(f"{label:<32} median {median:6.1f} ms, p95 {p95:6.1f} ms ({median / 300:.2f} of the 300 ms target)")
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if scratch is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

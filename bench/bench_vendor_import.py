@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from bench.scratch import scratch_app
 
 COUNTIES = ["都匀", "福泉", "荔波", "贵定", "瓮安", "独山", "平塘", "罗甸", "长顺", "龙里", "惠水", "三都", "州直"]
 HEADER = ["序号", "日期", "时间", "单位", "联系人", "来源", "问题描述", "处理方式", "处理结果", "处理人", "响应时间"]
@@ -110,71 +108,42 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-vendor-"))
-    scratch = None
-    if args.database_url:
-        scratch = f"bench_vendor_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-        url = make_url(args.database_url).set(database=scratch).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["SLATRACK_INSTANCE_PATH"] = str(workdir / "instance")
-
-    from flask_migrate import upgrade
-
-    from slatrack import create_app
     from slatrack.audit import acting_as
     from slatrack.extensions import db
     from slatrack.models import Ticket, TicketEvent
-    from slatrack.operations.reference.loading import load_reference
     from slatrack.operations.tickets.mapping import parse
     from slatrack.operations.tickets.vendor_import import check_vendor_file
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789"})
-    try:
-        with app.app_context():
-            upgrade()
-            with acting_as("bench"):
-                load_reference()
-            db.session.commit()
-            started = time.perf_counter()
-            data = build_log(args.rows)
-            print(
-                f"log: {args.rows} rows in 11 monthly sheets, {len(data) / 1e6:.1f} MB, built in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            mapping = parse(MAPPING)
+    with scratch_app(args.database_url, "bench-vendor") as app, app.app_context():
+        started = time.perf_counter()
+        data = build_log(args.rows)
+        print(
+            f"log: {args.rows} rows in 11 monthly sheets, {len(data) / 1e6:.1f} MB, built in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        mapping = parse(MAPPING)
 
-            started = time.perf_counter()
-            cpu = time.process_time()
-            with acting_as("bench"):
-                preview = check_vendor_file(io.BytesIO(data), "log.xlsx", mapping)
-            wall = time.perf_counter() - started
-            assert preview.result.ok, preview.result.errors[:5]
-            print(f"preview (check only)    wall {wall:.2f} s, cpu {time.process_time() - cpu:.2f} s")
+        started = time.perf_counter()
+        cpu = time.process_time()
+        with acting_as("bench"):
+            preview = check_vendor_file(io.BytesIO(data), "log.xlsx", mapping)
+        wall = time.perf_counter() - started
+        assert preview.result.ok, preview.result.errors[:5]
+        print(f"preview (check only)    wall {wall:.2f} s, cpu {time.process_time() - cpu:.2f} s")
 
-            started = time.perf_counter()
-            cpu = time.process_time()
-            with acting_as("bench"):
-                done = check_vendor_file(io.BytesIO(data), "log.xlsx", mapping, write=True)
-            wall = time.perf_counter() - started
-            assert done.result.ok and done.result.created == args.rows, done.result.errors[:5]
-            tickets = db.session.scalar(select(func.count()).select_from(Ticket))
-            events = db.session.scalar(select(func.count()).select_from(TicketEvent))
-            print(f"import: created {done.result.created}; {tickets} tickets, {events} events in the database")
-            print(
-                f"import with mapping     wall {wall:.2f} s, cpu {time.process_time() - cpu:.2f} s "
-                f"({wall / 20:.2f} of the 20 s target)"
-            )
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if scratch is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        started = time.perf_counter()
+        cpu = time.process_time()
+        with acting_as("bench"):
+            done = check_vendor_file(io.BytesIO(data), "log.xlsx", mapping, write=True)
+        wall = time.perf_counter() - started
+        assert done.result.ok and done.result.created == args.rows, done.result.errors[:5]
+        tickets = db.session.scalar(select(func.count()).select_from(Ticket))
+        events = db.session.scalar(select(func.count()).select_from(TicketEvent))
+        print(f"import: created {done.result.created}; {tickets} tickets, {events} events in the database")
+        print(
+            f"import with mapping     wall {wall:.2f} s, cpu {time.process_time() - cpu:.2f} s "
+            f"({wall / 20:.2f} of the 20 s target)"
+        )
 
 
 if __name__ == "__main__":
