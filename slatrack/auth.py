@@ -92,12 +92,18 @@ def install(app: Flask) -> None:
             if (
                 g.principal is not None
                 and g.principal.token_id is None
-                and not is_api_request()
                 and request.endpoint not in EXPIRED_PASSWORD_ENDPOINTS
             ):
-                if current_user.must_change_password:
+                # A session whose password must change first reaches neither the pages nor the API.
+                first, expired = current_user.must_change_password, password_expired(current_user)
+                if (first or expired) and is_api_request():
+                    from slatrack.api.errors import json_error  # the API package loads only with the API
+
+                    reason = "首次登录须先修改密码" if first else "密码已过期"
+                    return json_error(403, f"{reason}：请先在页面上修改密码，再使用 API")
+                if first:
                     return redirect(url_for("web.change_password", first=1))
-                if password_expired(current_user):
+                if expired:
                     return redirect(url_for("web.change_password", expired=1))
             return None
         if g.principal is None:

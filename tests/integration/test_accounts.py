@@ -99,6 +99,8 @@ def test_expired_password_must_be_changed(client: FlaskClient, make_user: Callab
     assert response.status_code == 302 and "/account/password" in response.headers["Location"]
     page = client.get(response.headers["Location"])
     assert "超过 90 天" in page.get_data(as_text=True)
+    refused = client.get("/api/v1/tickets")  # nor the API with the same session
+    assert refused.status_code == 403 and "密码已过期" in refused.get_json()["error"]["message"]
     changed = client.post(
         "/account/password",
         data={"old_password": PASSWORD, "new_password": "N3w#Secret", "confirm": "N3w#Secret"},
@@ -153,3 +155,21 @@ def test_login_redirect_keeps_the_page_and_its_query_without_a_stray_question_ma
     make_user("hana", "admin")
     landed = client.post("/login?next=/tickets?status%3Dopen", data={"username": "hana", "password": PASSWORD})
     assert landed.status_code == 302 and landed.headers["Location"].endswith("/tickets?status=open")
+
+
+def test_a_first_password_must_be_changed_before_the_api_answers_the_session(
+    client: FlaskClient, make_user: Callable[..., Any]
+) -> None:
+    user = make_user("ivan", "vendor")
+    user.must_change_password = True
+    db.session.commit()
+    login(client, "ivan")
+    refused = client.get("/api/v1/tickets")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"].startswith("首次登录须先修改密码")
+    changed = client.post(
+        "/account/password",
+        data={"old_password": PASSWORD, "new_password": "N3w#Secret", "confirm": "N3w#Secret"},
+    )
+    assert changed.status_code == 302
+    assert client.get("/api/v1/tickets").status_code == 200
