@@ -132,5 +132,7 @@ def export(
 
 
 def template(stream: IO[bytes]) -> None:
-    """A blank workbook with the headers and a sheet explaining each column."""
-    write_xlsx([], stream, with_help=True)
+    """A blank workbook with the headers, drop-down lists for the coded columns and a help sheet."""
+    from slatrack.operations.tickets.import_template import write_template
+
+    write_template(stream)
