@@ -29,10 +29,6 @@ def heartbeat_url(token: str) -> str:
     return f"{base}/api/v1/heartbeat/{token}"
 
 
-def _stale(form: TargetForm) -> list[str]:
-    return ["表单已失效，请重新填写"] if "csrf_token" in form.errors else []
-
-
 def _form_page(form: TargetForm, target: Target | None, loose: list[str], status: int = 200) -> ResponseReturnValue:
     page = render_template(
         "monitoring/target_form.html",
@@ -59,7 +55,7 @@ def new_target() -> ResponseReturnValue:
         form.kind.data = request.args.get("kind") if request.args.get("kind") in TARGET_KINDS else "http"
         return _form_page(form, None, [])
     if not form.validate_on_submit():
-        return _form_page(form, None, _stale(form), 422)
+        return _form_page(form, None, [], 422)
     kind = form.kind.data if form.kind.data in TARGET_KINDS else "http"
     try:
         target, token = ops.create_target(checked(form, values_of(form, kind)))
@@ -84,7 +80,7 @@ def edit_target(target_id: int) -> ResponseReturnValue:
         return _form_page(form, target, [])
     form.kind.data = target.kind  # the kind cannot change
     if not form.validate_on_submit():
-        return _form_page(form, target, _stale(form), 422)
+        return _form_page(form, target, [], 422)
     try:
         ops.update_target(target, checked(form, values_of(form, target.kind, target), target))
     except OperationError as exc:
