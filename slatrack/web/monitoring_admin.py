@@ -97,9 +97,7 @@ def _button_form() -> bool:
     return False
 
 
-@bp.route("/targets/<int:target_id>/<any(pause, resume, retire):action>", methods=["POST"])
-@allow("admin")
-def change_state(target_id: int, action: str) -> ResponseReturnValue:
+def _change_state(target_id: int, action: str) -> ResponseReturnValue:
     target = ops.get_target(target_id)
     if _button_form():
         try:
@@ -112,6 +110,24 @@ def change_state(target_id: int, action: str) -> ResponseReturnValue:
         except OperationError as exc:
             flash(exc.message, "warning")
     return redirect(url_for("monitoring.target_detail", target_id=target.id))
+
+
+@bp.route("/targets/<int:target_id>/pause", methods=["POST"])
+@allow("admin")
+def pause(target_id: int) -> ResponseReturnValue:
+    return _change_state(target_id, "pause")
+
+
+@bp.route("/targets/<int:target_id>/resume", methods=["POST"])
+@allow("admin")
+def resume(target_id: int) -> ResponseReturnValue:
+    return _change_state(target_id, "resume")
+
+
+@bp.route("/targets/<int:target_id>/retire", methods=["POST"])
+@allow("admin")
+def retire(target_id: int) -> ResponseReturnValue:
+    return _change_state(target_id, "retire")
 
 
 @bp.route("/targets/<int:target_id>/check", methods=["POST"])
