@@ -212,6 +212,10 @@ def test_a_push_target_shows_its_heartbeat_address_once(admin: FlaskClient) -> N
     assert new_token != token
     assert admin.post(f"/api/v1/heartbeat/{token}").status_code == 404
     assert admin.post(f"/api/v1/heartbeat/{new_token}").status_code == 200
+    rotated = db.session.scalars(
+        select(AuditRecord).where(AuditRecord.object_type == "targets", AuditRecord.action == "update")
+    ).one()
+    assert rotated.actor == "boss" and rotated.after == {"heartbeat_token_hash": "***"}
     answer = admin.post(f"/monitoring/targets/{target.id}/check")
     assert "结果来自被监测系统自己发送的心跳" in admin.get(answer.location).get_data(as_text=True)
 
@@ -279,3 +283,46 @@ def test_the_forms_need_their_csrf_token(make_app: Callable[..., Flask], make_us
         assert client.post(f"/monitoring/targets/{target.id}/retire").status_code == 400
         db.session.refresh(target)
         assert target.retired_at is None and [t.name for t in db.session.scalars(select(Target))] == ["端口"]
+
+
+KIND_FORMS = {
+    "tcp": ({"host": "db.qiannan.local", "port": "5432"}, {"host": "db.qiannan.local", "port": 5432}, {}),
+    "host": (
+        {"path": "/data", "cpu_max": "80", "memory_max": "90.5", "disk_max": "85", "load_max": "8"},
+        {"path": "/data"},
+        {"cpu_max": 80, "memory_max": 90.5, "disk_max": 85, "load_max": 8},
+    ),
+    "backup": (
+        {"path": "/backup/db-*.dump", "max_age_hours": "30", "min_bytes": "1048576"},
+        {"path": "/backup/db-*.dump"},
+        {"max_age_hours": 30, "min_bytes": 1048576},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(KIND_FORMS))
+def test_every_kind_is_added_with_its_options_and_an_unchanged_form_changes_nothing(
+    admin: FlaskClient, kind: str
+) -> None:
+    typed, columns, options = KIND_FORMS[kind]
+    form = {"kind": kind, "name": f"对象-{kind}", "in_process": "0", "confirm_failures": "2", **typed}
+    answer = admin.post("/monitoring/targets/new", data=form)
+    assert answer.status_code == 302, field_errors(answer.get_data(as_text=True))
+    target = _target(f"对象-{kind}")
+    assert {column: getattr(target, column) for column in columns} == columns
+    assert target.options == options and target.in_process is False and target.confirm_failures == 2
+    page = admin.get(f"/monitoring/targets/{target.id}").get_data(as_text=True)
+    assert "由远程探针检查" in page and ">立即检查</button>" not in page  # an agent's target: explained, no button
+    # The edit form shows the stored values; sending it back as shown changes nothing (no audit record).
+    html = admin.get(f"/monitoring/targets/{target.id}/edit").get_data(as_text=True)
+    shown = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*type="text"[^>]*value="([^"]*)"', html))
+    shown.update(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*type="datetime-local"[^>]*value="([^"]*)"', html))
+    for name, value in typed.items():
+        assert shown[name] == value
+    before = len(db.session.scalars(select(AuditRecord).where(AuditRecord.object_type == "targets")).all())
+    again = {**shown, "in_process": "0"}
+    assert admin.post(f"/monitoring/targets/{target.id}/edit", data=again).status_code == 302
+    db.session.refresh(target)
+    assert target.options == options and {column: getattr(target, column) for column in columns} == columns
+    after = len(db.session.scalars(select(AuditRecord).where(AuditRecord.object_type == "targets")).all())
+    assert after == before

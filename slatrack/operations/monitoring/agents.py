@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from slatrack.extensions import db
 from slatrack.models import AgentContact, ApiToken, Target, utcnow
@@ -64,7 +65,8 @@ def list_agents() -> list[Agent]:
     """Every probe token (revoked ones last), with the targets it has sent, most recent first."""
     tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id.is_(None)).order_by(ApiToken.name)))
     sent: dict[int, list[SentTarget]] = {token.id: [] for token in tokens}
-    for contact in db.session.scalars(select(AgentContact).order_by(AgentContact.last_at.desc())):
+    contacts = select(AgentContact).options(selectinload(AgentContact.target)).order_by(AgentContact.last_at.desc())
+    for contact in db.session.scalars(contacts):
         if contact.token_id in sent:
             sent[contact.token_id].append(
                 SentTarget(contact.target, contact.first_at, contact.last_at, contact.batches)
