@@ -58,7 +58,7 @@ def new_target() -> ResponseReturnValue:
         return _form_page(form, None, [], 422)
     kind = form.kind.data if form.kind.data in TARGET_KINDS else "http"
     try:
-        target, token = ops.create_target(checked(form, values_of(form, kind)))
+        target, token = ops.create_target(checked(values_of(form, kind)))
     except OperationError as exc:
         return _form_page(form, None, show_refusal(form, exc), exc.status)
     if token is not None:
@@ -82,7 +82,7 @@ def edit_target(target_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _form_page(form, target, [], 422)
     try:
-        ops.update_target(target, checked(form, values_of(form, target.kind, target), target))
+        ops.update_target(target, checked(values_of(form, target.kind, target), target))
     except OperationError as exc:
         return _form_page(form, target, show_refusal(form, exc), exc.status)
     flash(f"已保存监测对象「{target.name}」", "success")

@@ -204,7 +204,7 @@ def placeholders() -> dict[str, str]:
     }
 
 
-def checked(form: TargetForm, values: dict[str, Any], target: Target | None = None) -> dict[str, Any]:
+def checked(values: dict[str, Any], target: Target | None = None) -> dict[str, Any]:
     """``values`` when the validation accepts them; else an OperationError naming every refused field."""
     found = refusals(values, target)
     if found:
