@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser.conftest import screenshot_folder
 from tests.local_site import LocalSite, local_site
@@ -83,3 +84,26 @@ def test_admin_adds_an_http_target_checks_it_now_pauses_and_resumes_it(
     assert admin.goto("/monitoring/targets").status == 200
     row = page.locator("tr", has_text=NAME).inner_text()
     assert "正常" in row and "服务器" in row
+
+
+def _fits(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_the_monitoring_management_pages_fit_a_phone(open_session: Any) -> None:
+    admin = open_session("admin", viewport={"width": 390, "height": 844})
+    page = admin.page
+    assert admin.goto("/monitoring/targets/new").status == 200 and _fits(page)
+    page.get_by_label("类型", exact=True).select_option("push")
+    assert not page.get_by_label("网址（URL）").is_visible() and not page.get_by_label("由谁检查").is_visible()
+    page.get_by_label("名称", exact=True).fill("州数据交换心跳")
+    page.get_by_label("检查间隔（秒）").fill("300")
+    page.get_by_role("button", name="添加监测对象").click()
+    page.wait_for_load_state()
+    url = page.locator("#heartbeat-url").inner_text()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1/heartbeat/\S{30,}", url) and _fits(page)
+    assert requests.post(url, timeout=30).status_code == 200  # the address shown works as it is (no session)
+    page.get_by_role("link", name="已保存，查看监测对象").click()
+    page.wait_for_load_state()
+    assert url not in page.content() and "收到心跳" in page.content() and _fits(page)
+    assert admin.goto("/monitoring/agents").status == 200 and _fits(page)
