@@ -15,12 +15,11 @@ from sqlalchemy import select
 from slatrack.extensions import db
 from slatrack.models import Unit
 from slatrack.models.enums import CHANNELS, MODES, PRIORITIES, TICKET_CATEGORIES
-from slatrack.operations.tickets.columns import COLUMNS, HELP_ROWS
+from slatrack.operations.tickets.columns import COLUMN_WIDTHS, COLUMNS, HELP_ROWS
 
 OPTIONS_SHEET = "选项"
 # Rows of the 工单 sheet that carry the drop-down lists (a template is filled by hand).
 LIST_ROWS = 2000
-WIDTHS = (14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)
 
 
 def coded_lists() -> dict[str, list[str]]:
@@ -45,7 +44,7 @@ def write_template(stream: IO[bytes]) -> None:
     sheet.title = "工单"
     sheet.append(list(COLUMNS))
     sheet.freeze_panes = "A2"
-    for index, width in enumerate(WIDTHS):
+    for index, width in enumerate(COLUMN_WIDTHS):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     notes = book.create_sheet("填写说明")
     for name, text in HELP_ROWS:
