@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from slatrack.api import limits
 from slatrack.models import utcnow
 from slatrack.operations import NotFound, OperationError
+from slatrack.operations.monitoring.agents import note_contacts
 from slatrack.operations.monitoring.ingest import MAX_BATCH, ingest_results, record_result
 from slatrack.operations.monitoring.targets import target_by_heartbeat_token
 from slatrack.policy import allow, public
@@ -50,6 +51,8 @@ def post_results() -> dict[str, int]:
     if body is None:
         raise OperationError("请求体不是有效的 JSON 列表", status=400, fields={"body": "应为 JSON 列表"})
     report = ingest_results(body)
+    if g.principal.is_machine:  # an agent: note which targets it sends (the agents page)
+        note_contacts(g.principal.token_id, report.target_ids)
     return {"accepted": report.accepted, "duplicates": report.duplicates}
 
 

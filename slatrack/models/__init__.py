@@ -1,6 +1,7 @@
 """Typed ORM models, one module per subject. Importing this package registers every table."""
 
 from slatrack.models.account import ApiToken, LoginThrottle, User
+from slatrack.models.agent_contact import AgentContact
 from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
 from slatrack.models.imports import ImportMapping
@@ -31,6 +32,7 @@ from slatrack.models.report import Report, SlaSnapshot
 from slatrack.models.ticket import Ticket, TicketEvent, TicketRating, TicketSequence
 
 __all__ = [
+    "AgentContact",
     "AlertDelivery",
     "AlertEvent",
     "AlertSend",

@@ -76,8 +76,23 @@
     });
   }
 
+  // A form with a kind selector (data-kind-select) shows only the sections (data-kinds="a b") of the kind chosen.
+  function setupKindSections() {
+    var select = document.querySelector("select[data-kind-select]");
+    if (!select || !select.form) { return; }
+    var sections = select.form.querySelectorAll("[data-kinds]");
+    function apply() {
+      for (var i = 0; i < sections.length; i++) {
+        sections[i].hidden = sections[i].getAttribute("data-kinds").split(" ").indexOf(select.value) < 0;
+      }
+    }
+    select.addEventListener("change", apply);
+    apply();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupMenu();
+    setupKindSections();
     setupRefresh();
     setupConfirm();
   });

@@ -11,6 +11,7 @@ from slatrack.web import filters, navigation
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
     "monitoring",
+    "monitoring_admin",
     "pages",
     "tickets",
     "ticket_mapping",

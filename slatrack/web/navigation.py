@@ -35,6 +35,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry("补记审核", "late_entry_pages.queue", ("admin",), "服务"),
     NavEntry("满意度", "records.survey", ("admin", "unit", "auditor"), "服务"),
     NavEntry("监测对象", "monitoring.targets", ("admin", "vendor", "auditor"), "监测"),
+    NavEntry("探针", "monitoring_admin.agents", ("admin", "vendor", "auditor"), "监测"),
     NavEntry("停机记录", "monitoring.outages", ("admin", "vendor", "auditor"), "监测"),
     NavEntry("计划维护", "monitoring.maintenance", ("admin", "vendor"), "监测"),
     NavEntry("例行检查", "records.inspections", ("admin", "vendor", "auditor"), "记录"),

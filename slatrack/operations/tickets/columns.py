@@ -48,6 +48,8 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("状态", "导出时填写，导入时忽略（由各时间推算）。"),
 )
 MAX_ROWS = 100_000
+# Column widths (characters) in the written workbooks, one per column of COLUMNS.
+COLUMN_WIDTHS = (14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - Excel serials are naive local wall times
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",

@@ -18,7 +18,7 @@ from slatrack.models.enums import TICKET_CATEGORIES, TICKET_STATUSES
 from slatrack.operations import OperationError
 from slatrack.operations.tickets import lifecycle as ops
 from slatrack.operations.tickets import queries as ticket_queries
-from slatrack.operations.tickets.columns import COLUMNS, HELP_ROWS
+from slatrack.operations.tickets.columns import COLUMN_WIDTHS, COLUMNS
 from slatrack.textsafety import safe_cell
 
 # ---------------------------------------------------------------- exporting
@@ -91,7 +91,7 @@ def _csv_cell(value: Any) -> Any:
     return safe_cell(value)
 
 
-def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool = False) -> None:
+def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes]) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -99,12 +99,8 @@ def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes], *, with_help: bool 
     sheet.append(list(COLUMNS))
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
-    for index, width in enumerate((14, 12, 18, 10, 7, 7, 7, 30, 40, 10, 18, 30, 18, 18, 18, 16, 8)):
+    for index, width in enumerate(COLUMN_WIDTHS):
         sheet.column_dimensions[_letter(index)].width = width
-    if with_help:
-        notes = book.create_sheet("填写说明")
-        for name, text in HELP_ROWS:
-            notes.append([name, text])
     book.save(stream)
 
 
@@ -132,5 +128,7 @@ def export(
 
 
 def template(stream: IO[bytes]) -> None:
-    """A blank workbook with the headers and a sheet explaining each column."""
-    write_xlsx([], stream, with_help=True)
+    """A blank workbook with the headers, drop-down lists for the coded columns and a help sheet."""
+    from slatrack.operations.tickets.import_template import write_template
+
+    write_template(stream)
