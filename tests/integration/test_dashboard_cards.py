@@ -5,8 +5,8 @@ sees its own sections only (the vendor no 督查 rows, the unit its own tickets 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
