@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from slatrack.web import filters, navigation
+from slatrack.web import filters, form_language, navigation
 
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
@@ -31,6 +31,7 @@ PAGE_MODULES = (
 
 def register(app: Flask) -> None:
     filters.install(app)
+    form_language.install(app)
     navigation.install(app)
     for name in PAGE_MODULES:
         app.register_blueprint(importlib.import_module(f"slatrack.web.{name}").bp)

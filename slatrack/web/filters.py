@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Flask
 
+from slatrack import labels
 from slatrack.clock import local_zone
 
 
@@ -41,3 +42,9 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    # The one label table (slatrack/labels.py): internal keys and durations as a person reads them.
+    app.jinja_env.filters["minutes"] = labels.duration_text
+    app.jinja_env.filters["table_label"] = labels.table_label
+    app.jinja_env.filters["field_label"] = labels.field_label
+    app.jinja_env.filters["figure_label"] = labels.figure_label
+    app.jinja_env.globals["figure_value"] = labels.figure_value

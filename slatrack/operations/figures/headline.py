@@ -79,9 +79,10 @@ def headline_cards(lines: Sequence[IndicatorLine], targets: Sequence[TargetNow])
             by_metric[line.metric] = line
     cards = []
     for metric, title in HEADLINE_METRICS:
-        line = by_metric.get(metric)
-        if line is None:
+        found = by_metric.get(metric)
+        if found is None:
             continue
+        line = found
         cards.append(
             HeadlineCard(
                 metric=metric,
