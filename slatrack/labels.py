@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 
 # The tables whose rows are audited or named on pages, by their SQL names (and the few audit object types
 # that are not table names).
@@ -128,6 +129,7 @@ FIELDS: dict[str, str] = {
     "first_response_at": "首次响应时间",
     "fiscal_allocation": "财政拨款",
     "fiscal_year": "年度",
+    "format": "文件格式",
     "from": "开始日期",
     "frozen_figures": "提交时的统计数据",
     "grade": "评定等级",
@@ -142,6 +144,7 @@ FIELDS: dict[str, str] = {
     "in_process": "服务器内检查",
     "indicator_id": "指标",
     "interval_seconds": "检查间隔（秒）",
+    "item": "条目",
     "items": "条目",
     "job_id": "任务",
     "key": "标识",
@@ -191,6 +194,7 @@ FIELDS: dict[str, str] = {
     "password_changed_at": "密码修改时间",
     "password_hash": "密码",
     "path": "路径",
+    "page": "页码",
     "paused": "已暂停",
     "performed_at": "执行时间",
     "performed_by": "执行人",
@@ -309,7 +313,30 @@ FIGURES: dict[str, tuple[str, str]] = {
     "as_of": ("统计时点", "text"),
 }
 
+# The indicators' measured and derived figures beyond the SLA figures (indicator sources ``metric:<name>``).
+MEASURES: dict[str, str] = {
+    "spending": "预算支出",
+    "cost_control": "成本控制",
+    "service_months": "运维服务月数",
+    "fault_handling": "系统故障处理",
+    "optimization": "系统功能优化",
+}
+
+# Time zones by the name a person knows them by.
+ZONES: dict[str, str] = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Urumqi": "乌鲁木齐时间"}
+
 _CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*$")
+
+
+def datetime_text(local: datetime, with_time: bool = True) -> str:
+    """The one date format: ``2025年5月10日 09:30`` (of an instant already in the zone to show)."""
+    day = f"{local.year}年{local.month}月{local.day}日"
+    return f"{day} {local:%H:%M}" if with_time else day
+
+
+def zone_label(name: str) -> str:
+    """``Asia/Shanghai`` → ``北京时间``; another zone by its name (with a space either side)."""
+    return ZONES.get(name, f" {name} ")
 
 
 def table_label(name: str) -> str:
@@ -323,7 +350,13 @@ def field_label(name: str) -> str:
         return FIELDS[name]
     if name in FIGURES:
         return FIGURES[name][0]
-    return name
+    return MEASURES.get(name, name)
+
+
+def field_path_label(path: str) -> str:
+    """A nested field's path: ``items.0.target`` → ``第 1 项·目标值``."""
+    words = [f"第 {int(part) + 1} 项" if part.isdigit() else field_label(part) for part in path.split(".")]
+    return "·".join(words)
 
 
 def figure_label(path: str) -> str:
