@@ -83,7 +83,8 @@ def test_the_card_turns_red_within_one_refresh_when_a_critical_target_goes_down(
     # The year to date against the target, judged in the indicator table's words, this quarter beside it.
     label = card.locator(".label").inner_text()
     assert "系统故障率" in label and "目标 ≤5%" in label
-    assert re.search(r"\d+(\.\d+)?%\s*\d{4} 年度累计", card.locator(".value").inner_text())
+    assert re.fullmatch(r"\d+(\.\d+)?%", card.locator(".value > span").first.inner_text().strip())
+    assert re.fullmatch(r"\d{4} 年度累计", card.locator(".scope").inner_text().strip())
     assert re.sub(r"^[✓✕!] ", "", card.locator(".value .badge").inner_text().strip()) in {
         "达成",
         "有风险",
@@ -153,6 +154,8 @@ def test_the_unit_dashboard_leads_with_its_tickets_and_a_new_request(open_sessio
     indicators = page.locator("#h-indicators")
     assert tickets.inner_text() == "我的待办"
     assert tickets.bounding_box()["y"] < indicators.bounding_box()["y"]
+    # On the phone: the new request first, then 我的待办, then the figures.
+    assert box["y"] < tickets.bounding_box()["y"] < page.locator(".tile.headline").first.bounding_box()["y"]
     new.click()
     page.wait_for_load_state()
     assert page.url.endswith("/tickets/new")
