@@ -40,7 +40,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
-    # The one label table (slatrack/labels.py): internal keys and durations as a person reads them.
+    # The one label table (slatrack/labels/): internal keys and durations as a person reads them.
     app.jinja_env.filters["minutes"] = labels.duration_text
     app.jinja_env.filters["table_label"] = labels.table_label
     app.jinja_env.filters["field_label"] = labels.field_label
