@@ -65,7 +65,7 @@ def test_filters_by_user_action_object_and_time(client: FlaskClient, make_user: 
     by_user = client.get("/audit?actor=alice").get_data(as_text=True)
     assert "共 2 条" in by_user and "支付记录 #3" in by_user and "mallory" not in by_user
     by_object = client.get("/audit?object_type=tickets&object_id=7").get_data(as_text=True)
-    assert "共 1 条" in by_object and "open → closed" in by_object
+    assert "共 1 条" in by_object and "待响应 → 已关闭" in by_object  # statuses in words
     # Dates are local (Asia/Shanghai) and the end date is included.
     by_time = client.get("/audit?start=2025-05-02&end=2025-05-03&actor=").get_data(as_text=True)
     assert "共 2 条" in by_time and "bob" in by_time and "支付记录" in by_time
