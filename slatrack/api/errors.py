@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from slatrack.labels import field_path_label
 from slatrack.operations import OperationError
 
 MESSAGES = {
@@ -63,6 +64,20 @@ def error_body(status: int, message: str | None = None, fields: dict[str, str] |
     }
 
 
+UNKNOWN_FIELD = "未知字段"
+REQUEST_PARTS = {"body": "请求体", "json": "请求体", "_schema": "请求体", "query": "查询参数", "form": "表单"}
+
+
+def validation_message(fields: dict[str, str], shown: int = 5) -> str:
+    """``数据校验失败：年度：应为整数；…``: the faulty fields by their names (the keys stay in ``fields``)."""
+    named = [(k, v) for k, v in fields.items() if v != UNKNOWN_FIELD]
+    parts = [f"{REQUEST_PARTS.get(k) or field_path_label(k)}：{v}" for k, v in named[:shown]]
+    unknown = len(fields) - len(named)
+    if unknown:
+        parts.append(f"另有 {unknown} 个不接受的字段")
+    return "数据校验失败：" + "；".join(parts)
+
+
 def json_error(status: int, message: str | None = None, fields: dict[str, str] | None = None) -> Response:
     response = jsonify(error_body(status, message, fields))
     response.status_code = status
@@ -78,7 +93,7 @@ def from_http_exception(error: HTTPException) -> Response:
         # A body that is not JSON at all: say so in Chinese, keep webargs' detail in fields.
         message = message or "请求体不是有效的 JSON"
     if status == 422 and fields:
-        message = message or "数据校验失败：" + "；".join(f"{k}: {v}" for k, v in list(fields.items())[:5])
+        message = message or validation_message(fields)
     response = json_error(status, message, fields)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)

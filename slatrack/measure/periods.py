@@ -191,7 +191,7 @@ def parse_quarter(label: str) -> tuple[int, int]:
     """``"2025Q2"`` -> ``(2025, 2)``."""
     match = _QUARTER_RE.match(label.strip())
     if not match:
-        raise ValueError(f"季度格式错误：{label!r}，应为 YYYYQn，例如 2025Q2")
+        raise ValueError(f"季度格式错误：{label!r}，应为年份加季度，例如 2025Q2")
     return _parse_year(match.group(1)), int(match.group(2))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from slatrack.labels import field_label
 from slatrack.measure.indicators import (
     SLA_METRICS,
     derived_outcome,
@@ -233,7 +234,7 @@ class LaterSections:
         for path, change in changes.items():
             parts = path.split(".")
             scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
-            label = labels.get(parts[-1], parts[-1])
+            label = labels.get(parts[-1]) or field_label(parts[-1])
             rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
         columns = [
             Column("范围", width=12),

@@ -1,6 +1,7 @@
 /* slatrack: the only script, served locally. Every page works without it; it adds
    - a menu button that folds the navigation on narrow screens;
    - the dashboard's refresh: every 60 s it fetches the dashboard's HTML fragment and swaps it in;
+   - column labels for tables that become cards on phones (table.stack);
    - a confirmation before a form marked data-confirm="question" is sent (no inline handlers: the CSP
      forbids them). Without the script such a form is sent at once. */
 (function () {
@@ -55,6 +56,7 @@
         })
         .then(function (html) {
           box.innerHTML = html;
+          labelStacks(box);
           var now = new Date();
           if (status) { status.textContent = "已自动刷新：" + two(now.getHours()) + ":" + two(now.getMinutes()); }
           schedule();
@@ -66,6 +68,31 @@
     }
     schedule();
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
+  }
+
+  // Tables marked "stack" turn into a card per row on phones (layout.css): each cell is labelled with its
+  // column's heading (data-label), read from the table's header row, honouring colspan.
+  function labelStacks(root) {
+    var tables = root.querySelectorAll("table.stack");
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = [];
+      var row = table.querySelector("thead tr");
+      if (!row) { return; }
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        for (var i = 0; i < (cell.colSpan || 1); i += 1) { heads.push(cell.textContent.trim()); }
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (tr) {
+          var column = 0;
+          Array.prototype.forEach.call(tr.cells, function (cell) {
+            if ((cell.colSpan || 1) === 1 && heads[column] && !cell.hasAttribute("data-label")) {
+              cell.setAttribute("data-label", heads[column]);
+            }
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
   }
 
   function setupConfirm() {
@@ -95,5 +122,6 @@
     setupKindSections();
     setupRefresh();
     setupConfirm();
+    labelStacks(document);
   });
 }());

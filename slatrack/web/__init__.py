@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from slatrack.web import filters, navigation
+from slatrack.web import audit_words, filters, form_language, navigation, redirects
 
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
@@ -32,6 +32,9 @@ PAGE_MODULES = (
 
 def register(app: Flask) -> None:
     filters.install(app)
+    form_language.install(app)
+    redirects.install(app)
+    audit_words.install(app)
     navigation.install(app)
     for name in PAGE_MODULES:
         app.register_blueprint(importlib.import_module(f"slatrack.web.{name}").bp)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from math import ceil
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
@@ -14,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from slatrack.clock import local_zone
+from slatrack.labels import table_label
 from slatrack.models import utcnow
 from slatrack.operations import OperationError
 from slatrack.operations.accounts import audit_log as ops
@@ -39,9 +41,12 @@ def _form() -> FilterForm:
     found = ops.choices()
     form.action.choices = [
         SelectChoice("", "全部"),
-        *[SelectChoice(a, f"{ops.ACTION_LABELS.get(a, a)}（{a}）") for a in found["actions"]],
+        *[SelectChoice(a, ops.ACTION_LABELS.get(a, a)) for a in found["actions"]],
     ]
-    form.object_type.choices = [SelectChoice("", "全部"), *[SelectChoice(t, t) for t in found["object_types"]]]
+    form.object_type.choices = [
+        SelectChoice("", "全部"),
+        *[SelectChoice(t, table_label(t)) for t in found["object_types"]],
+    ]
     return form
 
 
@@ -73,6 +78,35 @@ def _filter(form: FilterForm) -> ops.AuditFilter | None:
         return None
 
 
+def quick_periods(today: date) -> list[tuple[str, date, date]]:
+    """The period control's choices (label, first day, last day), each ending today."""
+    quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    return [
+        ("今天", today, today),
+        ("近 7 天", today - timedelta(days=6), today),
+        ("近 30 天", today - timedelta(days=29), today),
+        ("本月", today.replace(day=1), today),
+        ("本季度", quarter_start, today),
+        ("本年", date(today.year, 1, 1), today),
+    ]
+
+
+def _period_links() -> list[dict[str, object]]:
+    today = utcnow().astimezone(local_zone()).date()
+    kept = {k: v for k, v in _args().items() if k not in ("start", "end")}
+    picked = (request.args.get("start", ""), request.args.get("end", ""))
+    return [
+        {
+            "label": label,
+            "url": url_for("audit_log.index")
+            + "?"
+            + urlencode({**kept, "start": first.isoformat(), "end": last.isoformat()}),
+            "current": picked == (first.isoformat(), last.isoformat()),
+        }
+        for label, first, last in quick_periods(today)
+    ]
+
+
 def _args() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k != "page" and v}
 
@@ -96,6 +130,7 @@ def index() -> ResponseReturnValue:
             args=_args(),
             actions=ops.ACTION_LABELS,
             outcomes=ops.OUTCOME_LABELS,
+            periods=_period_links(),
         ),
         200 if flt is not None else 422,
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Flask
 
+from slatrack import labels
 from slatrack.clock import local_zone
 
 
@@ -14,9 +15,7 @@ def local_time(value: datetime | None, with_time: bool = True) -> str:
     """``2025年5月10日 09:30`` in the configured time zone."""
     if value is None:
         return "—"
-    local = value.astimezone(local_zone())
-    day = f"{local.year}年{local.month}月{local.day}日"
-    return f"{day} {local:%H:%M}" if with_time else day
+    return labels.datetime_text(value.astimezone(local_zone()), with_time)
 
 
 def money(value: Decimal | float | int | None) -> str:
@@ -41,3 +40,10 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    # The one label table (slatrack/labels/): internal keys and durations as a person reads them.
+    app.jinja_env.filters["minutes"] = labels.duration_text
+    app.jinja_env.filters["table_label"] = labels.table_label
+    app.jinja_env.filters["field_label"] = labels.field_label
+    app.jinja_env.filters["figure_label"] = labels.figure_label
+    app.jinja_env.filters["zone_label"] = labels.zone_label
+    app.jinja_env.globals["figure_value"] = labels.figure_value

@@ -383,7 +383,7 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     create_ticket(unit_code="522702", category="guidance", priority="P3", channel="微信", mode="远程",
                   title="补录：操作指导", reported_at=at(6, 10, 9))  # fmt: skip
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
-    assert "提交后有修订" in page and "<code>tickets</code>" in page
+    assert "提交后有修订" in page and "<td>工单数</td>" in page
     index = client.get("/reports?year=2025").get_data(as_text=True)
     assert "提交后有修订" in index and "2025年第二季度" in index
     token = make_token("admin")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,6 +15,7 @@ from sqlalchemy import insert, select
 from slatrack.extensions import db
 from slatrack.models import AuditRecord
 from slatrack.operations.accounts.audit_log import AuditFilter, page_of
+from slatrack.web.audit_log import quick_periods
 from tests.integration.conftest import login
 
 
@@ -61,12 +63,12 @@ def test_filters_by_user_action_object_and_time(client: FlaskClient, make_user: 
     _auditor(client, make_user)
     _seed()
     by_user = client.get("/audit?actor=alice").get_data(as_text=True)
-    assert "共 2 条" in by_user and "payments #3" in by_user and "mallory" not in by_user
+    assert "共 2 条" in by_user and "支付记录 #3" in by_user and "mallory" not in by_user
     by_object = client.get("/audit?object_type=tickets&object_id=7").get_data(as_text=True)
-    assert "共 1 条" in by_object and "open → closed" in by_object
+    assert "共 1 条" in by_object and "待响应 → 已关闭" in by_object  # statuses in words
     # Dates are local (Asia/Shanghai) and the end date is included.
     by_time = client.get("/audit?start=2025-05-02&end=2025-05-03&actor=").get_data(as_text=True)
-    assert "共 2 条" in by_time and "bob" in by_time and "payments" in by_time
+    assert "共 2 条" in by_time and "bob" in by_time and "支付记录" in by_time
     failed = client.get("/audit?action=login&actor=mallory").get_data(as_text=True)
     assert "失败" in failed and "10.1.1.1" in failed
 
@@ -125,3 +127,31 @@ def test_only_the_auditor_reads_the_audit_log(client: FlaskClient, make_user: Ca
     assert client.get("/audit").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
     assert db.session.scalar(select(AuditRecord).where(AuditRecord.action == "export")) is None
+
+
+def test_bad_dates_are_refused_in_chinese_and_quick_periods_fill_the_dates(
+    client: FlaskClient, make_user: Callable[..., Any]
+) -> None:
+    _auditor(client, make_user)
+    _seed()
+    bad = client.get("/audit?start=notadate")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "不是有效的日期值" in html and "Not a valid" not in html
+    page = client.get("/audit?actor=alice").get_data(as_text=True)
+    links = dict(re.findall(r'<a href="(/audit\?[^"]+)"[^>]*>(今天|近 7 天|近 30 天|本月|本季度|本年)</a>', page))
+    assert sorted(links.values()) == sorted(["今天", "近 7 天", "近 30 天", "本月", "本季度", "本年"])
+    year = next(url for url, label in links.items() if label == "本年").replace("&amp;", "&")
+    assert "actor=alice" in year and re.search(r"start=\d{4}-01-01&end=\d{4}-\d\d-\d\d", year)
+    assert 'aria-current="true">本年' in client.get(year).get_data(as_text=True)
+    # Object types and changed fields in words: 服务工单, 状态; never tickets or status.
+    changes = client.get("/audit?object_type=tickets").get_data(as_text=True)
+    assert "服务工单 #7" in changes and "<dt>状态</dt>" in changes
+    assert re.search(r"<option[^>]*value=\"tickets\"[^>]*>服务工单</option>", changes)
+
+
+def test_quick_periods_end_today() -> None:
+    periods = {label: (first, last) for label, first, last in quick_periods(date(2026, 12, 3))}
+    assert periods["今天"] == (date(2026, 12, 3), date(2026, 12, 3))
+    assert periods["近 7 天"][0] == date(2026, 11, 27)
+    assert periods["本季度"][0] == date(2026, 10, 1)
+    assert periods["本年"][0] == date(2026, 1, 1)

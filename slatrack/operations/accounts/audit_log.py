@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 from slatrack import audit
 from slatrack.clock import local_zone
 from slatrack.extensions import db
+from slatrack.labels import table_label
 from slatrack.models import AuditRecord
 from slatrack.operations import OperationError
 from slatrack.textsafety import safe_text
@@ -143,10 +144,10 @@ def export_csv(flt: AuditFilter) -> Iterator[str]:
                 [
                     record.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                     _cell(record.actor),
-                    record.action,
-                    record.object_type,
+                    ACTION_LABELS.get(record.action, record.action),
+                    table_label(record.object_type),
                     record.object_id,
-                    record.outcome,
+                    OUTCOME_LABELS.get(record.outcome, record.outcome),
                     record.remote_addr,
                     _cell(record.detail),
                     _cell(_json(record.before)),

@@ -19,6 +19,7 @@ from typing import Any
 from slatrack.measure.sla import ScopeFigures
 from slatrack.models import utcnow
 from slatrack.operations import OperationError
+from slatrack.operations.figures.audience import lines_for
 from slatrack.operations.figures.dashboard_figures import (
     JUDGEMENT_LABELS,
     IndicatorLine,
@@ -26,6 +27,7 @@ from slatrack.operations.figures.dashboard_figures import (
     cached_part,
     measure_part,
 )
+from slatrack.operations.figures.headline import HeadlineCard, headline_cards
 from slatrack.operations.figures.live import (
     DueTicket,
     MonthAvailability,
@@ -59,6 +61,7 @@ class Dashboard:
     quarter_figures: ScopeFigures | None = None
     measured_at: datetime | None = None
     updating: bool = False  # newer measured figures are being computed
+    cards: list[HeadlineCard] = field(default_factory=list)  # the top cards (see figures/headline.py)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -107,7 +110,7 @@ def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | Non
     if part is not None:
         board.measured_at = part.as_of
         if "indicators" in sections:
-            board.indicators = part.indicators
+            board.indicators = lines_for(viewer.role, part.indicators, year)
             board.indicator_error = part.indicator_error
             board.quarter_figures = part.quarter_figures
             if "budget" in sections:
@@ -125,4 +128,7 @@ def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | Non
         board.tickets = due_tickets(viewer, now)
     if "inspections" in sections:
         board.inspections = inspection_grid(year, now)
+    if board.indicators:
+        # A critical target down turns the system's card red for every role that sees the card.
+        board.cards = headline_cards(board.indicators, board.targets if "targets" in sections else targets_now(now))
     return board

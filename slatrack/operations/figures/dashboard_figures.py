@@ -55,6 +55,8 @@ class IndicatorLine:
     year_state: str
     quarter_actual: float | None
     quarter_state: str | None  # None: judged over the year only
+    metric: str = ""  # the SLA metric of a ``metric:<name>`` indicator, else ""
+    project_code: str = ""
 
     @property
     def year_label(self) -> str:
@@ -93,6 +95,8 @@ def indicator_lines(
                 year_state=judge(row["operator"], target, unit, row["actual"], row["met"], year_share),
                 quarter_actual=q_actual,
                 quarter_state=q_state,
+                metric=metric if source_kind == "metric" else "",
+                project_code=str(row.get("project_code") or ""),
             )
         )
     return lines

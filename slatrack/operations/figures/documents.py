@@ -47,13 +47,16 @@ def _render(document: Document, fmt: str) -> bytes:
 
 def check_format(fmt: str | None) -> str:
     value = (fmt or "").strip().lower()
+    if not value:
+        raise OperationError("请指定文件格式：docx 或 xlsx", fields={"format": "应为 docx 或 xlsx"})
     if value not in FORMATS:
-        raise OperationError(f"文件格式无效：{fmt!r}，应为 docx 或 xlsx", fields={"format": "应为 docx 或 xlsx"})
+        raise OperationError(f"文件格式无效：“{fmt}”，应为 docx 或 xlsx", fields={"format": "应为 docx 或 xlsx"})
     return value
 
 
 def _audited(kind: str, period: str, fmt: str, via: str) -> None:
-    audit.record("download", object_type="report", object_id=f"{kind}:{period}", detail=f"{fmt}（{via}）")
+    how = {"page": "网页", "api": "API", "cli": "命令行"}.get(via, via)
+    audit.record("download", object_type="report", object_id=f"{kind}:{period}", detail=f"{fmt} 文件（经{how}下载）")
     db.session.commit()
 
 

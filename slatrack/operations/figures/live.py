@@ -48,6 +48,7 @@ class TargetNow:
     last_ok: bool | None
     last_latency_ms: float | None
     last_detail: str
+    since: datetime | None = None  # when the present down (or failing) spell began
 
     @property
     def state_label(self) -> str:
@@ -80,6 +81,7 @@ def targets_now(now: datetime) -> list[TargetNow]:
             .limit(1)
         ).first()
         own = segments.get(target.id, [])
+        since = None
         if target.paused:
             state = "paused"
         elif not own or own[-1].start > now:
@@ -88,6 +90,7 @@ def targets_now(now: datetime) -> list[TargetNow]:
             state = "up"
         else:
             state = "down" if failures_by(own[-1], now) >= target.confirm_failures else "failing"
+            since = own[-1].start
         found.append(
             TargetNow(
                 id=target.id,
@@ -99,6 +102,7 @@ def targets_now(now: datetime) -> list[TargetNow]:
                 last_ok=latest.ok if latest else None,
                 last_latency_ms=latest.latency_ms if latest else None,
                 last_detail=(latest.detail or "")[:120] if latest else "",
+                since=since,
             )
         )
     # Down first, then unknown, then up: what needs attention at the top.

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import Table, select
 
 from slatrack.extensions import db
+from slatrack.labels import field_label
 from slatrack.measure.intervals import Interval
 from slatrack.measure.segments import Observation
 from slatrack.models import (
@@ -183,7 +184,7 @@ def validate_items(items: Any, now: datetime) -> tuple[list[_Item], dict[int, Ta
         position, _, name = first.partition(".")
         more = f"（共 {len(errors)} 处错误）" if len(errors) > 1 else ""
         raise OperationError(
-            f"第 {position} 条（从 0 起）探测结果的字段 {name} 无效：{errors[first]}；整批未写入{more}",
+            f"第 {position} 条（从 0 起）探测结果的{field_label(name)}无效：{errors[first]}；整批未写入{more}",
             fields=dict(list(errors.items())[:50]),
         )
     return valid, {target.id: target for target in targets.values()}

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from slatrack.clock import local_zone
 from slatrack.extensions import db
+from slatrack.labels import datetime_text
 from slatrack.measure.evidence import OutageRun, confirmed_outages
 from slatrack.models import Exclusion, MaintenanceWindow, Outage, Target, Ticket, User, utcnow
-from slatrack.models.enums import EXCLUSION_CATEGORIES, FAULT_TICKET_REQUESTER
+from slatrack.models.enums import EXCLUSION_CATEGORIES, FAULT_TICKET_REQUESTER, TARGET_KINDS
 from slatrack.operations import Conflict, NotFound, OperationError
 from slatrack.operations.notifications import hooks as alerts
 from slatrack.policy import Principal
@@ -41,7 +43,8 @@ def _fault_ticket(target: Target, run: OutageRun, now: datetime) -> Ticket:
         mode=FAULT_TICKET_MODE,
         title=f"监测告警：{target.name} 连续 {run.failures} 次检查失败"[:200],
         description=(
-            f"监测对象 {target.name}（{target.kind}）自 {run.start.isoformat()} 起连续检查失败，"
+            f"监测对象 {target.name}（{TARGET_KINDS.get(target.kind, target.kind)}）"
+            f"自 {datetime_text(run.start.astimezone(local_zone()))} 起连续检查失败，"
             f"已达到确认次数 {target.confirm_failures}，系统自动创建故障工单。"
         ),
         requester=FAULT_TICKET_REQUESTER,

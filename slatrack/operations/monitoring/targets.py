@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from slatrack.extensions import db
+from slatrack.labels import field_label
 from slatrack.models import Target, utcnow
 from slatrack.models.enums import TARGET_KINDS
 from slatrack.operations import Conflict, NotFound, OperationError
@@ -52,7 +53,9 @@ def _validate(values: Mapping[str, Any]) -> TargetSpec:
     try:
         spec = TargetSpec.from_mapping(checked)
     except SpecError as exc:
-        raise OperationError(f"监测对象无效：字段 {exc.field}：{exc.reason}", fields={exc.field: exc.reason}) from None
+        raise OperationError(
+            f"监测对象无效：{field_label(exc.field)}：{exc.reason}", fields={exc.field: exc.reason}
+        ) from None
     _whole("interval_seconds", values.get("interval_seconds", DEFAULTS["interval_seconds"]), MIN_INTERVAL_SECONDS)
     _whole("timeout_seconds", values.get("timeout_seconds", DEFAULTS["timeout_seconds"]), 1)
     confirm = _whole("confirm_failures", values.get("confirm_failures", DEFAULTS["confirm_failures"]), 1)
@@ -214,7 +217,7 @@ def retire_target(target: Target, at: datetime | None = None) -> Target:
 
 def rotate_heartbeat_token(target: Target) -> str:
     if target.kind != "push":
-        raise OperationError("只有心跳推送类型的监测对象有心跳令牌", fields={"kind": "不是 push 类型"})
+        raise OperationError("只有心跳推送类型的监测对象有心跳令牌", fields={"kind": "不是心跳推送类型"})
     token = new_token()
     target.heartbeat_token_hash = hash_token(token)
     db.session.commit()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from slatrack.extensions import db
 from slatrack.models import utcnow
-from slatrack.models.enums import FAULT_TICKET_REQUESTER
+from slatrack.models.enums import FAULT_TICKET_REQUESTER, TARGET_KINDS
 from slatrack.operations.notifications.outbox import duration_text, emit, local_text
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def outage_opened(outage: Outage, target: Target, now: datetime | None = None) -
     ticket = outage.tickets[0] if outage.tickets else None
     critical = "关键对象，计入系统停机时间" if target.critical else "非关键对象"
     since = local_text(outage.start)
-    text = f"监测对象「{target.name}」（{target.kind}，{critical}）自 {since} 起检查连续失败，已确认停机。"
+    kind = TARGET_KINDS.get(target.kind, target.kind)
+    text = f"监测对象「{target.name}」（{kind}，{critical}）自 {since} 起检查连续失败，已确认停机。"
     if ticket is not None:
         text += (
             f"已自动创建故障工单 {ticket.number}（{PRIORITY_LABELS.get(ticket.priority, ticket.priority)}），"
