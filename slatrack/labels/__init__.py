@@ -36,6 +36,7 @@ TABLES: dict[str, str] = {
     "report": "运维报告",
     "sla_snapshots": "SLA 统计快照",
     "users": "用户",
+    "agent_contacts": "探针联系记录",
     "api_tokens": "API 令牌",
     "login_throttles": "登录限制",
     "job_runs": "定时任务记录",

@@ -9,7 +9,7 @@ ROLES = {"admin": "管理员(甲方)", "vendor": "运维人员(乙方)", "unit":
 MACHINE_ROLE = "probe"
 
 TARGET_KINDS = {
-    "http": "网站(HTTP/HTTPS)",
+    "http": "网站（HTTP/HTTPS）",
     "tcp": "端口(TCP)",
     "host": "主机资源",
     "backup": "备份文件",

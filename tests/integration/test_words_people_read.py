@@ -84,7 +84,7 @@ CODE = re.compile(
     r"(?:[A-Z]{2,}(?:-[A-Z0-9]+)+|P[1-4]|\d+[A-Za-z]+\d*|[A-Z]\d+|[A-Z]{2,6}|[A-Za-z_]+\.(?:toml|xlsx|csv|docx|pyz))"
 )
 # Addresses (an example webhook URL) and literal values to type (@all) are data, not words.
-DATA = re.compile(r"(?:https?://\S+|@\w+|(?<![\w/])/[\w/?=&.%-]*)")
+DATA = re.compile(r"(?:https?://\S*|@\w+|(?<![\w/])/[\w/?=&.%-]*)")
 SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "kbd", "samp", "textarea"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 
@@ -125,6 +125,8 @@ def foreign_words(text: str) -> list[str]:
     for word in WORD.findall(DATA.sub(" ", text)):
         if word in PROPER_NAMES or word in TEST_DATA or CODE.fullmatch(word):
             continue
+        if "/" in word and all(part in PROPER_NAMES for part in word.split("/")):
+            continue  # HTTP/HTTPS
         found.append(word)
     return found
 
@@ -133,6 +135,7 @@ def test_the_word_check_itself() -> None:
     assert foreign_words("Not a valid date value.") == ["Not", "a", "valid", "date", "value"]
     assert foreign_words("合同 OM-2025 的 contracts.OM-2025.downtime_minutes") == ["contracts.OM-2025.downtime_minutes"]
     assert foreign_words("api_tokens #3") == ["api_tokens"]
+    assert foreign_words("网站（HTTP/HTTPS），须以 http:// 或 https:// 开头") == []
     assert foreign_words("P1 紧急 · 探测 TCP 端口 · 12 ms · 2025Q2 · YW-2025-NEW · 下载 Excel") == []
     assert page_text('<p title="提示">正文<script>var x = "English";</script><code>slatrack init</code></p>') == [
         "提示",
