@@ -3,7 +3,8 @@
 A ``ProbeRunner`` thread holds the "probes" lease (jobs/claims.py). While it holds it, a
 ``probes.scheduler.ProbeScheduler`` checks every active in_process target at its interval on a bounded
 pool (a hanging target never delays the others; first runs are spread over the interval). Results are
-queued and stored in batches through the same ingestion as the API (``ingest_results``). The lease is
+queued and stored in batches, a batch being what arrives within ``flush_seconds`` of its first result (one
+transaction per batch), through the same ingestion as the API (``ingest_results``). The lease is
 renewed every few seconds; when it is lost the scheduler stops, and when the targets change they are
 reloaded. Started by ``start_scheduler`` (``slatrack run`` and ``slatrack scheduler``), never by
 create_app().
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from datetime import timedelta
 
 from flask import Flask
@@ -40,7 +42,7 @@ class ProbeRunner:
         *,
         renew_seconds: float = 5.0,
         lease_seconds: float = 20.0,
-        flush_seconds: float = 1.0,
+        flush_seconds: float = 2.0,
         batch_size: int = 500,
     ) -> None:
         self.app = app
@@ -147,9 +149,16 @@ class ProbeRunner:
                 if self._stop.is_set() and (self._lease_thread is None or not self._lease_thread.is_alive()):
                     return
                 continue
-            while len(batch) < self.batch_size:
+            # The results of one tick (what arrives within flush_seconds of the first) go in one transaction:
+            # the ingestion's fixed cost (target lookup, locks, reads of the last segments, commit) is paid
+            # once for all of them.
+            closes = time.monotonic() + self.flush_seconds
+            while len(batch) < self.batch_size and not self._stop.is_set():
+                left = closes - time.monotonic()
+                if left <= 0:
+                    break
                 try:
-                    batch.append(self._results.get_nowait())
+                    batch.append(self._results.get(timeout=left))
                 except queue.Empty:
                     break
             self._store(batch)
