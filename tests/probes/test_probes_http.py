@@ -154,9 +154,9 @@ def test_checks_of_a_target_reuse_its_connection_and_fail_once_the_server_is_gon
         results = [check(spec) for _ in range(3)]
         assert all(result.ok for result in results), [result.detail for result in results]
         assert len(handler.peers) == 3 and len(set(handler.peers)) == 1  # one kept connection
-        # Another target on the same server has its own connection.
-        assert check(make_spec(name="other", kind="http", url=server.url + "/", timeout_seconds=3)).ok
-        assert len(set(handler.peers)) == 2
+        # Another target on the same server shares the server's pool: no connection of its own.
+        assert check(make_spec(name="other", kind="http", url=server.url + "/about", timeout_seconds=3)).ok
+        assert len(handler.peers) == 4 and len(set(handler.peers)) == 1
 
         server.stop()
         handler.drop_connections()
@@ -166,7 +166,7 @@ def test_checks_of_a_target_reuse_its_connection_and_fail_once_the_server_is_gon
         server.start()  # same port: the next check opens a new connection
         again = check(spec)
         assert again.ok, again.detail
-        assert len(set(handler.peers)) == 3
+        assert len(set(handler.peers)) == 2
     finally:
         server.stop()
         handler.drop_connections()
