@@ -15,8 +15,8 @@ Target (issue 18): <= 2.5 ms CPU per check.
 Run: python bench/bench_check_cost.py [--mode inprocess|agent] [--targets 200] [--interval 20]
      [--warmup 30] [--seconds 90] [--profile]
 ``--profile``: py-spy (``pip install py-spy``) samples every measured process over the window (100 per second,
-busy threads only) and the samples are summed by where the time went (CATEGORIES below); the CPU figure of a
-sampled run is a little inflated, read it for the shares.
+the thread holding the GIL only: Python running, not waiting) and the samples are summed by where the time
+went (CATEGORIES below); the CPU figure of a sampled run is a little inflated, read it for the shares.
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ def sample(pid: int, output: Path, seconds: float) -> subprocess.Popen[bytes] | 
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         raise SystemExit("--profile needs py-spy (pip install py-spy)")
-    command = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100", "--format", "raw"]
+    command = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100", "--gil"]
+    command += ["--format", "raw"]
     return subprocess.Popen([*command, "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

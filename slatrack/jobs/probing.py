@@ -112,7 +112,12 @@ class ProbeRunner:
                     log.info("本机探测：租约已由其他进程持有，停止本机探测")
                 self._stop_scheduler()
                 return
-            specs, fingerprint = self._load_specs()
+            from slatrack.operations.monitoring.targets import active_in_process_fingerprint
+
+            # The targets' rows as plain values first: the specs are rebuilt only when they changed.
+            fingerprint = active_in_process_fingerprint()
+            changed = self._scheduler is None or fingerprint != self._fingerprint
+            specs = self._load_specs() if changed else []
             db.session.remove()
         if self._scheduler is None:
             log.info("本机探测：持有租约，检查 %d 个监测对象", len(specs))
@@ -120,11 +125,11 @@ class ProbeRunner:
             self._scheduler = ProbeScheduler(specs, self.collect, max_workers=max_workers)
             self._scheduler.start()
             self._fingerprint = fingerprint
-        elif fingerprint != self._fingerprint:
+        elif changed:
             self._scheduler.replace_targets(specs)
             self._fingerprint = fingerprint
 
-    def _load_specs(self) -> tuple[list[TargetSpec], tuple[object, ...]]:
+    def _load_specs(self) -> list[TargetSpec]:
         from slatrack.operations.monitoring.targets import active_in_process_targets, target_spec
 
         specs: list[TargetSpec] = []
@@ -133,7 +138,7 @@ class ProbeRunner:
                 specs.append(target_spec(target))
             except SpecError as exc:
                 log.error("监测对象 %s 无法检查：%s", target.name, exc)
-        return specs, tuple(repr(spec) for spec in specs)
+        return specs
 
     def _stop_scheduler(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
