@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -97,42 +96,47 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise SystemExit(f"nothing listens on port {port}")
 
 
+PREPARE = """
+import os, sys
+from datetime import UTC, datetime, timedelta
+database, targets, interval, page_port, remote, keyword = sys.argv[1:7]
+targets, interval, remote = int(targets), int(interval), remote == "1"
+from slatrack import create_app
+from slatrack.audit import acting_as
+from slatrack.extensions import db
+app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+with app.app_context():
+    from flask_migrate import upgrade
+    from slatrack.operations.accounts.users import create_token
+    from slatrack.operations.monitoring.targets import create_target
+    from slatrack.operations.reference.loading import load_reference
+    upgrade()
+    with acting_as("bench"):
+        load_reference()
+        for number in range(targets):
+            create_target({
+                "name": f"web-{number:03d}", "kind": "http", "url": f"http://127.0.0.1:{page_port}/status?t={number}",
+                "keyword": keyword, "interval_seconds": interval, "timeout_seconds": 10, "critical": True,
+                "in_process": not remote, "monitored_since": datetime.now(UTC) - timedelta(minutes=5),
+            })
+        print(create_token("bench-agent")[1])
+    db.session.remove()
+"""
+
+
 def prepare(database: Path, env: dict[str, str], targets: int, interval: int, page_port: int, remote: bool) -> str:
-    """Create the database with the reference data and the targets; returns a probe token."""
-    os.environ.update(env)
-    from slatrack import create_app
-    from slatrack.audit import acting_as
-    from slatrack.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from slatrack.operations.accounts.users import create_token
-        from slatrack.operations.monitoring.targets import create_target
-        from slatrack.operations.reference.loading import load_reference
-
-        upgrade()
-        with acting_as("bench"):
-            load_reference()
-            for number in range(targets):
-                create_target(
-                    {
-                        "name": f"web-{number:03d}",
-                        "kind": "http",
-                        "url": f"http://127.0.0.1:{page_port}/status?t={number}",
-                        "keyword": KEYWORD,
-                        "interval_seconds": interval,
-                        "timeout_seconds": 10,
-                        "critical": True,
-                        "in_process": not remote,
-                        "monitored_since": datetime.now(UTC) - timedelta(minutes=5),
-                    }
-                )
-            token = create_token("bench-agent")[1]
-        db.session.remove()
-        db.engine.dispose()
-    return token
+    """Create the database with the reference data and the targets (with the measured code); returns a token."""
+    arguments = [str(database), str(targets), str(interval), str(page_port), "1" if remote else "0", KEYWORD]
+    done = subprocess.run(
+        [sys.executable, "-c", PREPARE, *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=database.parent,
+    )
+    return done.stdout.strip().splitlines()[-1]
 
 
 def sample(pid: int, output: Path, seconds: float) -> subprocess.Popen[bytes] | None:
@@ -189,14 +193,40 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=30.0)
     parser.add_argument("--seconds", type=float, default=90.0)
     parser.add_argument("--profile", action="store_true", help="sample the measured processes with py-spy")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a source tree of the code before (e.g. `mkdir DIR && git archive b6c486d | tar -x -C DIR`): "
+        "measured first, then this tree, and the ratios printed",
+    )
     args = parser.parse_args()
-    if args.seconds + args.warmup > 300:
-        raise SystemExit("keep a run under five minutes on a shared machine (--warmup + --seconds <= 300)")
+    runs = 2 if args.before else 1
+    if runs * (args.seconds + args.warmup) > 300:
+        raise SystemExit("keep a run under five minutes on a shared machine (runs x (--warmup + --seconds) <= 300)")
+    here = Path(__file__).resolve().parent.parent
+    if args.before:
+        print(f"== before: {args.before}")
+        before = measure(args, args.before.resolve())
+        print(f"== after: {here}")
+        after = measure(args, here)
+        for name in after:
+            print(
+                f"{name}: before {before[name]:.2f} ms, after {after[name]:.2f} ms per check: after/before = "
+                f"{after[name] / before[name]:.2f} ({before[name] / after[name]:.2f}x cheaper); "
+                f"after / target {TARGET_MS} ms = {after[name] / TARGET_MS:.2f}"
+            )
+    else:
+        measure(args, here)
 
+
+def measure(args: argparse.Namespace, source: Path) -> dict[str, float]:
+    """One measurement of the code in ``source``; returns ms of CPU per stored check per measured process."""
+    figures: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="bench-check-cost-"))
     database = folder / "slatrack.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLATRACK_")}
     env.update(
+        PYTHONPATH=str(source),
         SLATRACK_INSTANCE_PATH=str(folder / "instance"),
         SLATRACK_SECRET_KEY="bench-secret-key-0123456789abcdef",
         SLATRACK_DATABASE_URL=f"sqlite:///{database}",
@@ -211,9 +241,10 @@ def main() -> None:
         wait_for_port(page_port)
         remote = args.mode == "agent"
         token = prepare(database, env, args.targets, args.interval, page_port, remote)
-        slatrack = shutil.which("slatrack") or str(Path(sys.executable).with_name("slatrack"))
-        command = [slatrack, "run", "--host", "127.0.0.1", "--port", str(server_port)]
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-c", "from slatrack.cli import main; main()"]
+        command += ["run", "--host", "127.0.0.1", "--port", str(server_port)]
+        # Run from the temporary folder: the source tree comes from PYTHONPATH, not from the current directory.
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
         processes.append(server)
         wait_for_port(server_port)
         measured["server"] = psutil.Process(server.pid)
@@ -249,6 +280,7 @@ def main() -> None:
                 env={**env, "SLATRACK_PROBE_TOKEN": token},
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                cwd=folder,
             )
             processes.append(agent)
             measured["agent"] = psutil.Process(agent.pid)
@@ -267,6 +299,7 @@ def main() -> None:
             ]
         time.sleep(args.seconds)
         after = {name: cpu_seconds(process) for name, process in measured.items()}
+        split = {name: process.cpu_times() for name, process in measured.items()}
         count_after, elapsed = stored(database), time.monotonic() - started
         checks = count_after - count_before
         memory = {name: process.memory_info().rss / 1e6 for name, process in measured.items()}
@@ -278,10 +311,11 @@ def main() -> None:
             raise SystemExit("no check was stored in the window: see " + str(folder / "server.log"))
         for name in measured:
             used = after[name] - before[name]
-            per_check = used / checks * 1000
+            per_check = figures[name] = used / checks * 1000
             print(
                 f"{name}: {used:.2f} s CPU = {per_check:.2f} ms per check ({checks / used:,.0f} checks/CPU-second), "
-                f"RSS {memory[name]:.0f} MB; target <= {TARGET_MS} ms: "
+                f"RSS {memory[name]:.0f} MB (process total so far: user {split[name].user:.1f} s, "
+                f"system {split[name].system:.1f} s); target <= {TARGET_MS} ms: "
                 f"{'met' if per_check <= TARGET_MS else 'NOT met'} ({per_check / TARGET_MS:.2f} of the target)"
             )
         if remote:
@@ -295,11 +329,12 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
-    for name, sampler in zip(measured, samplers, strict=True):
+    for name, sampler in zip(measured, samplers, strict=False):
         if sampler is not None:
             sampler.wait(30)
             breakdown(name, folder / f"{name}.stacks")
     print(f"(files kept in {folder})")
+    return figures
 
 
 if __name__ == "__main__":
