@@ -137,16 +137,6 @@ def _session(spec: TargetSpec) -> Iterator[requests.Session]:
         yield _new_session(spec.url, spec.verify_tls)
 
 
-def close_kept_connections() -> None:
-    """Close every kept connection (a later check opens new ones)."""
-    global _adapters
-    with _kept_lock:
-        old, _adapters = _adapters, _shared_adapters()
-        _kept.clear()
-    for adapter in old.values():
-        adapter.close()
-
-
 def check_http(spec: TargetSpec) -> CheckResult:
     assert spec.url is not None
     observed_at = utc_now()
