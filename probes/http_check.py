@@ -1,11 +1,28 @@
-"""The http checker: status, keyword, latency and the TLS certificate's days left."""
+"""The http checker: status, keyword, latency and the TLS certificate's days left.
+
+Connections are kept between checks (HTTP keep-alive, in pools shared by the targets on one server, at most
+POOL_CONNECTIONS_PER_SERVER kept per server): what an http check proves is that the service answers the
+request with the expected status and content, not that a new TCP connection can be opened (the tcp kind
+proves that, with a new connection every time). A kept connection the server closed is noticed before reuse
+and replaced by a new one, so a service that went down fails its next check as before. The latency of a
+check on a kept connection is the answer time without the TCP and TLS handshakes; on a new connection (the
+first check, or after the server closed it) it includes them. The certificate's days left are read at each
+TLS handshake, so a renewed certificate shows once the server renews the connection (servers close idle
+keep-alive connections after seconds to minutes). See docs/probes.md, "Connections".
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
+import threading
 import time
 import warnings
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +70,73 @@ class _CertRecordingAdapter(HTTPAdapter):
         }
 
 
+# Kept connections: one pool per server (scheme, host, port, TLS settings), shared by every target on it and
+# bounded, so a server watched through many targets sees a handful of connections, never one per target.
+POOL_SERVERS = 1024
+POOL_CONNECTIONS_PER_SERVER = 32
+# Per-target sessions kept (cookies are cleared before each check); the least recently used beyond this go.
+MAX_KEPT_SESSIONS = 4096
+
+
+def _shared_adapters() -> dict[str, HTTPAdapter]:
+    return {
+        "https://": _CertRecordingAdapter(pool_connections=POOL_SERVERS, pool_maxsize=POOL_CONNECTIONS_PER_SERVER),
+        "http://": HTTPAdapter(pool_connections=POOL_SERVERS, pool_maxsize=POOL_CONNECTIONS_PER_SERVER),
+    }
+
+
+_adapters = _shared_adapters()
+
+
+@dataclass
+class _Kept:
+    session: requests.Session
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_kept: OrderedDict[tuple[str, str, bool], _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _new_session(url: str, verify_tls: bool) -> requests.Session:
+    """A session for one target on the shared connection pools, with what requests would read from the
+    environment for each request (proxies, no_proxy, .netrc, a CA bundle) read once here instead."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    for prefix, adapter in _adapters.items():
+        session.mount(prefix, adapter)
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    auth = requests.utils.get_netrc_auth(url)
+    if auth:
+        session.auth = auth
+    session.verify = verify_tls and (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
+    session.trust_env = False
+    return session
+
+
+@contextmanager
+def _session(spec: TargetSpec) -> Iterator[requests.Session]:
+    """The target's kept session (a new one while another check of the same target holds it), cookies cleared:
+    every check starts as a new visitor, as it did with a new session per check."""
+    assert spec.url is not None
+    key = (spec.name, spec.url, spec.verify_tls)
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is None:
+            kept = _kept[key] = _Kept(_new_session(spec.url, spec.verify_tls))
+            while len(_kept) > MAX_KEPT_SESSIONS:
+                _kept.popitem(last=False)  # not closed: its connections belong to the shared pools
+        _kept.move_to_end(key)
+    if kept.lock.acquire(blocking=False):
+        try:
+            kept.session.cookies.clear()
+            yield kept.session
+        finally:
+            kept.lock.release()
+    else:
+        yield _new_session(spec.url, spec.verify_tls)
+
+
 def check_http(spec: TargetSpec) -> CheckResult:
     assert spec.url is not None
     observed_at = utc_now()
@@ -61,16 +145,13 @@ def check_http(spec: TargetSpec) -> CheckResult:
     metrics: dict[str, float] = {}
     if not spec.verify_tls:
         _allow_unverified(spec.url)
-    with requests.Session() as session:
-        session.headers["User-Agent"] = USER_AGENT
-        session.mount("https://", _CertRecordingAdapter())
+    with _session(spec) as session:
         try:
             response = session.request(
                 spec.method,
                 spec.url,
                 timeout=(spec.timeout_seconds, spec.timeout_seconds),
                 allow_redirects=spec.follow_redirects,
-                verify=spec.verify_tls,
                 stream=True,
             )
         except requests.exceptions.SSLError as exc:

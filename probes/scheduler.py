@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import random
 import threading
 import time
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[CheckResult], None]
 
+# First runs are spread over the interval in whole ticks of this length (see ProbeScheduler._first_run).
+TICK_SECONDS = 1.0
 # How long past its own timeout a check may run before the scheduler gives up on it.
 OVERRUN_GRACE_SECONDS = 2.0
 
@@ -56,6 +59,7 @@ class ProbeScheduler:
         max_workers: int = 16,
         *,
         spread_first_runs: bool = True,
+        tick_seconds: float = TICK_SECONDS,
         rng: random.Random | None = None,
         checker: Callable[[TargetSpec], CheckResult] = check,
         overrun_grace: float = OVERRUN_GRACE_SECONDS,
@@ -65,6 +69,7 @@ class ProbeScheduler:
         self._overrun_grace = overrun_grace
         self._max_workers = max_workers
         self._spread = spread_first_runs
+        self._tick = tick_seconds
         self._rng = rng or random.Random()
         self._lock = threading.Condition()
         self._targets: dict[str, TargetSpec] = {}
@@ -119,7 +124,7 @@ class ProbeScheduler:
                 old = self._targets.get(name)
                 due = self._due.get(name)
                 if old is None or due is None:
-                    first = now + (self._rng.uniform(0, spec.interval_seconds) if self._spread else 0.0)
+                    first = self._first_run(now, spec.interval_seconds)
                     self._schedule(name, first)
                 elif old.interval_seconds != spec.interval_seconds:
                     self._schedule(name, min(due[0], now + spec.interval_seconds))
@@ -127,6 +132,18 @@ class ProbeScheduler:
                 del self._due[name]  # its heap entries become stale and are skipped
             self._targets = new
             self._lock.notify_all()
+
+    def _first_run(self, now: float, interval: float) -> float:
+        """When a new target is first checked: a random whole tick within its first interval (on a grid of
+        ticks shared by all targets), so the checks due in one tick run together and the threads wake once
+        for them instead of once per check; an interval shorter than two ticks is spread evenly."""
+        if not self._spread:
+            return now
+        slots = int(interval // self._tick) if self._tick > 0 else 0
+        if slots < 2:
+            return now + self._rng.uniform(0, interval)
+        grid = math.ceil(now / self._tick) * self._tick
+        return grid + self._rng.randrange(slots) * self._tick
 
     def _schedule(self, name: str, when: float) -> None:
         seq = next(self._seq)

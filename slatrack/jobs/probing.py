@@ -3,7 +3,8 @@
 A ``ProbeRunner`` thread holds the "probes" lease (jobs/claims.py). While it holds it, a
 ``probes.scheduler.ProbeScheduler`` checks every active in_process target at its interval on a bounded
 pool (a hanging target never delays the others; first runs are spread over the interval). Results are
-queued and stored in batches through the same ingestion as the API (``ingest_results``). The lease is
+queued and stored in batches, a batch being what arrives within ``flush_seconds`` of its first result (one
+transaction per batch), through the same ingestion as the API (``ingest_results``). The lease is
 renewed every few seconds; when it is lost the scheduler stops, and when the targets change they are
 reloaded. Started by ``start_scheduler`` (``slatrack run`` and ``slatrack scheduler``), never by
 create_app().
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from datetime import timedelta
 
 from flask import Flask
@@ -40,7 +42,7 @@ class ProbeRunner:
         *,
         renew_seconds: float = 5.0,
         lease_seconds: float = 20.0,
-        flush_seconds: float = 1.0,
+        flush_seconds: float = 2.0,
         batch_size: int = 500,
     ) -> None:
         self.app = app
@@ -110,7 +112,12 @@ class ProbeRunner:
                     log.info("本机探测：租约已由其他进程持有，停止本机探测")
                 self._stop_scheduler()
                 return
-            specs, fingerprint = self._load_specs()
+            from slatrack.operations.monitoring.targets import active_in_process_fingerprint
+
+            # The targets' rows as plain values first: the specs are rebuilt only when they changed.
+            fingerprint = active_in_process_fingerprint()
+            changed = self._scheduler is None or fingerprint != self._fingerprint
+            specs = self._load_specs() if changed else []
             db.session.remove()
         if self._scheduler is None:
             log.info("本机探测：持有租约，检查 %d 个监测对象", len(specs))
@@ -118,11 +125,11 @@ class ProbeRunner:
             self._scheduler = ProbeScheduler(specs, self.collect, max_workers=max_workers)
             self._scheduler.start()
             self._fingerprint = fingerprint
-        elif fingerprint != self._fingerprint:
+        elif changed:
             self._scheduler.replace_targets(specs)
             self._fingerprint = fingerprint
 
-    def _load_specs(self) -> tuple[list[TargetSpec], tuple[object, ...]]:
+    def _load_specs(self) -> list[TargetSpec]:
         from slatrack.operations.monitoring.targets import active_in_process_targets, target_spec
 
         specs: list[TargetSpec] = []
@@ -131,7 +138,7 @@ class ProbeRunner:
                 specs.append(target_spec(target))
             except SpecError as exc:
                 log.error("监测对象 %s 无法检查：%s", target.name, exc)
-        return specs, tuple(repr(spec) for spec in specs)
+        return specs
 
     def _stop_scheduler(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
@@ -147,9 +154,16 @@ class ProbeRunner:
                 if self._stop.is_set() and (self._lease_thread is None or not self._lease_thread.is_alive()):
                     return
                 continue
-            while len(batch) < self.batch_size:
+            # The results of one tick (what arrives within flush_seconds of the first) go in one transaction:
+            # the ingestion's fixed cost (target lookup, locks, reads of the last segments, commit) is paid
+            # once for all of them.
+            closes = time.monotonic() + self.flush_seconds
+            while len(batch) < self.batch_size and not self._stop.is_set():
+                left = closes - time.monotonic()
+                if left <= 0:
+                    break
                 try:
-                    batch.append(self._results.get_nowait())
+                    batch.append(self._results.get(timeout=left))
                 except queue.Empty:
                     break
             self._store(batch)

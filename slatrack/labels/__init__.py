@@ -21,6 +21,7 @@ from slatrack.labels.fields import FIELDS
 # The tables whose rows are audited or named on pages, by their SQL names (and the few audit object types
 # that are not table names).
 TABLES: dict[str, str] = {
+    "latency_daily": "时延日汇总",
     "units": "单位",
     "projects": "预算项目",
     "contracts": "运维合同",

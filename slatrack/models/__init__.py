@@ -7,7 +7,7 @@ from slatrack.models.base import Base, utcnow
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.late_entry import LateEntry
-from slatrack.models.monitoring import EvidenceSegment, LatencyHourly, ProbeResult, Target
+from slatrack.models.monitoring import EvidenceSegment, LatencyDaily, ProbeResult, Target
 from slatrack.models.notification import (
     AlertDelivery,
     AlertEvent,
@@ -51,7 +51,7 @@ __all__ = [
     "Inspection",
     "JobRun",
     "LateEntry",
-    "LatencyHourly",
+    "LatencyDaily",
     "LoginThrottle",
     "MaintenanceWindow",
     "Notification",

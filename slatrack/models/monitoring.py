@@ -1,10 +1,10 @@
-"""Monitored targets, their raw check results, compact evidence segments and hourly latency aggregates."""
+"""Monitored targets, their raw check results, compact evidence segments and daily latency summaries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slatrack.models.base import Base, utcnow
@@ -99,17 +99,17 @@ class EvidenceSegment(Base):
     )
 
 
-class LatencyHourly(Base):
-    """Hourly latency aggregate of one target, kept after raw results are pruned."""
+class LatencyDaily(Base):
+    """One target-day (UTC) of hourly check counts and latency figures, packed (measure/latency.py).
 
-    __tablename__ = "latency_hourly"
-    __audited__ = False
-    id: Mapped[int] = mapped_column(primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
-    hour: Mapped[datetime]
-    checks: Mapped[int]
-    failures: Mapped[int]
-    latency_avg_ms: Mapped[float | None] = mapped_column(Float)
-    latency_max_ms: Mapped[float | None] = mapped_column(Float)
+    Kept after raw results are pruned: one row a day instead of one an hour.
+    """
 
-    __table_args__ = (UniqueConstraint("target_id", "hour"),)
+    __tablename__ = "latency_daily"
+    __audited__ = False  # derived from probe results, recomputed at will
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    hours: Mapped[bytes] = mapped_column(LargeBinary)
+
+    # SQLite: the primary key is the table itself (no rowid and no second copy of the key in an index).
+    __table_args__ = ({"sqlite_with_rowid": False},)

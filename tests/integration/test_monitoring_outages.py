@@ -18,9 +18,10 @@ from slatrack.jobs.catalog import load_all
 from slatrack.jobs.runner import run_job
 from slatrack.measure.downtime import system_downtime, system_unknown, wait_and_repair
 from slatrack.measure.intervals import Interval
-from slatrack.models import AuditRecord, EvidenceSegment, LatencyHourly, ProbeResult, Target, Ticket
+from slatrack.models import AuditRecord, EvidenceSegment, LatencyDaily, ProbeResult, Target, Ticket
 from slatrack.operations.figures.downtime import system_downtime_inputs
 from slatrack.operations.monitoring.ingest import ingest_results
+from slatrack.operations.monitoring.latency import latency_hours
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.monitoring.upkeep import prune_raw_results, record_missed_heartbeats
 from slatrack.operations.monitoring.views import target_evidence
@@ -266,10 +267,19 @@ def test_pruning_keeps_evidence_and_hourly_aggregates(app: Flask) -> None:
         deleted = prune_raw_results(t0 + timedelta(hours=2, minutes=30))
     assert deleted == 120  # the whole hours before the cutoff
     assert db.session.scalar(select(func.count()).select_from(ProbeResult)) == 60
-    hours = db.session.scalars(select(LatencyHourly).order_by(LatencyHourly.hour)).all()
-    assert [(h.hour, h.checks, h.failures) for h in hours] == [(t0, 60, 4), (t0 + timedelta(hours=1), 60, 4)]
-    assert hours[0].latency_max_ms == pytest.approx(10.0 + 59)
-    assert hours[0].latency_avg_ms == pytest.approx(sum(10.0 + i for i in range(60) if pattern[i] == "+") / 56)
+    hours = latency_hours(target.id, t0 - timedelta(days=1), window_end)
+    assert [(h.start, h.figures.checks, h.figures.failures) for h in hours] == [
+        (t0, 60, 4),
+        (t0 + timedelta(hours=1), 60, 4),
+    ]
+    latencies = sorted(10.0 + i for i in range(60) if pattern[i] == "+")
+    first = hours[0].figures
+    assert first.measured == 56
+    assert first.max_ms == pytest.approx(10.0 + 59)
+    assert first.min_ms == pytest.approx(10.0)
+    assert first.avg_ms == pytest.approx(sum(latencies) / 56, abs=0.005)
+    assert first.p50_ms == latencies[27]  # nearest rank: the 28th of 56
+    assert first.p95_ms == latencies[53]  # the 54th of 56 (ceil(0.95 * 56))
     after = target_evidence(target, t0, window_end, window_end)
     assert after == before
     assert db.session.scalar(select(func.count()).select_from(EvidenceSegment)) == 7  # up, fail, up, fail, up, fail, up
@@ -284,5 +294,5 @@ def test_the_jobs_are_registered_and_run(app: Flask) -> None:
         ingest_results(_results("portal", _base(), "+++"))
     assert run_job(app, jobs["evidence-maintenance"]) == "success"
     assert run_job(app, jobs["evidence-maintenance"]) is None  # the same tick is not run twice
-    assert db.session.scalar(select(func.count()).select_from(LatencyHourly)) == 1
+    assert db.session.scalar(select(func.count()).select_from(LatencyDaily)) == 1
     assert run_job(app, jobs["push-heartbeats"]) == "success"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -50,6 +51,28 @@ class _ContentHandler(_QuietHandler):
             self.reply(200, "<html><body>系统正常 status OK</body></html>".encode())
 
 
+class _KeepAliveHandler(_ContentHandler):
+    """Keeps connections open between requests (HTTP/1.1) and notes each request's connection."""
+
+    protocol_version = "HTTP/1.1"
+    peers: list[int] = []  # noqa: RUF012 - shared by the handler instances of one test
+    sockets: list[socket.socket] = []  # noqa: RUF012
+
+    def do_GET(self) -> None:
+        type(self).peers.append(self.client_address[1])
+        if self.connection not in type(self).sockets:
+            type(self).sockets.append(self.connection)
+        super().do_GET()
+
+    @classmethod
+    def drop_connections(cls) -> None:
+        """Close the server's side of every open connection, as a stopped server process does."""
+        for sock in cls.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        cls.sockets.clear()
+
+
 class ServerThread:
     """A ThreadingHTTPServer on 127.0.0.1 in a daemon thread; can be stopped and started on the same port."""
 
@@ -83,6 +106,11 @@ class ServerThread:
 
 def content_server(tls: ssl.SSLContext | None = None) -> ServerThread:
     return ServerThread(_ContentHandler, tls).start()
+
+
+def keep_alive_server() -> tuple[ServerThread, type[_KeepAliveHandler]]:
+    handler = type("KeepAlive", (_KeepAliveHandler,), {"peers": [], "sockets": []})
+    return ServerThread(handler).start(), handler
 
 
 class HangingServer:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import make_spec
-from probe_servers import HangingServer, ServerThread, content_server, self_signed_tls
+from probe_servers import HangingServer, ServerThread, content_server, keep_alive_server, self_signed_tls
 
 from probes import checks, tls_expiry
 from probes.checks import check
@@ -143,3 +145,55 @@ def test_check_never_raises(monkeypatch: pytest.MonkeyPatch, web: ServerThread) 
 def test_push_targets_are_not_checked(tmp_path: Path) -> None:
     result = check(make_spec(kind="push"))
     assert not result.ok and "push" in result.detail
+
+
+def test_checks_of_a_target_reuse_its_connection_and_fail_once_the_server_is_gone() -> None:
+    server, handler = keep_alive_server()
+    spec = make_spec(kind="http", url=server.url + "/", keyword="系统正常", timeout_seconds=3)
+    try:
+        results = [check(spec) for _ in range(3)]
+        assert all(result.ok for result in results), [result.detail for result in results]
+        assert len(handler.peers) == 3 and len(set(handler.peers)) == 1  # one kept connection
+        # Another target on the same server shares the server's pool: no connection of its own.
+        assert check(make_spec(name="other", kind="http", url=server.url + "/about", timeout_seconds=3)).ok
+        assert len(handler.peers) == 4 and len(set(handler.peers)) == 1
+
+        server.stop()
+        handler.drop_connections()
+        down = check(spec)
+        assert not down.ok and "连接失败" in down.detail
+
+        server.start()  # same port: the next check opens a new connection
+        again = check(spec)
+        assert again.ok, again.detail
+        assert len(set(handler.peers)) == 2
+    finally:
+        server.stop()
+        handler.drop_connections()
+
+
+def test_tcp_checks_open_a_new_connection_every_time() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        spec = make_spec(kind="tcp", host="127.0.0.1", port=listener.getsockname()[1], timeout_seconds=3)
+        assert all(check(spec).ok for _ in range(3))
+        deadline = time.monotonic() + 3
+        while len(accepted) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(accepted) == 3  # what a tcp check proves is that a new connection can be opened
+    finally:
+        listener.close()
+        for sock in accepted:
+            sock.close()

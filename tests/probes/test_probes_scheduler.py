@@ -121,15 +121,30 @@ def test_first_runs_are_spread_over_the_interval() -> None:
     def instant(target: TargetSpec) -> CheckResult:
         return CheckResult(target.name, utc_now(), True, 0.0, "ok")
 
-    targets = [spec(f"t{i}", kind="host", interval_seconds=5) for i in range(40)]
+    targets = [spec(f"t{i}", kind="host", interval_seconds=10) for i in range(40)]
     spread, burst = Recorder(), Recorder()
     for recorder, flag in ((spread, True), (burst, False)):
         scheduler = ProbeScheduler(targets, recorder, checker=instant, spread_first_runs=flag, rng=random.Random(7))
         scheduler.start()
-        time.sleep(0.5)
+        time.sleep(1.5)
         scheduler.stop()
     assert len(burst.results) == 40
-    assert 0 < len(spread.results) < 12  # about a tenth of them in a tenth of the interval
+    assert 0 < len(spread.results) < 20  # the first one or two of ten ticks: about a fifth of them
+
+
+def test_first_runs_fall_on_a_shared_grid_of_whole_ticks() -> None:
+    def instant(target: TargetSpec) -> CheckResult:
+        return CheckResult(target.name, utc_now(), True, 0.0, "ok")
+
+    targets = [spec(f"t{i}", kind="host", interval_seconds=20) for i in range(40)]
+    scheduler = ProbeScheduler(targets, Recorder(), checker=instant, rng=random.Random(3))
+    scheduler.replace_targets([*targets, spec("late", kind="host", interval_seconds=20)])
+    firsts = [when for when, _ in scheduler._due.values()]
+    assert len(firsts) == 41
+    assert all(abs(when - round(when)) < 1e-6 for when in firsts)  # checks due in one tick run together
+    assert len({round(when) for when in firsts}) >= 10  # and still spread over the interval
+    short = ProbeScheduler([spec("fast", kind="host", interval_seconds=1.5)], Recorder(), checker=instant)
+    assert len(short._due) == 1  # an interval under two ticks is spread evenly instead
 
 
 def test_replace_targets_adds_and_removes() -> None:

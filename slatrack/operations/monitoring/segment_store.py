@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import String, Table, select, type_coerce, update
+from sqlalchemy import String, Table, bindparam, select, type_coerce, update
 
 from slatrack.extensions import db
 from slatrack.measure.intervals import Interval
@@ -178,16 +178,34 @@ def lock_targets(target_ids: Iterable[int]) -> None:
         db.session.execute(update(Target).where(Target.id == ids[0]).values(paused=Target.paused))
 
 
+_EXTEND = (
+    _SEGMENTS.update()
+    .where(_SEGMENTS.c.id == bindparam("row_id"))
+    .values(
+        end=bindparam("new_end"),
+        count=bindparam("new_count"),
+        lead=bindparam("new_lead"),
+        last_observed=bindparam("new_last"),
+    )
+)
+
+
 @dataclass
 class _Writes:
-    """Segment rows to delete and insert for a whole batch, written with one statement each."""
+    """Segment rows to delete, extend in place and insert for a whole batch, written with one statement each.
 
-    deletes: list[int]
-    inserts: list[dict[str, Any]]
+    A rebuilt segment that starts where a replaced one started, in the same state, is that row extended (the
+    append path of results arriving in order: the last segment of each target grows by an UPDATE)."""
+
+    deletes: list[int] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    extends: list[dict[str, Any]] = field(default_factory=list)
 
     def flush(self) -> None:
         if self.deletes:
             db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.id.in_(self.deletes)))
+        if self.extends:
+            db.session.execute(_EXTEND, self.extends)
         if self.inserts:
             db.session.execute(_SEGMENTS.insert(), self.inserts)
 
@@ -214,8 +232,23 @@ def _apply_batch(
     if not removed and not added:
         return None
     candidates = [o.observed_at for o in retained] + [o.observed_at for o in new] + [row.last_observed for row in rows]
-    writes.deletes.extend(row.id for row in removed)
-    writes.inserts.extend(_segment_row(target.id, segment, _last_member(segment, candidates)) for segment in added)
+    replaced = {(row.segment.start, row.segment.state): row for row in removed}
+    for segment in added:
+        last = _last_member(segment, candidates)
+        row = replaced.pop((segment.start, segment.state), None)
+        if row is None:
+            writes.inserts.append(_segment_row(target.id, segment, last))
+        else:
+            writes.extends.append(
+                {
+                    "row_id": row.id,
+                    "new_end": segment.end,
+                    "new_count": segment.count,
+                    "new_lead": _encode_lead(segment),
+                    "new_last": last,
+                }
+            )
+    writes.deletes.extend(row.id for row in replaced.values())
     starts = [row.segment.start for row in removed] + [segment.start for segment in added]
     ends = [row.segment.end for row in removed] + [segment.end for segment in added]
     failures = any(row.segment.state == FAIL for row in removed) or any(s.state == FAIL for s in added)
@@ -236,7 +269,7 @@ def rebuild_spans(
             upper = next((row.segment.start for row in rows[tid] if row.segment.start > latest), None)
             reads[tid] = (earliest, upper)
     retained = _retained(reads)
-    writes = _Writes([], [])
+    writes = _Writes()
     changes: dict[int, tuple[Interval, bool]] = {}
     for tid in sorted(news):
         changed = _apply_batch(targets[tid], news[tid], rows.get(tid, []), retained.get(tid, []), writes)

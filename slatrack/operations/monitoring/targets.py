@@ -125,6 +125,20 @@ def active_in_process_targets(now: datetime | None = None) -> list[Target]:
     return list(db.session.scalars(query))
 
 
+def active_in_process_fingerprint(now: datetime | None = None) -> tuple[str, ...]:
+    """What ``active_in_process_targets`` would give, as plain rows (no ORM objects): equal while no active
+    in-process target was added, removed or changed, so the probe runner rebuilds its list only then."""
+    now = now or utcnow()
+    table = Target.__table__
+    query = (
+        select(*table.columns)
+        .where(Target.in_process.is_(True), Target.paused.is_(False), Target.kind != "push")
+        .where((Target.retired_at.is_(None)) | (Target.retired_at > now))
+        .order_by(Target.id)
+    )
+    return tuple(repr(tuple(row)) for row in db.session.execute(query))
+
+
 def _split(values: Mapping[str, Any], kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     columns: dict[str, Any] = {}
     options: dict[str, Any] = {}

@@ -1,5 +1,5 @@
-"""Upkeep of the monitoring data: hourly latency aggregates, pruning of old raw results, and missed
-heartbeats of push targets recorded as failed results.
+"""Upkeep of the monitoring data: hourly latency figures (kept per target-day, latency.py), pruning of old
+raw results, and missed heartbeats of push targets recorded as failed results.
 """
 
 from __future__ import annotations
@@ -7,18 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from slatrack.extensions import db
 from slatrack.measure.segments import FAIL
 from slatrack.models import (
     EvidenceSegment,
-    LatencyHourly,
     ProbeResult,
     Target,
     utcnow,
 )
 from slatrack.operations.monitoring.ingest import MAX_BATCH, ingest_results, retention
+from slatrack.operations.monitoring.latency import aggregate_hours
 
 # ---------------------------------------------------------------------------------------------------
 # Hourly aggregates and pruning
@@ -26,49 +26,6 @@ from slatrack.operations.monitoring.ingest import MAX_BATCH, ingest_results, ret
 
 def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
-
-
-def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
-    """Recompute the LatencyHourly rows of the whole hours from ``start`` to ``end`` from raw results."""
-    start, end = _hour(start), _hour(end) + (timedelta(hours=1) if _hour(end) != end else timedelta(0))
-    buckets: dict[datetime, list[Any]] = {}
-    rows = db.session.execute(
-        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms)
-        .where(ProbeResult.target_id == target_id, ProbeResult.observed_at >= start, ProbeResult.observed_at < end)
-        .order_by(ProbeResult.observed_at)
-    )
-    for at, ok, latency in rows:
-        bucket = buckets.get(hour := _hour(at))
-        if bucket is None:
-            bucket = buckets[hour] = [0, 0, 0.0, 0, None]
-        bucket[0] += 1
-        if not ok:
-            bucket[1] += 1
-        if latency is not None:
-            bucket[2] += latency
-            bucket[3] += 1
-            bucket[4] = latency if bucket[4] is None or latency > bucket[4] else bucket[4]
-    db.session.execute(
-        delete(LatencyHourly).where(
-            LatencyHourly.target_id == target_id, LatencyHourly.hour >= start, LatencyHourly.hour < end
-        )
-    )
-    if buckets:
-        db.session.execute(
-            insert(LatencyHourly),
-            [
-                {
-                    "target_id": target_id,
-                    "hour": hour,
-                    "checks": checks,
-                    "failures": failures,
-                    "latency_avg_ms": (total / measured) if measured else None,
-                    "latency_max_ms": largest,
-                }
-                for hour, (checks, failures, total, measured, largest) in sorted(buckets.items())
-            ],
-        )
-    return len(buckets)
 
 
 def aggregate_received_since(since: datetime | None) -> int:

@@ -1,0 +1,163 @@
+"""Latency summaries: one target-day's hourly check counts and latency figures, packed into a few bytes.
+
+Raw results are pruned after the retention period; what stays of their latency is, per UTC hour, the
+number of checks and failures and, over the checks that measured a latency, min, mean, p50, p95 and max.
+A day of them is stored as one value (``pack_day``), about 10 bytes an hour instead of a table row per hour.
+
+The format (version 1): one version byte, three bytes naming the hours present (bit h of the 24-bit
+little-endian number = hour h), then per present hour in order unsigned LEB128 varints: checks, failures,
+then a form: 0 = no latency measured; 1 = mean and max only (hours converted from the old hourly rows,
+which kept no more): mean, max - mean; 2 = measured count, min, mean - min, p50 - min, p95 - p50, max - p95.
+Latencies are kept in units of 10 µs (0.01 ms): rounded once, exact from then on. p50 and p95 are
+nearest-rank percentiles of the hour's measured latencies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+FORMAT_VERSION = 1
+HOURS = 24
+# Stored latencies are integers of this many milliseconds.
+UNIT_MS = 0.01
+
+_NONE, _MEAN_MAX, _FULL = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class HourLatency:
+    """One hour of one target: checks, failures and the latency of the checks that measured one (ms)."""
+
+    hour: int  # 0-23 of the UTC day
+    checks: int
+    failures: int
+    measured: int | None = None  # checks with a latency; None when not known (converted hours)
+    min_ms: float | None = None
+    avg_ms: float | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    max_ms: float | None = None
+
+
+def _units(ms: float) -> int:
+    return max(0, round(ms / UNIT_MS))
+
+
+def _ms(units: int) -> float:
+    return round(units * UNIT_MS, 2)
+
+
+def _rank(ordered: Sequence[int], share: float) -> int:
+    """Nearest-rank percentile of sorted values: the smallest value with at least ``share`` of them at or below."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def summarize_hour(hour: int, checks: int, failures: int, latencies: Iterable[float]) -> HourLatency:
+    """An hour's summary from its results' counts and the latencies measured (in ms), as they will be stored."""
+    ordered = sorted(_units(value) for value in latencies)
+    if not ordered:
+        return HourLatency(hour, checks, failures, 0)
+    return HourLatency(
+        hour,
+        checks,
+        failures,
+        len(ordered),
+        _ms(ordered[0]),
+        _ms(round(sum(ordered) / len(ordered))),
+        _ms(_rank(ordered, 0.50)),
+        _ms(_rank(ordered, 0.95)),
+        _ms(ordered[-1]),
+    )
+
+
+def _varint(value: int, out: bytearray) -> None:
+    if value < 0:
+        raise ValueError(f"a stored latency figure is negative: {value}")
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def pack_day(hours: Iterable[HourLatency]) -> bytes:
+    """One day's hours (at most one per hour 0-23) as the stored bytes."""
+    by_hour: dict[int, HourLatency] = {}
+    for item in hours:
+        if not 0 <= item.hour < HOURS or item.hour in by_hour:
+            raise ValueError(f"hour {item.hour} is out of range or given twice")
+        by_hour[item.hour] = item
+    present = sum(1 << hour for hour in by_hour)
+    out = bytearray([FORMAT_VERSION, *present.to_bytes(3, "little")])
+    for hour in sorted(by_hour):
+        item = by_hour[hour]
+        _varint(item.checks, out)
+        _varint(item.failures, out)
+        if item.measured and None not in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms):
+            low, mean, p50, p95, high = (
+                _units(value)  # type: ignore[arg-type]
+                for value in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms)
+            )
+            out.append(_FULL)
+            for value in (item.measured, low, mean - low, p50 - low, p95 - p50, high - p95):
+                _varint(value, out)
+        elif item.avg_ms is not None and item.max_ms is not None:
+            mean, high = _units(item.avg_ms), _units(item.max_ms)
+            out.append(_MEAN_MAX)
+            _varint(mean, out)
+            _varint(high - mean, out)
+        else:
+            out.append(_NONE)
+    return bytes(out)
+
+
+def unpack_day(data: bytes) -> list[HourLatency]:
+    """The hours stored in ``pack_day``'s bytes, in hour order."""
+    if not data or data[0] != FORMAT_VERSION:
+        raise ValueError("unknown latency summary format")
+    present = int.from_bytes(data[1:4], "little")
+    position = 4
+
+    def read() -> int:
+        nonlocal position
+        value = shift = 0
+        while True:
+            byte = data[position]
+            position += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    hours: list[HourLatency] = []
+    for hour in range(HOURS):
+        if not present >> hour & 1:
+            continue
+        checks, failures, form = read(), read(), read()
+        if form == _FULL:
+            measured, low = read(), read()
+            mean, p50 = low + read(), low + read()
+            p95 = p50 + read()
+            high = p95 + read()
+            hours.append(
+                HourLatency(hour, checks, failures, measured, _ms(low), _ms(mean), _ms(p50), _ms(p95), _ms(high))
+            )
+        elif form == _MEAN_MAX:
+            mean = read()
+            hours.append(HourLatency(hour, checks, failures, None, avg_ms=_ms(mean), max_ms=_ms(mean + read())))
+        else:
+            hours.append(HourLatency(hour, checks, failures, 0))
+    if position != len(data):
+        raise ValueError("latency summary has trailing bytes")
+    return hours
+
+
+def merge_hours(
+    stored: Sequence[HourLatency], replaced: Iterable[int], new: Mapping[int, HourLatency]
+) -> list[HourLatency]:
+    """A day's hours with the hours in ``replaced`` taken from ``new`` (absent there: dropped)."""
+    gone = set(replaced)
+    kept = {item.hour: item for item in stored if item.hour not in gone}
+    kept.update({hour: item for hour, item in new.items() if hour in gone})
+    return [kept[hour] for hour in sorted(kept)]
