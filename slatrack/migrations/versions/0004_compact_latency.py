@@ -1,7 +1,7 @@
 """compact latency: one packed row per target-day (latency_daily) instead of one row per hour (latency_hourly)
 
 Revision ID: 0004_compact_latency
-Revises: 0003_late_entries
+Revises: 0004_agent_contacts
 Create Date: 2026-12-03 06:10:00
 
 Upgrade converts every latency_hourly row into its day's latency_daily value (checks, failures, mean and
@@ -19,7 +19,7 @@ from slatrack.measure.latency import HourLatency, pack_day, unpack_day
 
 # revision identifiers, used by Alembic.
 revision = '0004_compact_latency'
-down_revision = '0003_late_entries'
+down_revision = '0004_agent_contacts'
 branch_labels = None
 depends_on = None
 
