@@ -26,6 +26,8 @@ PAGE_MODULES = (
     "ticket_closure",
     "payment_corrections",
     "alerts",
+    "reference_admin",
+    "reference_forms",
 )
 
 

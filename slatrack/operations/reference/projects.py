@@ -27,7 +27,7 @@ from slatrack.models import (
 from slatrack.operations import Conflict, NotFound, OperationError
 from slatrack.operations.reference import fields as check
 
-MAX_LINES = 50
+MAX_LINES = 20
 
 
 def get_project(code: str) -> Project:
