@@ -18,8 +18,8 @@ from slatrack.operations.reference import contracts as contract_ops
 from slatrack.operations.reference import projects as project_ops
 from slatrack.operations.reference.copying import copy_year
 from slatrack.operations.reference.fields import CALENDARS, SOURCE_LABELS
-from slatrack.operations.reference.indicator_edits import LEVEL2_OF, SOURCE_LABELS as INDICATOR_SOURCES
-from slatrack.operations.reference.indicator_edits import indicator_json, indicators_of, locked_reason
+from slatrack.operations.reference.indicator_edits import LEVEL2_OF, indicator_json, indicators_of, locked_reason
+from slatrack.operations.reference.indicator_edits import SOURCE_LABELS as INDICATOR_SOURCES
 from slatrack.policy import allow
 
 bp = Blueprint("reference_admin", __name__, url_prefix="/admin")
@@ -118,7 +118,9 @@ def create_contract() -> ResponseReturnValue:
     return redirect(url_for(".contracts"))
 
 
-def _contract_page(code: str, values: dict[str, Any] | None = None, error: OperationError | None = None) -> Any:
+def _contract_page(
+    code: str, values: dict[str, Any] | None = None, error: OperationError | None = None
+) -> ResponseReturnValue:
     contract = contract_ops.get_contract(code)
     return render_template(
         "reference/contract.html",
@@ -210,7 +212,9 @@ def copy_year_page() -> ResponseReturnValue:
     return redirect(url_for(".projects"))
 
 
-def _project_page(code: str, values: dict[str, Any] | None = None, error: OperationError | None = None) -> Any:
+def _project_page(
+    code: str, values: dict[str, Any] | None = None, error: OperationError | None = None
+) -> ResponseReturnValue:
     project = project_ops.get_project(code)
     data = project_ops.project_json(project)
     return render_template(

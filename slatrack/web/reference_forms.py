@@ -118,6 +118,4 @@ def forms_import() -> ResponseReturnValue:
                     return redirect(url_for("reference_admin.projects"))
                 status = 200 if result.ok else 422
                 content = base64.b64encode(data).decode("ascii")
-    return render_template(
-        "reference/forms_import.html", result=result, content=content, filename=filename
-    ), status
+    return render_template("reference/forms_import.html", result=result, content=content, filename=filename), status

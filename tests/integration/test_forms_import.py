@@ -77,7 +77,10 @@ def test_the_2025_forms_recreate_their_29_rows(app: Flask) -> None:
     data = _workbook(2026)
     preview = forms_import.import_forms(io.BytesIO(data), "批复表.xlsx")
     assert preview.errors == [] and preview.created == []
-    assert [(f.code, f.year, len(f.indicators)) for f in preview.forms] == [("DK-2026", 2026, 15), ("YW-2026", 2026, 14)]
+    assert [(f.code, f.year, len(f.indicators)) for f in preview.forms] == [
+        ("DK-2026", 2026, 15),
+        ("YW-2026", 2026, 14),
+    ]
     assert preview.indicator_count == 29
     assert db.session.scalar(select(func.count(Project.id)).where(Project.fiscal_year == 2026)) == 0  # a preview
 
@@ -87,7 +90,9 @@ def test_the_2025_forms_recreate_their_29_rows(app: Flask) -> None:
         recreated, seeded = _rows(f"{code}-2026"), _rows(f"{code}-2025")
         assert len(recreated) == len(seeded) and recreated == seeded
     project = db.session.scalar(select(Project).where(Project.code == "YW-2026"))
-    assert project is not None and project.total_amount == 670000 and project.department == "[112]中共黔南州委督查考评局"
+    assert (
+        project is not None and project.total_amount == 670000 and project.department == "[112]中共黔南州委督查考评局"
+    )
     # Without an earlier year to learn from, the names alone give every seeded data source.
     for item in SEED["indicators"]:
         operator, _, unit = forms_import.parse_target(item["target_text"])

@@ -62,12 +62,18 @@ class ParsedForm:
 
     def project_values(self) -> dict[str, Any]:
         lines = []
-        fiscal = self.funding.get("财政拨款", self.funding.get("本级安排", Decimal(0)) + self.funding.get("上级补助", Decimal(0)))
+        fiscal = self.funding.get(
+            "财政拨款", self.funding.get("本级安排", Decimal(0)) + self.funding.get("上级补助", Decimal(0))
+        )
         if fiscal:
-            lines.append({"code": f"{self.code}-01", "name": "本年财政拨款", "amount": fiscal, "source": "本年财政拨款"})
+            lines.append(
+                {"code": f"{self.code}-01", "name": "本年财政拨款", "amount": fiscal, "source": "本年财政拨款"}
+            )
         other = self.funding.get("其他资金", Decimal(0))
         if other:
-            lines.append({"code": f"{self.code}-{len(lines) + 1:02d}", "name": "其他资金", "amount": other, "source": "其他资金"})
+            lines.append(
+                {"code": f"{self.code}-{len(lines) + 1:02d}", "name": "其他资金", "amount": other, "source": "其他资金"}
+            )
         return {
             "code": self.code,
             "fiscal_year": self.year,
@@ -188,7 +194,9 @@ def parse(stream: IO[bytes], filename: str, year: int | None = None) -> FormsImp
     return result
 
 
-def _indicator(form: ParsedForm, header: dict[str, int], cells: list[str], carried: tuple[str, str], error: Any) -> None:
+def _indicator(
+    form: ParsedForm, header: dict[str, int], cells: list[str], carried: tuple[str, str], error: Any
+) -> None:
     def at(name: str) -> str:
         index = header.get(name)
         return cells[index] if index is not None and index < len(cells) else ""
@@ -255,14 +263,20 @@ def _finish(result: FormsImport, year: int | None) -> None:
     for form in result.forms:
         where = f"项目名称（工作表「{form.sheet}」）"
         if form.year is None:
-            result.errors.append(RowError(form.row, where, "无法确定年度：标题中应有“（2026年度）”，或在导入时指定年度"))
+            result.errors.append(
+                RowError(form.row, where, "无法确定年度：标题中应有“（2026年度）”，或在导入时指定年度")
+            )
             continue
         if not 2000 <= form.year <= 2099:
             result.errors.append(RowError(form.row, where, "年度应在 2000 到 2099 之间"))
             continue
         if not form.indicators:
-            result.errors.append(RowError(form.row, where, "没有找到绩效指标（缺少“一级指标 二级指标 三级指标 指标值”表头或指标行）"))
-        same_year = db.session.scalar(select(Project).where(Project.fiscal_year == form.year, Project.name == form.name))
+            result.errors.append(
+                RowError(form.row, where, "没有找到绩效指标（缺少“一级指标 二级指标 三级指标 指标值”表头或指标行）")
+            )
+        same_year = db.session.scalar(
+            select(Project).where(Project.fiscal_year == form.year, Project.name == form.name)
+        )
         if same_year is not None:
             result.errors.append(RowError(form.row, where, f"{form.year} 年度已有该项目（{same_year.code}）"))
         earlier = db.session.scalar(
@@ -271,13 +285,18 @@ def _finish(result: FormsImport, year: int | None) -> None:
             .order_by(Project.fiscal_year.desc())
             .limit(1)
         )
-        form.code = renamed(earlier.code, earlier.fiscal_year, form.year) if earlier else f"XM-{form.year}-{len(taken) + 1:02d}"
+        form.code = (
+            renamed(earlier.code, earlier.fiscal_year, form.year) if earlier else f"XM-{form.year}-{len(taken) + 1:02d}"
+        )
         if form.code in taken or db.session.scalar(select(Project.id).where(Project.code == form.code)):
             result.errors.append(RowError(form.row, where, f"项目编号 {form.code} 已存在"))
         taken.add(form.code)
         known = {}
         if earlier is not None:
-            known = {i.name: i.source for i in db.session.scalars(select(Indicator).where(Indicator.project_id == earlier.id))}
+            known = {
+                i.name: i.source
+                for i in db.session.scalars(select(Indicator).where(Indicator.project_id == earlier.id))
+            }
         for item in form.indicators:
             if not item.get("bad"):
                 item["source"] = _source(item["name"], item["operator"], item["unit"], known)
