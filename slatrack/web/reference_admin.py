@@ -89,6 +89,7 @@ def _failed(error: OperationError) -> int:
 
 
 def _contracts_page(values: dict[str, Any] | None = None, error: OperationError | None = None) -> ResponseReturnValue:
+    status = _failed(error) if error else 200  # the message is flashed before the page is drawn
     rows = [contract_ops.contract_json(c) for c in contract_ops.list_contracts()]
     latest = rows[-1] if rows else None
     return render_template(
@@ -97,7 +98,7 @@ def _contracts_page(values: dict[str, Any] | None = None, error: OperationError 
         values=values or {"calendar": "7x24", "terms": latest["terms"] if latest else {}},
         errors=error.fields if error else {},
         **_common(),
-    ), (_failed(error) if error else 200)
+    ), status
 
 
 @bp.route("/contracts")
@@ -121,6 +122,7 @@ def create_contract() -> ResponseReturnValue:
 def _contract_page(
     code: str, values: dict[str, Any] | None = None, error: OperationError | None = None
 ) -> ResponseReturnValue:
+    status = _failed(error) if error else 200  # the message is flashed before the page is drawn
     contract = contract_ops.get_contract(code)
     return render_template(
         "reference/contract.html",
@@ -128,7 +130,7 @@ def _contract_page(
         values=values or contract_ops.contract_json(contract),
         errors=error.fields if error else {},
         **_common(),
-    ), (_failed(error) if error else 200)
+    ), status
 
 
 @bp.route("/contracts/<string:code>")
@@ -166,6 +168,7 @@ def delete_contract(code: str) -> ResponseReturnValue:
 
 
 def _projects_page(values: dict[str, Any] | None = None, error: OperationError | None = None) -> ResponseReturnValue:
+    status = _failed(error) if error else 200  # the message is flashed before the page is drawn
     projects = [project_ops.project_json(p) for p in project_ops.list_projects()]
     years = sorted({p["fiscal_year"] for p in projects}, reverse=True)
     latest = years[0] if years else _this_year() - 1
@@ -178,7 +181,7 @@ def _projects_page(values: dict[str, Any] | None = None, error: OperationError |
         values=values or {"fiscal_year": max(latest + 1, _this_year()), "budget_lines": []},
         errors=error.fields if error else {},
         **_common(),
-    ), (_failed(error) if error else 200)
+    ), status
 
 
 @bp.route("/projects")
@@ -215,6 +218,7 @@ def copy_year_page() -> ResponseReturnValue:
 def _project_page(
     code: str, values: dict[str, Any] | None = None, error: OperationError | None = None
 ) -> ResponseReturnValue:
+    status = _failed(error) if error else 200  # the message is flashed before the page is drawn
     project = project_ops.get_project(code)
     data = project_ops.project_json(project)
     return render_template(
@@ -227,7 +231,7 @@ def _project_page(
         sources=INDICATOR_SOURCES,
         errors=error.fields if error else {},
         **_common(),
-    ), (_failed(error) if error else 200)
+    ), status
 
 
 @bp.route("/projects/<string:code>")

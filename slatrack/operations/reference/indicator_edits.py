@@ -192,8 +192,10 @@ def checked(values: dict[str, Any], current: Indicator | None) -> dict[str, Any]
     source = source_of(merged.get("source"))
     if operator == "qualitative" and source.startswith("metric:"):
         raise check.refuse("source", "定性指标的数据来源应为 grade、manual 或按工单评定", "数据来源")
-    changed_target = current is not None and ("target" in values or "operator" in values or "unit" in values)
-    if not text or (changed_target and "target_text" not in values):
+    # A numeric target's text follows the target unless a new text was given with it.
+    moved = current is not None and (target, operator, unit) != (current.target, current.operator, current.unit)
+    retyped = bool(values.get("target_text")) and (current is None or values["target_text"] != current.target_text)
+    if operator != "qualitative" and (not text or (moved and not retyped)):
         text = target_text_of(operator, target, unit)
     return {
         "level1": level1,
