@@ -23,7 +23,9 @@ from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.models import AuditRecord, Contract, Project, Ticket
+from slatrack.operations.figures.documents import self_evaluation_document
 from slatrack.operations.figures.report_texts import save_quarterly_texts
+from slatrack.reports.form import FormDocument
 from tests.integration.conftest import bearer
 
 CST = timezone(timedelta(hours=8))
@@ -84,6 +86,10 @@ def _november_through_the_api(client: FlaskClient, headers: dict[str, str]) -> N
         headers=headers,
     )
     assert answered.status_code in (200, 201), answered.get_json()
+
+
+def _cells(document: FormDocument) -> list[str]:
+    return [str(cell.value) for form in document.forms for cell in form.cells]
 
 
 def _sla(client: FlaskClient, headers: dict[str, str], first: str, last: str) -> dict[str, Any]:
@@ -227,6 +233,13 @@ def test_editing_rules(app: Flask, client: FlaskClient, make_token: Callable[...
         ("target_text", "≥98%", "≥95%"),
     }
     assert all(r["reason"] == "批复调整（州财预〔2026〕3号）" for r in body["revisions"])
+    # The year's figures and its self-evaluation show the revision, as a submitted quarter shows its own.
+    rows = client.get("/api/v1/indicators", query_string={"year": 2025}, headers=headers).get_json()
+    row = next(r for r in rows if r["code"] == "YW-2025-08")
+    assert row["target_text"] == "≥95%" and "指标值文字由“≥98%”修订为“≥95%”" in row["revision"]
+    assert "批复调整（州财预〔2026〕3号）" in row["note"]
+    form = self_evaluation_document(2025)
+    assert any("指标修订：指标值文字由“≥98%”修订为“≥95%”" in cell for cell in _cells(form))
     removed = client.delete(f"/api/v1/indicators/{rate['id']}", headers=headers)
     assert removed.status_code == 409
 

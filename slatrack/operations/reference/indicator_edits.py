@@ -101,6 +101,20 @@ def revision_text(revision: IndicatorRevision) -> str:
     return f"{day} 修订指标「{revision.indicator.name}」的{field}：{old} → {new}，原因：{revision.reason}"
 
 
+def revision_notes(year: int) -> dict[int, str]:
+    """Per indicator id, its revisions after submission in one line (Chinese): what the reports show."""
+    notes: dict[int, list[str]] = {}
+    for revision in year_revisions(year):
+        if revision.field == "target":  # its text says the same, with the unit
+            continue
+        field = FIELD_LABELS.get(revision.field, revision.field)
+        day = revision.created_at.date().isoformat()
+        notes.setdefault(revision.indicator_id, []).append(
+            f"{field}由“{revision.old_value}”修订为“{revision.new_value}”（{day}，原因：{revision.reason}）"
+        )
+    return {key: "；".join(items) for key, items in notes.items()}
+
+
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
