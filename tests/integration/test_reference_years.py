@@ -259,3 +259,15 @@ def test_editing_rules(app: Flask, client: FlaskClient, make_token: Callable[...
     )  # fmt: skip
     assert bad_line.status_code == 422 and "budget_lines.0.amount" in bad_line.get_json()["error"]["fields"]
     assert db.session.scalar(select(func.count(Project.id)).where(Project.code == "X-2027")) == 0
+
+    # A copy refused half-way (YW's line code is taken; DK was copied first) keeps nothing of it.
+    taken = client.post(
+        "/api/v1/projects",
+        json={"code": "X-2028", "fiscal_year": 2028, "name": "测试", "department": "局", "implementer": "局",
+              "budget_lines": [{"code": "YW-2027-NEW", "name": "行", "amount": 1, "source": "other"}]},
+        headers=headers,
+    )  # fmt: skip
+    assert taken.status_code == 201, taken.get_json()
+    copied = client.post("/api/v1/fiscal-years/2027/copy-from/2025", json={}, headers=headers)
+    assert copied.status_code == 409 and "YW-2027-NEW" in copied.get_json()["error"]["message"]
+    assert db.session.scalar(select(func.count(Project.id)).where(Project.fiscal_year == 2027)) == 0

@@ -48,44 +48,50 @@ def copy_year(year: int, previous: int, only: Sequence[str] | None = None) -> li
     if existing:
         codes = "、".join(p.code for p in existing)
         raise Conflict(f"{year} 年度已有项目（{codes}），不能再复制", fields={"year": "已有项目"})
-    created = []
-    for source in sources:
-        code = renamed(source.code, previous, year)
-        if db.session.scalar(select(Project.id).where(Project.code == code)) is not None:
-            raise Conflict(f"项目编号已存在：{code}", fields={"code": "已存在"})
-        lines = []
-        for line in budget_lines(source):
-            line_code = renamed(line.code, previous, year)
-            if db.session.scalar(select(BudgetLine.id).where(BudgetLine.code == line_code)) is not None:
-                raise Conflict(f"预算行编号已存在：{line_code}", fields={"budget_lines": f"{line_code} 已存在"})
-            lines.append(
-                {
-                    "code": line_code,
-                    "name": line.name,
-                    "amount": line.amount,
-                    "source": line.source,
-                    "condition": "",
-                    "contract": None,
-                }
-            )
-        project = new_project(
-            {
-                "code": code,
-                "fiscal_year": year,
-                "name": source.name,
-                "department": source.department,
-                "implementer": source.implementer,
-                "overall_goal": source.annual_goal,
-                "budget_lines": lines,
-            }
-        )
-        for indicator in indicators_of(source):
-            values = {name: getattr(indicator, name) for name in EDITABLE}
-            values["target_text"] = _shift_year(indicator.target_text, previous, year)
-            add_indicator(project, values)
-        created.append(project)
+    try:
+        created = [_copy(source, previous, year) for source in sources]
+    except OperationError:
+        db.session.rollback()  # the projects copied before the refusal are not kept
+        raise
     db.session.commit()
     return created
+
+
+def _copy(source: Project, previous: int, year: int) -> Project:
+    code = renamed(source.code, previous, year)
+    if db.session.scalar(select(Project.id).where(Project.code == code)) is not None:
+        raise Conflict(f"项目编号已存在：{code}", fields={"code": "已存在"})
+    lines = []
+    for line in budget_lines(source):
+        line_code = renamed(line.code, previous, year)
+        if db.session.scalar(select(BudgetLine.id).where(BudgetLine.code == line_code)) is not None:
+            raise Conflict(f"预算行编号已存在：{line_code}", fields={"budget_lines": f"{line_code} 已存在"})
+        lines.append(
+            {
+                "code": line_code,
+                "name": line.name,
+                "amount": line.amount,
+                "source": line.source,
+                "condition": "",
+                "contract": None,
+            }
+        )
+    project = new_project(
+        {
+            "code": code,
+            "fiscal_year": year,
+            "name": source.name,
+            "department": source.department,
+            "implementer": source.implementer,
+            "overall_goal": source.annual_goal,
+            "budget_lines": lines,
+        }
+    )
+    for indicator in indicators_of(source):
+        values = {name: getattr(indicator, name) for name in EDITABLE}
+        values["target_text"] = _shift_year(indicator.target_text, previous, year)
+        add_indicator(project, values)
+    return project
 
 
 def _shift_year(text: str, previous: int, year: int) -> str:
