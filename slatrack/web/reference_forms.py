@@ -3,12 +3,14 @@ approval-form upload: a preview of what the workbook will create, then the impor
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
+import re
+import secrets
+import time
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from slatrack.operations import OperationError
@@ -19,7 +21,7 @@ from slatrack.operations.reference.projects import get_project
 from slatrack.policy import allow
 
 bp = Blueprint("reference_forms", __name__, url_prefix="/admin")
-# An approval form is a few dozen rows: the preview carries the file back in the page, within this size.
+# An approval form is a few dozen rows: a larger upload is refused.
 MAX_FORM_BYTES = 2 * 1024 * 1024
 INDICATOR_FIELDS = ("level1", "level2", "name", "operator", "target", "target_text", "unit", "weight", "source",
                     "explanation", "reason")  # fmt: skip
@@ -74,17 +76,34 @@ def delete_indicator(indicator_id: int) -> ResponseReturnValue:
     return redirect(url_for("reference_admin.project", code=code))
 
 
-def _upload() -> tuple[bytes, str] | None:
-    """The workbook of this request: a new upload, or the one the preview carried back."""
+def _held(token: str) -> Path | None:
+    """The previewed workbook kept under the instance folder for its confirmation, by its token."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        return None
+    path = Path(current_app.instance_path) / "uploads" / f"forms-{token}.xlsx"
+    return path if path.is_file() else None
+
+
+def _hold(data: bytes) -> str:
+    """Keep a previewed workbook until it is confirmed (files older than a day are cleared on the way)."""
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("forms-*.xlsx"):
+        if time.time() - old.stat().st_mtime > 86400:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    (folder / f"forms-{token}.xlsx").write_bytes(data)
+    return token
+
+
+def _upload() -> tuple[bytes, str, Path | None] | None:
+    """The workbook of this request: a new upload, or the previewed one being confirmed."""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        return upload.stream.read(MAX_FORM_BYTES + 1), upload.filename
-    carried = request.form.get("content", "")
-    if carried:
-        try:
-            return base64.b64decode(carried, validate=True), request.form.get("filename", "批复表.xlsx")
-        except (binascii.Error, ValueError):
-            return None
+        return upload.stream.read(MAX_FORM_BYTES + 1), upload.filename, None
+    held = _held(request.form.get("token", ""))
+    if held is not None:
+        return held.read_bytes(), request.form.get("filename", "批复表.xlsx")[:128] or "批复表.xlsx", held
     return None
 
 
@@ -92,20 +111,20 @@ def _upload() -> tuple[bytes, str] | None:
 @allow("admin")
 def forms_import() -> ResponseReturnValue:
     result: FormsImport | None = None
-    content = filename = ""
+    token = filename = ""
     status = 200
     if request.method == "POST":
         upload = _upload()
         year_text = request.form.get("year", "").strip()
         year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
         if upload is None:
-            flash("请选择批复表文件（.xlsx）", "error")
+            flash("请选择批复表文件（.xlsx）；预览已过期时请重新上传", "error")
             status = 422
         elif len(upload[0]) > MAX_FORM_BYTES:
             flash(f"文件过大：批复表不应超过 {MAX_FORM_BYTES // 1024 // 1024} MB", "error")
             status = 413
         else:
-            data, filename = upload
+            data, filename, held = upload
             commit = request.form.get("commit") == "1"
             try:
                 result = import_forms(io.BytesIO(data), filename, year, commit=commit)
@@ -114,8 +133,11 @@ def forms_import() -> ResponseReturnValue:
                 status = 422
             else:
                 if result.created:
+                    if held is not None:
+                        held.unlink(missing_ok=True)
                     flash(f"已导入：{'、'.join(result.created)}，共 {result.indicator_count} 个指标", "success")
                     return redirect(url_for("reference_admin.projects"))
                 status = 200 if result.ok else 422
-                content = base64.b64encode(data).decode("ascii")
-    return render_template("reference/forms_import.html", result=result, content=content, filename=filename), status
+                if result.ok:
+                    token = _hold(data)
+    return render_template("reference/forms_import.html", result=result, token=token, filename=filename), status

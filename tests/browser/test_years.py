@@ -78,6 +78,8 @@ def test_admin_sets_up_the_next_year(open_session: Any, tmp_path: Path) -> None:
     page.get_by_role("button", name="检查并预览").click()
     page.wait_for_selector("text=预览：将创建 2 个项目，共 29 个指标")
     _shot(page, folder, "years-forms-import.png")
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector("text=已导入：DK-2028、YW-2028，共 29 个指标")
 
     # The dashboard of that year shows the new project.
     assert session.goto("/?year=2027").status == 200

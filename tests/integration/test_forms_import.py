@@ -4,6 +4,7 @@ indicator rows; a form with a bad row writes nothing and names the row and the c
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,13 @@ def test_upload_page_previews_then_imports(
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "系统故障率" in page and "共 29 个指标" in page
     assert db.session.scalar(select(func.count(Project.id)).where(Project.fiscal_year == 2026)) == 0
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page)
+    assert token is not None
+    stale = client.post("/admin/forms/import", data={"token": "0" * 32, "commit": "1"})
+    assert stale.status_code == 422 and "预览已过期" in stale.get_data(as_text=True)
     done = client.post(
         "/admin/forms/import",
-        data={"file": (io.BytesIO(data), "批复表.xlsx"), "commit": "1"},
-        content_type="multipart/form-data",
+        data={"token": token.group(1), "filename": "批复表.xlsx", "commit": "1"},
         follow_redirects=True,
     )
     assert done.status_code == 200 and "已导入" in done.get_data(as_text=True)
