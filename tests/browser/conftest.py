@@ -53,8 +53,6 @@ def screenshot_folder(fallback: Path) -> Path:
         return DOCS_SCREENSHOTS
     chosen = os.environ.get("SLATRACK_SCREENSHOT_DIR")
     return Path(chosen) if chosen else fallback
-
-
 # src/href/action attributes with an absolute http(s) URL, and CSS url(...) references.
 ABSOLUTE_REFERENCE = re.compile(
     r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I

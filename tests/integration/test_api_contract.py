@@ -51,7 +51,7 @@ def _seed(client: FlaskClient, admin: str) -> dict[str, Any]:
             "priority": "P2",
             "channel": "电话",
             "mode": "远程",
-            "title": '=HYPERLINK("http://evil.example/","x")',
+            "title": "=HYPERLINK(\"http://evil.example/\",\"x\")",
             "reported_at": "2025-08-05T09:00:00+08:00",
         },
         headers=headers,

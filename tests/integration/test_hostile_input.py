@@ -141,9 +141,13 @@ def test_exports_survive_stored_control_characters_for_every_role(
     for role in ("admin", "vendor", "auditor"):
         token = make_token(role)
         for fmt in ("xlsx", "docx"):
-            report = client.get("/api/v1/reports/quarterly/2025Q3", query_string={"format": fmt}, headers=bearer(token))
+            report = client.get(
+                "/api/v1/reports/quarterly/2025Q3", query_string={"format": fmt}, headers=bearer(token)
+            )
             assert report.status_code == 200, (role, fmt)
-        values = _no_formulas(client.get("/api/v1/reports/quarterly/2025Q3?format=xlsx", headers=bearer(token)).data)
+        values = _no_formulas(
+            client.get("/api/v1/reports/quarterly/2025Q3?format=xlsx", headers=bearer(token)).data
+        )
         assert "webform" in values
 
 
@@ -219,10 +223,14 @@ def test_numbers_stay_numbers_and_only_text_is_quoted() -> None:
 def test_lone_surrogates_are_refused(client: FlaskClient, make_token: Callable[..., str]) -> None:
     admin = make_token("admin")
     raw = json.dumps(_ticket_body(title="PLACEHOLDER")).replace("PLACEHOLDER", "\\ud800x")
-    body = client.post("/api/v1/tickets", data=raw, content_type="application/json", headers=bearer(admin))
+    body = client.post(
+        "/api/v1/tickets", data=raw, content_type="application/json", headers=bearer(admin)
+    )
     assert body.status_code == 422
     assert "title" in _error(body)["fields"]
-    key = client.post("/api/v1/tickets", data='{"\\udfff": 1}', content_type="application/json", headers=bearer(admin))
+    key = client.post(
+        "/api/v1/tickets", data='{"\\udfff": 1}', content_type="application/json", headers=bearer(admin)
+    )
     assert key.status_code == 422
     query = client.get("/api/v1/tickets?q=%ED%A0%80", headers=bearer(admin))  # a surrogate's UTF-8 bytes
     assert query.status_code in (200, 422)
@@ -250,19 +258,18 @@ def test_ids_and_numbers_past_their_range_never_reach_the_database(
     admin = make_token("admin")
     assert client.get("/api/v1/tickets/9223372036854775808", headers=bearer(admin)).status_code == 404
     assert client.get("/api/v1/tickets/2147483648", headers=bearer(admin)).status_code == 404
-    assert (
-        client.post(
-            "/api/v1/tickets/9223372036854775808/events",
-            json={"type": "note", "at": "2025-08-05T09:00:00+08:00"},
-            headers=bearer(admin),
-        ).status_code
-        == 404
-    )
+    assert client.post(
+        "/api/v1/tickets/9223372036854775808/events",
+        json={"type": "note", "at": "2025-08-05T09:00:00+08:00"},
+        headers=bearer(admin),
+    ).status_code == 404
     page = client.get(f"/api/v1/tickets?page={10**30}", headers=bearer(admin))
     assert page.status_code == 422 and "page" in _error(page)["fields"]
     year = client.get(f"/api/v1/indicators?year={10**20}", headers=bearer(admin))
     assert year.status_code == 422 and "year" in _error(year)["fields"]
-    link = client.post("/api/v1/tickets/1/links", json={"outage_id": 10**20}, headers=bearer(admin))
+    link = client.post(
+        "/api/v1/tickets/1/links", json={"outage_id": 10**20}, headers=bearer(admin)
+    )
     assert link.status_code in (404, 422)
     outage = client.post(
         "/api/v1/outages",
@@ -294,8 +301,7 @@ def test_dates_are_limited_to_a_sane_range(client: FlaskClient, make_token: Call
     assert as_of.status_code == 422
     assert _error(as_of)["fields"]["as_of"] == "时间应在 2000 年到 2099 年之间"
     far = client.get(
-        "/api/v1/sla",
-        query_string={"from": "2025-07-01", "to": "2025-09-30", "as_of": "9999-12-31T23:59:59-12:00"},
+        "/api/v1/sla", query_string={"from": "2025-07-01", "to": "2025-09-30", "as_of": "9999-12-31T23:59:59-12:00"},
         headers=bearer(admin),
     )
     assert far.status_code == 422
@@ -307,7 +313,9 @@ def test_dates_are_limited_to_a_sane_range(client: FlaskClient, make_token: Call
 
 def test_text_fields_have_stated_lengths(client: FlaskClient, make_token: Callable[..., str]) -> None:
     admin = make_token("admin")
-    huge = client.post("/api/v1/tickets", json=_ticket_body(description="x" * 10_000_000), headers=bearer(admin))
+    huge = client.post(
+        "/api/v1/tickets", json=_ticket_body(description="x" * 10_000_000), headers=bearer(admin)
+    )
     assert huge.status_code == 422 and "description" in _error(huge)["fields"]
     document = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     create = document["TicketCreate"]["properties"]
