@@ -66,6 +66,8 @@ API_MODULES = (
     "reports",
     "late_entries",
     "notification_channels",
+    "reference",
+    "reference_indicators",
 )
 
 

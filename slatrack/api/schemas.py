@@ -70,6 +70,7 @@ class IndicatorSchema(Schema):
     score = fields.Float(allow_none=True)
     source = fields.String()
     note = fields.String()
+    revision = fields.String(metadata={"description": "年度已提交后对该指标的修订（原值、新值、原因）"})
     deviation_reason = fields.String()
     improvement = fields.String()
     project_total = fields.Float()

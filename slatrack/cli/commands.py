@@ -8,6 +8,7 @@ from flask import Flask
 from slatrack.cli.figures import indicators_command, sla_command
 from slatrack.cli.ops import COMMANDS as OPS_COMMANDS
 from slatrack.cli.records import survey_group
+from slatrack.cli.reference import COMMANDS as REFERENCE_COMMANDS
 from slatrack.cli.reports import report_group
 from slatrack.cli.serve import run_command, scheduler_command
 from slatrack.cli.setup import init_command, token_group, user_group
@@ -25,6 +26,7 @@ COMMANDS: list[click.Command] = [
     sla_command,
     report_group,
     *OPS_COMMANDS,
+    *REFERENCE_COMMANDS,
 ]
 
 

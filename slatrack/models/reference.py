@@ -200,3 +200,30 @@ class IndicatorReview(Base):
     indicator: Mapped[Indicator] = relationship()
 
     __table_args__ = (UniqueConstraint("indicator_id", "fiscal_year"),)
+
+
+class ContractProject(Base):
+    """The budget project that pays for a contract round (at most one; a contract may have none)."""
+
+    __tablename__ = "contract_projects"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+
+    project: Mapped[Project] = relationship()
+
+
+class IndicatorRevision(Base):
+    """A change to an indicator after its year's reports were submitted: which field, from what, to what, and why."""
+
+    __tablename__ = "indicator_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[int]
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship()

@@ -349,3 +349,31 @@ def _sheet_rows(
             yield sheet, number, None
             continue
         yield sheet, number, {h: v for h, v in zip(headers, values, strict=False) if h}
+
+
+def read_grid(stream: IO[bytes], filename: str, *, max_rows: int) -> Iterator[tuple[str, int, tuple[Any, ...]]]:
+    """(sheet name, row number, cells) of every non-blank row of every visible sheet of an .xlsx file, for forms
+    laid out as a grid (labels beside their values) rather than under one header row. The limits of
+    ``read_rows`` hold: file size, MAX_COLUMNS columns, ``max_rows`` rows, refused as soon as passed."""
+    if Path(filename or "").suffix.lower() != ".xlsx":
+        raise OperationError(f"不支持的文件类型：{filename}，只支持 .xlsx 文件", fields={"file": "文件格式应为 .xlsx"})
+    _check_size(stream)
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        raise OperationError("无法读取 Excel 文件，请确认是 .xlsx 格式", fields={"file": "无法读取"}) from exc
+    read = 0
+    try:
+        for worksheet in book.worksheets:
+            if getattr(worksheet, "sheet_state", "visible") != "visible":
+                continue
+            for number, values in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                read += 1
+                if read > max_rows + BLANK_ROWS_ALLOWED:
+                    raise _too_many_rows(max_rows)
+                if values and not _blank(values):
+                    yield worksheet.title, number, tuple(values)
+    finally:
+        book.close()

@@ -122,9 +122,10 @@ def _actual(row: dict[str, Any]) -> str:
 
 
 def _deviation(row: dict[str, Any]) -> str:
+    revision = f"指标修订：{row['revision']}" if row.get("revision") else ""
     if row["met"] is not False:
-        return ""
-    parts = []
+        return revision
+    parts = [revision] if revision else []
     if row["deviation_reason"]:
         parts.append(f"偏差原因：{row['deviation_reason']}")
     if row["improvement"]:
@@ -210,6 +211,10 @@ def missing_texts(data: SelfEvaluationData) -> list[str]:
         for name in summary.missing:
             missing.append(f"{summary.name}：{name} 的实际完成值")
         for row in data.evaluation.rows:
-            if row["project_code"] == summary.code and row["met"] is False and not _deviation(row):
+            if (
+                row["project_code"] == summary.code
+                and row["met"] is False
+                and not (row["deviation_reason"] or row["improvement"])
+            ):
                 missing.append(f"{summary.name}：{row['name']} 的偏差原因分析及改进措施")
     return missing

@@ -27,6 +27,8 @@ PAGE_MODULES = (
     "ticket_closure",
     "payment_corrections",
     "alerts",
+    "reference_admin",
+    "reference_forms",
 )
 
 

@@ -43,6 +43,8 @@ ENTRIES: list[NavEntry] = [
     NavEntry("指标录入", "records.indicator_entries", ("admin", "vendor", "auditor"), "绩效与报告"),
     NavEntry("预算支付", "records.budget", ("admin", "auditor"), "绩效与报告"),
     NavEntry("运维报告", "report_pages.index", ALL, "绩效与报告", path="/reports"),
+    NavEntry("项目与年度", "reference_admin.projects", ("admin",), "系统管理"),
+    NavEntry("合同", "reference_admin.contracts", ("admin",), "系统管理"),
     NavEntry("用户", "admin_pages.users", ("admin",), "系统管理"),
     NavEntry("API 令牌", "admin_pages.tokens", ("admin",), "系统管理"),
     NavEntry("任务日志", "jobs_log.index", ("admin",), "系统管理"),

@@ -114,6 +114,9 @@ def load_demo() -> list[str]:
 
     if not history_loaded():
         done += load_history(utcnow())
+    from slatrack.operations.demo.current_year import load_current_year
+
+    done += load_current_year(utcnow())
     return done
 
 

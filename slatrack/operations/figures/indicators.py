@@ -42,6 +42,7 @@ from slatrack.models import (
 )
 from slatrack.operations import OperationError
 from slatrack.operations.figures.sla import measure_period
+from slatrack.operations.reference.indicator_edits import revision_notes
 
 
 def _number(value: Any) -> float | None:
@@ -134,6 +135,7 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
         select(IndicatorEntry).where(IndicatorEntry.fiscal_year == year, IndicatorEntry.occurred_on <= cutoff)
     ):
         entries[entry.indicator_id].append(entry)
+    revised = revision_notes(year)
     reviews = {
         r.indicator_id: r
         for r in db.session.scalars(select(IndicatorReview).where(IndicatorReview.fiscal_year == year))
@@ -204,7 +206,10 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
                     "weight": result.weight,
                     "score": result.score,
                     "source": item.source,
-                    "note": note,
+                    "note": "；".join(
+                        t for t in (note, revised.get(item.id, "") and f"指标修订：{revised[item.id]}") if t
+                    ),
+                    "revision": revised.get(item.id, ""),
                     "deviation_reason": review.deviation_reason if review else "",
                     "improvement": review.improvement if review else "",
                     "project_total": scored.total,
