@@ -21,6 +21,8 @@ from slatrack.labels.fields import FIELDS
 # The tables whose rows are audited or named on pages, by their SQL names (and the few audit object types
 # that are not table names).
 TABLES: dict[str, str] = {
+    "contract_projects": "合同付款项目",
+    "indicator_revisions": "指标修订",
     "latency_daily": "时延日汇总",
     "units": "单位",
     "projects": "预算项目",

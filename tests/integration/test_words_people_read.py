@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.routing.converters import NumberConverter
 
 from slatrack.extensions import db
 from slatrack.models import Indicator, Target, utcnow
@@ -170,11 +171,11 @@ def world(app: Flask, make_user: Callable[..., Any]) -> dict[str, Any]:
 def _sample(rule: Any, world: dict[str, Any], missing: bool) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
     for name in rule.arguments:
-        if missing and name.endswith("_id"):
+        if missing and (name.endswith("_id") or isinstance(rule._converters.get(name), NumberConverter)):
             values[name] = 987654
         elif name in world:
             values[name] = world[name]
-        elif name.endswith("_id"):
+        elif name.endswith("_id") or isinstance(rule._converters.get(name), NumberConverter):
             values[name] = 1
         elif name == "filename":
             return None
