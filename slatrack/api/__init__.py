@@ -66,6 +66,7 @@ API_MODULES = (
     "reports",
     "late_entries",
     "notification_channels",
+    "holiday_calendars",
 )
 
 

@@ -10,19 +10,21 @@ import click
 from flask.cli import with_appcontext
 
 from slatrack.cli.helpers import aware, fail
-from slatrack.clock import local_zone
+from slatrack.clock import local_today, local_zone
 from slatrack.operations import OperationError
 
 
 @click.command("indicators")
-@click.option("--year", required=True, type=int)
+@click.option("--year", type=int, help="Fiscal year; default the current year in the configured zone.")
 @click.option("--as-of", "as_of", help="ISO 8601 instant with offset; default now.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_appcontext
-def indicators_command(year: int, as_of: str | None, as_json: bool) -> None:
+def indicators_command(year: int | None, as_of: str | None, as_json: bool) -> None:
     """Both approval forms' indicators with targets, actuals and scores."""
     from slatrack.operations.figures.indicators import evaluate_indicators
 
+    if year is None:
+        year = local_today().year
     try:
         evaluation = evaluate_indicators(year, aware(as_of))
     except OperationError as exc:
@@ -74,17 +76,21 @@ def _cell(value: Any) -> str:
 
 
 @click.command("sla")
-@click.option("--from", "first", required=True, help="First day, inclusive (2025-04-01).")
-@click.option("--to", "last", required=True, help="Last day, inclusive (2025-06-30).")
+@click.option("--from", "first", help="First day, inclusive (2025-04-01); default January 1 of the current year.")
+@click.option("--to", "last", help="Last day, inclusive (2025-06-30); default today.")
 @click.option("--contract", help="Only this contract (OM-2023, OM-2025).")
 @click.option("--as-of", "as_of", help="ISO 8601 instant with offset; default now.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_appcontext
-def sla_command(first: str, last: str, contract: str | None, as_of: str | None, as_json: bool) -> None:
-    """Every SLA figure of a period, per contract and in total."""
+def sla_command(first: str | None, last: str | None, contract: str | None, as_of: str | None, as_json: bool) -> None:
+    """Every SLA figure of a period (default: the current year to date), per contract and in total."""
     from slatrack.operations.figures.report_status import sla_json
     from slatrack.operations.figures.sla import SlaQuery
 
+    today = local_today()
+    year = last[:4] if last and last[:4].isdigit() else str(today.year)
+    first = first or f"{year}-01-01"
+    last = last or today.isoformat()
     try:
         body = sla_json(SlaQuery(first, last, contract, aware(as_of)))
     except OperationError as exc:

@@ -3,6 +3,7 @@
 from slatrack.models.account import ApiToken, LoginThrottle, User
 from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
+from slatrack.models.holiday import HolidayCalendar, HolidayCalendarDay
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.late_entry import LateEntry
@@ -42,6 +43,8 @@ __all__ = [
     "Contract",
     "EvidenceSegment",
     "Exclusion",
+    "HolidayCalendar",
+    "HolidayCalendarDay",
     "ImportMapping",
     "Indicator",
     "IndicatorEntry",

@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from slatrack.web import filters, navigation
+from slatrack.web import filters, navigation, periods
 
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
@@ -26,11 +26,13 @@ PAGE_MODULES = (
     "ticket_closure",
     "payment_corrections",
     "alerts",
+    "holidays",
 )
 
 
 def register(app: Flask) -> None:
     filters.install(app)
     navigation.install(app)
+    periods.install(app)
     for name in PAGE_MODULES:
         app.register_blueprint(importlib.import_module(f"slatrack.web.{name}").bp)

@@ -14,15 +14,15 @@ from slatrack.auth import SESSION_VERSION_KEY
 from slatrack.availability import health
 from slatrack.extensions import db
 from slatrack.logins import end_sessions
-from slatrack.models import User, utcnow
+from slatrack.models import User
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.users import authenticate
 from slatrack.operations.accounts.users import change_password as change_user_password
 from slatrack.operations.figures.indicators import indicator_rows
-from slatrack.operations.reference.years import default_year
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("web", __name__)
 
@@ -104,7 +104,7 @@ def index() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def indicators() -> ResponseReturnValue:
     """Both approval forms' indicators with their actual values and scores."""
-    year = request.args.get("year", type=int) or default_year(utcnow())
+    year = shown_period().year
     try:
         rows = indicator_rows(year)
     except OperationError:
