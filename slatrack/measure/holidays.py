@@ -91,6 +91,11 @@ def parse_arrangement(year: int, text: str) -> list[HolidayDay]:
         while day <= last:
             days.append(HolidayDay(day, kind, name))
             day += timedelta(days=1)
+    if problems and days:
+        try:
+            check_arrangement(year, days)
+        except ArrangementError as exc:
+            problems += exc.problems  # the readable lines' own problems too, all at once
     if problems:
         raise ArrangementError(problems)
     check_arrangement(year, days)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -12,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from slatrack import audit
 from slatrack.auth import SESSION_VERSION_KEY
 from slatrack.availability import health
+from slatrack.clock import utcnow
 from slatrack.extensions import db
 from slatrack.logins import end_sessions
 from slatrack.models import User
@@ -51,7 +51,7 @@ def login() -> ResponseReturnValue:
             session.clear()
             login_user(result.user)
             session[SESSION_VERSION_KEY] = result.user.session_version
-            session["last_seen"] = datetime.now().astimezone().isoformat()
+            session["last_seen"] = utcnow().isoformat()  # the one clock (clock.py), as auth.py compares
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [result.message]

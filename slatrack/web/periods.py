@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import Flask, g, request, session
+from flask import Flask, request, session
 
 from slatrack.clock import CLOCK_SHIFT_KEY, local_today, local_zone, utcnow
 from slatrack.operations import OperationError
@@ -19,6 +19,7 @@ from slatrack.operations.reference.years import default_year, fiscal_years, has_
 from slatrack.web.navigation import routed_path
 
 SESSION_KEY = "shown_period"
+_ENVIRON_KEY = "slatrack.shown_period"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -116,11 +117,11 @@ def _requested() -> tuple[int | None, int | None, bool]:
 def shown_period() -> ShownPeriod:
     """The period of this request: the query string, else the session's choice, else now (configured zone).
     Worked out once per request."""
-    cached = g.get("shown_period")
+    cached = request.environ.get(_ENVIRON_KEY)  # per request (an application context may outlive one)
     if isinstance(cached, ShownPeriod):
         return cached
-    g.shown_period = _shown_period()
-    return g.shown_period
+    period = request.environ[_ENVIRON_KEY] = _shown_period()
+    return period
 
 
 def _shown_period() -> ShownPeriod:
