@@ -76,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = T
     settings.validate(app.config)
     from slatrack.clock import install_clock
 
-    install_clock(app.config)  # type: ignore[arg-type]
+    install_clock(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = settings.session_lifetime(app.config)
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
 

@@ -30,7 +30,7 @@ CLOCK_SHIFT_KEY = "SLATRACK_CLOCK_SHIFT"
 def utcnow() -> datetime:
     real = datetime.now(UTC)
     if has_app_context():
-        shift = current_app.config.get(CLOCK_SHIFT_KEY)
+        shift: timedelta | None = current_app.config.get(CLOCK_SHIFT_KEY)
         if shift:
             return real + shift
     return real

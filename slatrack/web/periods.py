@@ -9,6 +9,7 @@ one page holds on the others until changed). The template macro is ``period_sele
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from flask import Flask, request, session
@@ -80,7 +81,7 @@ class ShownPeriod:
         end = datetime.combine(self.last_day + timedelta(days=1), time(), zone)
         return datetime.combine(self.first_day, time(), zone), end
 
-    def query(self) -> dict[str, int]:
+    def query(self) -> dict[str, Any]:
         """The query arguments that show this period (for links and redirects)."""
         return {"year": self.year, "quarter": self.quarter or 0}
 
