@@ -9,8 +9,8 @@ one page holds on the others until changed). The template macro is ``period_sele
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import Flask, request, session
 
