@@ -16,6 +16,7 @@ from flask import Flask, request, session
 
 from slatrack.clock import CLOCK_SHIFT_KEY, local_today, local_zone, utcnow
 from slatrack.operations import OperationError
+from slatrack.operations.reference.year_warnings import missing_for_year
 from slatrack.operations.reference.years import default_year, fiscal_years, has_projects
 from slatrack.web.navigation import routed_path
 
@@ -154,5 +155,6 @@ def install(app: Flask) -> None:
         return {
             "year_setup_url": setup_url,
             "shown_period": shown_period,
+            "year_missing": missing_for_year,
             "demo_clock_now": utcnow() if shift else None,
         }

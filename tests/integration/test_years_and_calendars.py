@@ -89,6 +89,8 @@ def test_the_dashboard_in_december_2026_shows_2026q4_and_what_is_missing(
         html = client.get("/").get_data(as_text=True)
         assert "2026 年度 · 本季度 2026Q4" in html
         assert "2026 年度尚未设置" in html  # what is missing, never 2025's figures
+        assert "预算项目和绩效指标" in html and "覆盖本年度的运维合同" in html
+        assert "本年度的节假日安排" not in html  # chinesecalendar knows 2026
         assert "¥670,000.00" not in html and "2025Q4" not in html.split("<main")[1].split("period-selector")[0]
         assert "演示时钟：本系统按 2026年12月15日" in html  # the demo clock is announced on every page
         _project(2026)

@@ -5,7 +5,7 @@ count as months not served)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -18,7 +18,8 @@ from slatrack.measure.contract_cover import (
     uncovered_to_date,
 )
 from slatrack.models import Contract
-from slatrack.operations.reference.holidays import next_year_uncovered
+from slatrack.operations.reference.holidays import holiday_table, next_year_uncovered
+from slatrack.operations.reference.years import has_projects
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,16 @@ def year_warnings(now: datetime) -> list[YearWarning]:
             span_text = first.isoformat() if first == last else f"{first.isoformat()} 至 {last.isoformat()}"
             warnings.append(YearWarning(f"{span_text} 没有有效合同：其所在月份按未服务统计（服务月数指标）。"))
     return warnings
+
+
+def missing_for_year(year: int) -> list[str]:
+    """What a year lacks before its figures mean anything (shown where a year has no projects)."""
+    missing = []
+    if not has_projects(year):
+        missing.append("预算项目和绩效指标（项目支出绩效目标批复表）")
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if not any(span.start <= last and span.end >= first for span in contract_spans()):
+        missing.append("覆盖本年度的运维合同及其 SLA 条款")
+    if not holiday_table().covers(year):
+        missing.append("本年度的节假日安排（放假与调休）")
+    return missing
