@@ -307,3 +307,19 @@ def test_a_contract_ending_without_successor_and_a_gap_are_reported(
         html = client.get("/").get_data(as_text=True)
         assert "2026-01-01 至 2026-01-04 没有有效合同：其所在月份按未服务统计" in html
         assert "尚无后续合同" not in html
+
+
+def test_a_gap_between_contracts_counts_as_months_not_served(app: Flask) -> None:
+    from slatrack.operations.figures.indicators import evaluate_indicators
+
+    def service_row() -> dict[str, Any]:
+        rows = evaluate_indicators(2025, datetime(2026, 1, 10, tzinfo=UTC)).rows
+        return next(row for row in rows if row["source"] == "metric:service_months")
+
+    assert service_row()["actual"] == 12 and service_row()["note"] == ""
+    contract = db.session.scalar(select(Contract).where(Contract.code == "OM-2025"))
+    contract.start_date = date(2025, 4, 20)  # six days of April without a contract
+    db.session.commit()
+    row = service_row()
+    assert row["actual"] == 11
+    assert row["note"] == "无合同覆盖：2025-04-14 至 2025-04-19（所在月份按未服务计）"
