@@ -12,13 +12,19 @@ from slatrack.clock import local_zone
 from slatrack.extensions import db
 from slatrack.measure.holidays import HolidayDay
 from slatrack.models import Contract, HolidayCalendar, Ticket, User
-from slatrack.operations.reference.holidays import store_calendar
+from slatrack.operations import OperationError
+from slatrack.operations.reference.holidays import forget_holiday_table, store_calendar
 from slatrack.operations.tickets.state import refresh_counted
 
 
 def save_calendar(year: int, days: list[HolidayDay], note: Any, user: User | None) -> HolidayCalendar:
-    calendar = store_calendar(year, days, note, user)
-    refresh_deadlines(year)
+    try:
+        calendar = store_calendar(year, days, note, user)
+        refresh_deadlines(year)
+    except OperationError:
+        db.session.rollback()  # all or nothing: the arrangement and the deadlines it moves
+        forget_holiday_table()
+        raise
     db.session.commit()
     return calendar
 

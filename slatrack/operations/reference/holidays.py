@@ -174,6 +174,6 @@ def entered_years() -> list[int]:
 
 
 def shown_years(today: date) -> list[int]:
-    """The years the calendar page lists: this year and the next, every entered year, the library's last year."""
+    """The years the calendar page lists: this year and the next, and every entered year."""
     years = {today.year, today.year + 1, *entered_years()}
     return sorted(years, reverse=True)
