@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from slatrack.clock import local_today
+
+pytestmark = pytest.mark.browser
 
 
 def test_the_year_chosen_on_one_page_holds_on_the_others(open_session: Any) -> None:
