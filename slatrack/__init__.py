@@ -74,6 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, routes: bool = T
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
     settings.validate(app.config)
+    from slatrack.clock import install_clock
+
+    install_clock(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = settings.session_lifetime(app.config)
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
 

@@ -63,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USER": "",
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "",
+    # Demonstrations and tests only: the application's clock starts at this instant (docs/years-calendar.md).
+    # Refused behind TLS (SESSION_COOKIE_SECURE), i.e. in a production configuration.
+    "NOW": None,
 }
 
 NOTIFY_SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM")
@@ -93,6 +96,7 @@ ENV_SETTINGS: dict[str, tuple[str, type]] = {
     "SLATRACK_HEALTH_SCHEDULER_STALE_MINUTES": ("HEALTH_SCHEDULER_STALE_MINUTES", int),
     "SLATRACK_PUBLIC_URL": ("PUBLIC_URL", str),
     "SLATRACK_ALERT_RESPONSE_LEAD_MINUTES": ("ALERT_RESPONSE_LEAD_MINUTES", int),
+    "SLATRACK_NOW": ("NOW", str),
     **{f"SLATRACK_{key}": (key, int if key == "SMTP_PORT" else str) for key in NOTIFY_SMTP_KEYS},
 }
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -179,9 +183,34 @@ def validate(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY")
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError("SECRET_KEY (SLATRACK_SECRET_KEY) must be a string of at least 16 characters")
+    _validate_now(config)
     from slatrack.operations.notifications.settings import validate_alert_settings
 
     validate_alert_settings(config, ConfigError)
+
+
+def _validate_now(config: Mapping[str, Any]) -> None:
+    """NOW (SLATRACK_NOW) is for demonstrations and tests: a parseable instant, never behind TLS."""
+    raw = config.get("NOW")
+    if not raw:
+        return
+    if config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError(
+            "NOW (SLATRACK_NOW) is for demonstrations and tests only and is refused in a production "
+            "configuration (SESSION_COOKIE_SECURE is on)"
+        )
+    from datetime import datetime
+
+    from slatrack.clock import parse_now
+
+    if isinstance(raw, datetime):
+        if raw.tzinfo is None:
+            raise ConfigError("NOW must be an aware datetime")
+        return
+    try:
+        parse_now(str(raw), str(config["TIMEZONE"]))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _acceptable_hash_method(method: str) -> bool:

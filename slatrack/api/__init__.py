@@ -68,6 +68,7 @@ API_MODULES = (
     "notification_channels",
     "reference",
     "reference_indicators",
+    "holiday_calendars",
 )
 
 

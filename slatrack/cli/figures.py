@@ -10,19 +10,21 @@ import click
 from flask.cli import with_appcontext
 
 from slatrack.cli.helpers import aware, fail
-from slatrack.clock import local_zone
+from slatrack.clock import local_today, local_zone
 from slatrack.operations import OperationError
 
 
 @click.command("indicators")
-@click.option("--year", required=True, type=int, help="年度，如 2025。")
+@click.option("--year", type=int, help="年度，如 2025；默认为当前年度（按配置的时区）。")
 @click.option("--as-of", "as_of", help="计算截至的时刻（ISO 8601，带时区偏移）；默认现在。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 而不是表格。")
 @with_appcontext
-def indicators_command(year: int, as_of: str | None, as_json: bool) -> None:
-    """两张批复表的绩效指标：指标值、实际完成值和得分。"""
+def indicators_command(year: int | None, as_of: str | None, as_json: bool) -> None:
+    """各批复表的绩效指标：指标值、实际完成值和得分。"""
     from slatrack.operations.figures.indicators import evaluate_indicators
 
+    if year is None:
+        year = local_today().year
     try:
         evaluation = evaluate_indicators(year, aware(as_of))
     except OperationError as exc:
@@ -74,17 +76,21 @@ def _cell(value: Any) -> str:
 
 
 @click.command("sla")
-@click.option("--from", "first", required=True, help="起始日（含），如 2025-04-01。")
-@click.option("--to", "last", required=True, help="截止日（含），如 2025-06-30。")
+@click.option("--from", "first", help="起始日（含），如 2025-04-01；默认为当年 1 月 1 日。")
+@click.option("--to", "last", help="截止日（含），如 2025-06-30；默认为今天。")
 @click.option("--contract", help="只看此合同（如 OM-2025）。")
 @click.option("--as-of", "as_of", help="计算截至的时刻（ISO 8601，带时区偏移）；默认现在。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 而不是表格。")
 @with_appcontext
-def sla_command(first: str, last: str, contract: str | None, as_of: str | None, as_json: bool) -> None:
-    """一个期间的全部 SLA 指标，分合同并合计。"""
+def sla_command(first: str | None, last: str | None, contract: str | None, as_of: str | None, as_json: bool) -> None:
+    """一个期间（默认为当年至今）的全部 SLA 指标，分合同并合计。"""
     from slatrack.operations.figures.report_status import sla_json
     from slatrack.operations.figures.sla import SlaQuery
 
+    today = local_today()
+    year = last[:4] if last and last[:4].isdigit() else str(today.year)
+    first = first or f"{year}-01-01"
+    last = last or today.isoformat()
     try:
         body = sla_json(SlaQuery(first, last, contract, aware(as_of)))
     except OperationError as exc:

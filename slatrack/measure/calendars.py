@@ -65,8 +65,37 @@ def china_workday(day: date) -> bool:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
         raise CalendarUnavailableError(
-            f"节假日数据不包含 {day.year} 年（{day.isoformat()}），请升级 chinesecalendar 或改用 7×24 服务日历"
+            f"节假日数据不包含 {day.year} 年（{day.isoformat()}），请在“节假日安排”页面录入该年的放假和调休安排"
         ) from exc
+
+
+def library_covers(year: int) -> bool:
+    """Whether ``chinesecalendar`` knows ``year``'s holidays."""
+    try:
+        china_workday(date(year, 1, 1))
+        china_workday(date(year, 12, 31))
+    except CalendarUnavailableError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class HolidayTable:
+    """China's working days with arrangements entered by the bureau for some years (``years``): in such a year
+    a day is a working day when it is a make-up working day, or a weekday that is not a holiday; in other
+    years ``chinesecalendar`` decides. Hashable, so a ``WorkingHours`` built on it can be cached."""
+
+    years: frozenset[int] = frozenset()
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def __call__(self, day: date) -> bool:
+        if day.year in self.years:
+            return day in self.workdays or (day.weekday() < 5 and day not in self.holidays)
+        return china_workday(day)
+
+    def covers(self, year: int) -> bool:
+        return year in self.years or library_covers(year)
 
 
 def weekday_workday(day: date) -> bool:

@@ -4,6 +4,7 @@ from slatrack.models.account import ApiToken, LoginThrottle, User
 from slatrack.models.agent_contact import AgentContact
 from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
+from slatrack.models.holiday import HolidayCalendar, HolidayCalendarDay
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.late_entry import LateEntry
@@ -47,6 +48,8 @@ __all__ = [
     "ContractProject",
     "EvidenceSegment",
     "Exclusion",
+    "HolidayCalendar",
+    "HolidayCalendarDay",
     "ImportMapping",
     "Indicator",
     "IndicatorEntry",

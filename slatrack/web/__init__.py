@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-from slatrack.web import audit_words, filters, form_language, navigation, redirects
+from slatrack.web import audit_words, filters, form_language, navigation, periods, redirects
 
 # Modules under slatrack/web/ that define a Blueprint named ``bp``, one per line.
 PAGE_MODULES = (
@@ -29,6 +29,7 @@ PAGE_MODULES = (
     "alerts",
     "reference_admin",
     "reference_forms",
+    "holidays",
 )
 
 
@@ -38,5 +39,6 @@ def register(app: Flask) -> None:
     redirects.install(app)
     audit_words.install(app)
     navigation.install(app)
+    periods.install(app)
     for name in PAGE_MODULES:
         app.register_blueprint(importlib.import_module(f"slatrack.web.{name}").bp)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template
 from flask.typing import ResponseReturnValue
 
+from slatrack.clock import utcnow
 from slatrack.operations.figures.dashboard import SECTIONS, Dashboard, build_dashboard
 from slatrack.operations.figures.dashboard_figures import JUDGEMENT_LABELS
 from slatrack.operations.figures.live import countdown_text
-from slatrack.operations.reference.years import fiscal_years
+from slatrack.operations.reference.year_warnings import year_warnings
 from slatrack.operations.tickets.queries import Viewer
 from slatrack.policy import EVERYONE, allow
 from slatrack.web.charts import Bar, availability_columns, horizontal_bars
 from slatrack.web.navigation import routed_path
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("dashboard", __name__)
 
 REFRESH_SECONDS = 60
+# Who sees the year's set-up warnings (holiday calendar, contract end, gaps): the people who can act on them.
+WARNED_ROLES = frozenset({"admin", "vendor", "auditor"})
 # The goal line of the availability chart: the approval form's ≤ 5 % failure rate, i.e. ≥ 95 % available.
 AVAILABILITY_GOAL = 95.0
 
@@ -47,15 +51,16 @@ def _sections(board: Dashboard) -> frozenset[str]:
 
 
 def _context() -> dict[str, object]:
-    year = request.args.get("year", type=int)
-    board = build_dashboard(_viewer(), year)
+    period = shown_period()
+    board = build_dashboard(_viewer(), period.year, quarter=period.dashboard_quarter)
     return {
+        "period": period,
+        "year_warnings": year_warnings(utcnow()) if board.role in WARNED_ROLES else [],
         "board": board,
         "sections": _sections(board),
         "charts": _charts(board),
         "labels": JUDGEMENT_LABELS,
         "countdown": countdown_text,
-        "years": fiscal_years(),
         "reports_url": routed_path("/reports"),
         "refresh_seconds": REFRESH_SECONDS,
     }

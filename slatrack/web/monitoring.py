@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -22,6 +22,7 @@ from slatrack.operations.monitoring import outages as outage_ops
 from slatrack.operations.monitoring.targets import get_target, list_targets
 from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
 from slatrack.policy import READERS, STAFF, allow
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
@@ -139,9 +140,9 @@ def target_detail(target_id: int) -> ResponseReturnValue:
 def outages(
     failed: ExclusionForm | None = None, failed_id: int | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    days = request.args.get("days", default=90, type=int) or 90
-    days = max(1, min(days, 3660))
-    rows = outage_ops.list_outages(start=utcnow() - timedelta(days=days))
+    period = shown_period()
+    start, end = period.bounds()
+    rows = outage_ops.list_outages(start=start, end=end)
     forms = {outage.id: ExclusionForm(prefix=f"o{outage.id}") for outage in rows} if g.principal.role == "admin" else {}
     if failed is not None and failed_id is not None:
         forms[failed_id] = failed  # the typed values stay after a refusal
@@ -149,7 +150,7 @@ def outages(
         "monitoring/outages.html",
         rows=rows,
         forms=forms,
-        days=days,
+        period=period,
         categories=EXCLUSION_CATEGORIES,
         sources={"probe": "监测", "manual": "人工"},
         failed_id=failed_id,
@@ -180,7 +181,7 @@ def exclude(outage_id: int) -> ResponseReturnValue:
         flash(f"未保存：{exc.message}", "warning")
         return outages(form, outage.id, exc.status)
     flash("已记录排除裁定", "success")
-    return redirect(url_for("monitoring.outages", days=request.args.get("days", type=int)))
+    return redirect(url_for("monitoring.outages", **shown_period().query()))
 
 
 @bp.route("/maintenance", methods=["GET", "POST"])

@@ -50,6 +50,7 @@ ENTRIES: list[NavEntry] = [
     NavEntry("任务日志", "jobs_log.index", ("admin",), "系统管理"),
     NavEntry("通知渠道", "alerts.channels", ("admin",), "系统管理"),
     NavEntry("通知发送日志", "alerts.delivery_log", ("admin",), "系统管理"),
+    NavEntry("节假日安排", "holiday_pages.index", ("admin", "vendor", "auditor"), "系统管理"),
     NavEntry("审计日志", "audit_log.index", ("auditor",), "系统管理"),
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -12,17 +11,18 @@ from flask_login import current_user, login_user, logout_user
 from slatrack import audit
 from slatrack.auth import SESSION_VERSION_KEY
 from slatrack.availability import health
+from slatrack.clock import utcnow
 from slatrack.extensions import db
 from slatrack.logins import end_sessions
-from slatrack.models import User, utcnow
+from slatrack.models import User
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.users import authenticate
 from slatrack.operations.accounts.users import change_password as change_user_password
 from slatrack.operations.figures.indicators import indicator_rows
-from slatrack.operations.reference.years import default_year
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
 from slatrack.web.forms import ChangePasswordForm, LoginForm
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("web", __name__)
 
@@ -51,7 +51,7 @@ def login() -> ResponseReturnValue:
             session.clear()
             login_user(result.user)
             session[SESSION_VERSION_KEY] = result.user.session_version
-            session["last_seen"] = datetime.now().astimezone().isoformat()
+            session["last_seen"] = utcnow().isoformat()  # the one clock (clock.py), as auth.py compares
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [result.message]
@@ -104,7 +104,7 @@ def index() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def indicators() -> ResponseReturnValue:
     """Both approval forms' indicators with their actual values and scores."""
-    year = request.args.get("year", type=int) or default_year(utcnow())
+    year = shown_period().year
     try:
         rows = indicator_rows(year)
     except OperationError:

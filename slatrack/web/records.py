@@ -26,8 +26,8 @@ from slatrack.operations.records import payments as payment_ops
 from slatrack.operations.records import survey as survey_ops
 from slatrack.operations.records.survey_import import SurveyImportRejected, import_responses
 from slatrack.operations.reference.units import get_unit
-from slatrack.operations.reference.years import year_or_default
 from slatrack.policy import READERS, STAFF, allow
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("records", __name__)
 
@@ -107,8 +107,9 @@ def _attach(form: FlaskForm, exc: OperationError) -> None:
 
 
 def _year_arg() -> int:
-    """The requested year, else the default fiscal year (reference.years: one rule for every page)."""
-    return year_or_default(request.args.get("year", type=int))
+    """The year of the one year/quarter selector (web/periods.py: the query, else the remembered choice, else
+    the year it is)."""
+    return shown_period().year
 
 
 def _local(value: datetime) -> datetime:
@@ -138,7 +139,7 @@ def _staff() -> bool:
 def new_inspection() -> ResponseReturnValue:
     form = InspectionForm()
     if request.method == "GET":
-        form.month.data = request.args.get("month") or local_today().strftime("%Y-%m")
+        form.month.data = request.args.get("month") or shown_period().default_date().strftime("%Y-%m")
         form.kind.data = request.args.get("kind") if request.args.get("kind") in INSPECTION_KINDS else "security"
     if form.validate_on_submit():
         upload = form.evidence.data
@@ -197,12 +198,17 @@ def _score_label(score: int) -> str:
     return survey_ops.SCORE_LABELS.get(score, "")
 
 
+def _survey_period() -> str:
+    """An explicit ``?period=`` (a year or a quarter), else the selector's year."""
+    return request.args.get("period") or str(shown_period().year)
+
+
 def _survey_page(form: SurveyForm, import_form: SurveyImportForm, problems: list[Any] | None = None) -> str:
-    period = request.args.get("period") or str(local_today().year)
+    period = _survey_period()
     try:
         period = survey_ops.check_period(period)
     except OperationError:
-        period = str(local_today().year)
+        period = str(shown_period().year)
     principal = g.principal
     if principal.role == "unit":
         mine = survey_ops.responses_for(period, principal.unit_id)
@@ -228,14 +234,13 @@ def _survey_page(form: SurveyForm, import_form: SurveyImportForm, problems: list
 @bp.route("/survey")
 @allow("admin", "unit", "auditor")
 def survey() -> ResponseReturnValue:
-    period = request.args.get("period") or str(local_today().year)
-    return _survey_page(_survey_form(period), SurveyImportForm())
+    return _survey_page(_survey_form(_survey_period()), SurveyImportForm())
 
 
 @bp.route("/survey", methods=["POST"])
 @allow("admin", "unit")
 def answer_survey() -> ResponseReturnValue:
-    form = _survey_form(str(local_today().year))
+    form = _survey_form(str(shown_period().year))
     if form.validate_on_submit():
         try:
             response = survey_ops.record_response(
@@ -276,7 +281,7 @@ def import_survey() -> ResponseReturnValue:
                 for warning in result.warnings:
                     flash(f"已导入，但{warning}", "warning")
                 return redirect(url_for("records.survey", period=request.args.get("period") or None))
-    return _survey_page(_survey_form(str(local_today().year)), import_form, problems)
+    return _survey_page(_survey_form(str(shown_period().year)), import_form, problems)
 
 
 # ---------------------------------------------------------------- budget and payments
@@ -306,7 +311,7 @@ def budget() -> ResponseReturnValue:
     year = _year_arg()
     form = _payment_form(year)
     if not form.paid_on.data:
-        form.paid_on.data = local_today()
+        form.paid_on.data = shown_period().default_date() if shown_period().year == year else local_today()
     return _budget_page(form, year)
 
 

@@ -24,12 +24,13 @@ from slatrack.operations.figures.report_texts import (
     save_self_evaluation_texts,
     self_evaluation_texts,
 )
-from slatrack.operations.reference.years import projects_of, year_or_default
+from slatrack.operations.reference.years import projects_of
 from slatrack.policy import READERS, STAFF, allow
 from slatrack.reports import quarterly_format, selfeval
 from slatrack.reports.data import ProjectTexts
 from slatrack.reports.document import Chart, Paragraph, Table, display
 from slatrack.reports.form import form_text
+from slatrack.web.periods import shown_period
 
 bp = Blueprint("report_pages", __name__)
 
@@ -39,7 +40,7 @@ def _role() -> str:
 
 
 def _year_arg() -> int:
-    return year_or_default(request.args.get("year", type=int))
+    return shown_period().year
 
 
 def _send(report: ReportFile) -> ResponseReturnValue:

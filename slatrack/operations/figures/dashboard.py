@@ -87,7 +87,9 @@ SECTIONS: dict[str, frozenset[str]] = {
 }
 
 
-def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | None = None) -> Dashboard:
+def build_dashboard(
+    viewer: Viewer, year: int | None = None, now: datetime | None = None, quarter: str | None = None
+) -> Dashboard:
     """Everything the dashboard shows to this viewer (a unit user sees its own unit's tickets only).
 
     Without ``now`` the measured part may come from the cache (see ``cached_part``); with it, everything is
@@ -99,7 +101,7 @@ def build_dashboard(viewer: Viewer, year: int | None = None, now: datetime | Non
     if not 2000 <= year <= 2100:
         raise OperationError(f"年度 {year} 超出范围（2000–2100）", fields={"year": "应为 2000 到 2100 之间的年份"})
     sections = SECTIONS.get(viewer.role, frozenset())
-    label = quarter_of(year, now)
+    label = quarter if quarter and quarter.startswith(f"{year}Q") else quarter_of(year, now)
     board = Dashboard(now=now, year=year, quarter=label, role=viewer.role)
     part: MeasuredPart | None = None
     if sections & {"indicators", "charts", "reports"}:

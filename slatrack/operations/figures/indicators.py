@@ -16,7 +16,7 @@ Where each actual comes from is the indicator's ``source``:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,6 +92,12 @@ def _service_months(year: int) -> budget_measure.ServiceMonths:
     return budget_measure.service_months(year, spans)
 
 
+def _gaps_note(gaps: tuple[tuple[date, date], ...]) -> str:
+    """A gap between contracts, reported where the service months are shown."""
+    spans = "、".join(lo.isoformat() if lo == hi else f"{lo.isoformat()} 至 {hi.isoformat()}" for lo, hi in gaps)
+    return f"无合同覆盖：{spans}（所在月份按未服务计）"
+
+
 def _metric(name: str, sla: ScopeFigures, budget: budget_measure.BudgetFigures | None, months: int) -> float | None:
     if name in SLA_METRICS:
         return sla_metric(name, sla)
@@ -128,7 +134,8 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
         raise OperationError(str(exc), fields={"year": str(exc)}) from None
     sla = measure_period(period, as_of).total
     budgets = _budgets(year, as_of, tz)
-    months = _service_months(year).months
+    service = _service_months(year)
+    months = service.months
     cutoff = as_of.astimezone(ZoneInfo(tz)).date()
     entries: dict[int, list[IndicatorEntry]] = defaultdict(list)
     for entry in db.session.scalars(
@@ -157,6 +164,8 @@ def evaluate_indicators(year: int, as_of: datetime | None = None) -> IndicatorEv
             note = ""
             if kind == "metric":
                 actual = _metric(name, sla, budget, months)
+                if name == "service_months" and service.gaps:
+                    note = _gaps_note(service.gaps)
             elif kind == "derived":
                 ok, note = _derived(name, sla)
                 grade = "优" if ok else _latest_grade(entries[item.id])

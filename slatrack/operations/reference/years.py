@@ -12,10 +12,15 @@ from slatrack.models import Project
 
 
 def default_year(now: datetime) -> int:
-    """The current local year when it has budget projects, else the latest earlier year that has."""
-    current = now.astimezone(local_zone()).year
-    latest = db.session.scalar(select(func.max(Project.fiscal_year)).where(Project.fiscal_year <= current))
-    return int(latest) if latest is not None else current
+    """The year it is in the configured zone: every page, command and job follows it, set up or not
+    (a year without projects says what is missing, never shows another year's figures)."""
+    return now.astimezone(local_zone()).year
+
+
+def current_quarter(now: datetime) -> str:
+    """This quarter in the configured zone, e.g. ``2026Q4``."""
+    local = now.astimezone(local_zone())
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
 def quarter_of(year: int, now: datetime) -> str:
@@ -29,6 +34,10 @@ def quarter_of(year: int, now: datetime) -> str:
 def fiscal_years() -> list[int]:
     """Every fiscal year that has budget projects, latest first."""
     return list(db.session.scalars(select(Project.fiscal_year).distinct().order_by(Project.fiscal_year.desc())))
+
+
+def has_projects(year: int) -> bool:
+    return bool(db.session.scalar(select(func.count(Project.id)).where(Project.fiscal_year == year)))
 
 
 def year_or_default(year: int | None, now: datetime | None = None) -> int:

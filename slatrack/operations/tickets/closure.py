@@ -17,6 +17,7 @@ from slatrack.extensions import db
 from slatrack.measure.closure import auto_confirm_at
 from slatrack.models import Ticket, TicketEvent, User
 from slatrack.operations import Conflict, OperationError
+from slatrack.operations.reference.holidays import holiday_table
 from slatrack.operations.tickets.lifecycle import record_event
 
 
@@ -53,7 +54,7 @@ def auto_confirm(now: datetime | None = None) -> int:
     ).all()
     for ticket in rows:
         assert ticket.resolved_at is not None
-        due = auto_confirm_at(ticket.resolved_at, days, tz)
+        due = auto_confirm_at(ticket.resolved_at, days, tz, holiday_table())
         if due <= present:
             record_event(ticket, "close", due, f"使用单位 {days} 个工作日内未确认，系统自动确认", None, now=present)
             count += 1

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from slatrack.extensions import db
-from slatrack.measure.calendars import AlwaysOn, Calendar, WorkingHours
+from slatrack.measure.calendars import AlwaysOn, Calendar, HolidayTable, WorkingHours
 from slatrack.measure.deadlines import (
     DEFAULT_RESOLUTION_MINUTES,
     DEFAULT_RESPONSE_MINUTES,
@@ -22,6 +22,7 @@ from slatrack.models import (
     TicketSequence,
 )
 from slatrack.operations import Conflict
+from slatrack.operations.reference.holidays import holiday_table
 
 # ---------------------------------------------------------------- contract terms
 
@@ -29,14 +30,15 @@ NUMBER_PREFIX = "YW"
 
 
 @lru_cache(maxsize=16)
-def _working_hours(tz: str) -> WorkingHours:
-    # One instance per zone: it caches day windows and working-day counts across tickets.
-    return WorkingHours(tz=tz)
+def _working_hours(tz: str, table: HolidayTable) -> WorkingHours:
+    # One instance per zone and holiday table: it caches day windows and working-day counts across tickets.
+    return WorkingHours(tz=tz, is_workday=table)
 
 
 def calendar_of(contract: Contract | None) -> Calendar:
+    """7×24, or working hours on China's working days with the bureau's entered holiday arrangements."""
     if contract is not None and contract.calendar == "workdays":
-        return _working_hours(contract.timezone or "Asia/Shanghai")
+        return _working_hours(contract.timezone or "Asia/Shanghai", holiday_table())
     return AlwaysOn()
 
 
