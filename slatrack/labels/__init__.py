@@ -22,6 +22,8 @@ from slatrack.labels.fields import FIELDS
 # that are not table names).
 TABLES: dict[str, str] = {
     "contract_projects": "合同付款项目",
+    "holiday_calendar_days": "节假日安排明细",
+    "holiday_calendars": "节假日安排",
     "indicator_revisions": "指标修订",
     "latency_daily": "时延日汇总",
     "units": "单位",
