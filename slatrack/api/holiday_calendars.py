@@ -66,7 +66,7 @@ def put_calendar(body: dict[str, Any], year: int) -> dict[str, Any]:
     holidays.check_year(year)
     has_days, has_text = body.get("days") is not None, body.get("text") is not None
     if has_days == has_text:
-        raise OperationError("请提供 days（列表）或 text（粘贴文本）之一", fields={"days": "days 与 text 二选一"})
+        raise OperationError("请提供放假和上班日期的列表或粘贴文本之一", fields={"days": "日期列表与粘贴文本须二选一"})
     days = holidays.days_from_json(year, body["days"]) if has_days else holidays.days_from_text(year, body["text"])
     save_calendar(year, days, body.get("note", ""), acting_user())
     return holidays.calendar_json(year)

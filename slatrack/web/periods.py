@@ -144,8 +144,8 @@ def _shown_period() -> ShownPeriod:
 
 
 def setup_url() -> str | None:
-    """Where an admin sets up a year (the reference admin page once it exists)."""
-    return routed_path("/admin/reference")
+    """Where an admin sets up a year: the projects page (项目与年度), which copies a year or takes a form."""
+    return routed_path("/admin/projects")
 
 
 def install(app: Flask) -> None:

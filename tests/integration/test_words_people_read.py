@@ -77,7 +77,7 @@ PROPER_NAMES = {
     "toml",
 }
 # The test's own data, shown as it was entered.
-TEST_DATA = {"boss", "eng", "duyun", "watcher", "test"}
+TEST_DATA = {"boss", "eng", "duyun", "watcher", "test", "abc"}  # "abc": a bad year typed, quoted back
 ROLES = {"admin": ("boss", None), "vendor": ("eng", None), "unit": ("duyun", "522701"), "auditor": ("watcher", None)}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[.\-/][A-Za-z0-9_]+)*")
 # Codes (OM-2025, YW-2025-NEW), priorities, quarters, abbreviations in capitals (GBK, MB), file names.
