@@ -139,10 +139,11 @@ def load_monitoring(now: datetime) -> list[str]:
     # The vendor answers and fixes each outage's fault ticket; the bureau adjudicates the switch fault.
     for outage in db.session.scalars(select(Outage).order_by(Outage.start)):
         for ticket in outage.tickets:
-            record_event(ticket, "respond", outage.start + timedelta(minutes=12), "已远程登录排查", vendor, now=now)
+            answered = outage.start + timedelta(minutes=12)
+            record_event(ticket, "respond", answered, "已远程登录排查", vendor, now=answered)
             resolved = (outage.end or outage.start) + timedelta(minutes=5)
-            record_event(ticket, "resolve", resolved, "已恢复服务", vendor, now=now)
-            record_event(ticket, "close", resolved + timedelta(hours=2), "", vendor, now=now)
+            record_event(ticket, "resolve", resolved, "已恢复服务", vendor, now=resolved)
+            record_event(ticket, "close", resolved + timedelta(hours=2), "", vendor, now=resolved + timedelta(hours=2))
         if outage.start == cst(9, 3, 14, 0).astimezone(outage.start.tzinfo):
             add_exclusion(
                 outage,
@@ -184,24 +185,26 @@ def load_tickets(now: datetime) -> list[str]:
                 title=rng.choice(TITLES[category]),
                 requester=f"{rng.choice('王李张刘陈杨黄赵吴周')}{rng.choice(['老师', '主任', '科长', '同志'])}",
                 reported_at=reported,
-                now=now,
+                now=reported,  # entered as it happened: the demo's history has no late entries
             )
             # Nearly always answered within the 30-minute window; a few are late.
             late = rng.random() < 0.025
             respond = reported + timedelta(minutes=rng.randint(35, 90) if late else rng.randint(2, 25))
-            record_event(ticket, "respond", respond, "已联系报告人", vendor, now=now)
+            record_event(ticket, "respond", respond, "已联系报告人", vendor, now=respond)
             if category in ("optimization", "patch"):
                 resolve = respond + timedelta(hours=rng.randint(1, 3))
             else:
                 resolve = respond + timedelta(minutes=rng.randint(10, 240))
             if rng.random() < 0.08:
                 pause = respond + timedelta(minutes=5)
-                record_event(ticket, "pause", pause, "等待单位提供材料", vendor, now=now)
+                record_event(ticket, "pause", pause, "等待单位提供材料", vendor, now=pause)
                 resume = pause + timedelta(hours=rng.randint(2, 20))
-                record_event(ticket, "resume", resume, "材料已收到", vendor, now=now)
+                record_event(ticket, "resume", resume, "材料已收到", vendor, now=resume)
                 resolve = pause + timedelta(hours=22)
-            record_event(ticket, "resolve", resolve, "已处理完毕", vendor, now=now)
-            record_event(ticket, "close", resolve + timedelta(hours=1), "报告人确认", vendor, now=now)
+            record_event(ticket, "resolve", resolve, "已处理完毕", vendor, now=resolve)
+            record_event(
+                ticket, "close", resolve + timedelta(hours=1), "报告人确认", vendor, now=resolve + timedelta(hours=1)
+            )
             count += 1
         day += timedelta(days=1)
     return [f"演示服务工单 {count} 件（含处理记录）"]
