@@ -15,7 +15,7 @@
 # Periods, months, quarters and deadlines are computed in this zone; instants are stored in UTC.
 # TIMEZONE = "Asia/Shanghai"                                                         # SLATRACK_TIMEZONE
 # Demonstrations and tests only: the clock starts at this day or instant and runs on from there
-# (docs/years-calendar.md). Refused when SESSION_COOKIE_SECURE is on (a production configuration).
+# (docs/years.md). Refused when SESSION_COOKIE_SECURE is on (a production configuration).
 # NOW = "2026-12-15T10:00:00+08:00"                                                  # SLATRACK_NOW
 
 # --- Accounts (等保 2.0) ----------------------------------------------------------------------------

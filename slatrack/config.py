@@ -63,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USER": "",
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "",
-    # Demonstrations and tests only: the application's clock starts at this instant (docs/years-calendar.md).
+    # Demonstrations and tests only: the application's clock starts at this instant (docs/years.md).
     # Refused behind TLS (SESSION_COOKIE_SECURE), i.e. in a production configuration.
     "NOW": None,
 }

@@ -1,5 +1,5 @@
 """Holiday calendars: a year's days off and make-up working days (调休), entered to extend and override
-chinesecalendar (docs/years-calendar.md)."""
+chinesecalendar (docs/years.md)."""
 
 from __future__ import annotations
 

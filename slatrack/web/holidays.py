@@ -1,5 +1,5 @@
 """The holiday calendars page (节假日安排): which years the working-days calendar knows, and an admin form to
-enter or paste a year's days off and make-up working days (docs/years-calendar.md)."""
+enter or paste a year's days off and make-up working days (docs/years.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Holiday calendars: the arrangements the bureau enters per year, the working-day rule built on them, and the
-ticket deadlines refreshed when a year's arrangement changes (docs/years-calendar.md)."""
+ticket deadlines refreshed when a year's arrangement changes (docs/years.md)."""
 
 from __future__ import annotations
 
