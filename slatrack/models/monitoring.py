@@ -111,5 +111,13 @@ class LatencyHourly(Base):
     failures: Mapped[int]
     latency_avg_ms: Mapped[float | None] = mapped_column(Float)
     latency_max_ms: Mapped[float | None] = mapped_column(Float)
+    # A host check's CPU, memory and disk use (percent) over the hour: results with metrics, mean, peak.
+    host_samples: Mapped[int | None]
+    cpu_avg: Mapped[float | None] = mapped_column(Float)
+    cpu_max: Mapped[float | None] = mapped_column(Float)
+    memory_avg: Mapped[float | None] = mapped_column(Float)
+    memory_max: Mapped[float | None] = mapped_column(Float)
+    disk_avg: Mapped[float | None] = mapped_column(Float)
+    disk_max: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (UniqueConstraint("target_id", "hour"),)

@@ -75,6 +75,7 @@ class OutageRow:
     cause: str
     tickets: tuple[str, ...]
     exclusions: tuple[tuple[str, str], ...]  # (category, reason)
+    handling: str = ""
 
 
 @dataclass(frozen=True)

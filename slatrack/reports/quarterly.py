@@ -29,7 +29,6 @@ from slatrack.reports.document import (
 from slatrack.reports.quarterly_format import (
     BUREAU,
     KEY_FIGURES,
-    SOURCE_LABELS,
     SYSTEM,
     availability_of,
     counts_table,
@@ -40,7 +39,8 @@ from slatrack.reports.quarterly_format import (
     quarter_title,
     typed,
 )
-from slatrack.reports.quarterly_sections import LaterSections
+from slatrack.reports.quarterly_outages import OutageSections
+from slatrack.reports.quarterly_sections import LaterSections, revisions_section
 from slatrack.reports.quarterly_sheets import RecordSheets
 
 
@@ -53,7 +53,7 @@ def build(data: QuarterData, *, charts: bool = True, records: bool = True) -> Do
     return QuarterlyBuilder(data, charts=charts, records=records).document()
 
 
-class QuarterlyBuilder(LaterSections, RecordSheets):
+class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
     def __init__(self, data: QuarterData, *, charts: bool = True, records: bool = True) -> None:
         self.data = data
         self.with_charts = charts
@@ -85,9 +85,8 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
         sections.append(self.sign_off())
-        revised = self.revisions()
-        if revised is not None:
-            sections.append(revised)
+        if data.report is not None and data.report.submitted:
+            sections.append(revisions_section(data.report, self.tz))
         return Document(
             title=f"{SYSTEM}\n运维服务季度报告",
             subtitle=quarter_title(data.label),
@@ -113,7 +112,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return [
             ("报告期间", f"{chinese_date(data.period.first_day)}至{chinese_date(data.period.last_day)}"),
             ("运维合同", "\n".join(contracts) or "本季度不在任何运维合同期内"),
-            ("运维单位", "、".join(vendors) or "—"),
+            ("运维单位", "、".join(vendors) or ("待补充" if self.contracts else "—")),
             ("服务对象", BUREAU),
             ("报告状态", status),
             ("数据截至", chinese_datetime(data.as_of, self.tz)),
@@ -286,66 +285,6 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         known = [v for v in values if v is not None]
         low = max(0.0, float(int(min(known)) - 1)) if known else 0.0
         self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.0))
-        return section
-
-    def outages(self) -> Section:
-        section = Section("四、停机记录")
-        rows: list[list[Value]] = []
-        for index, row in enumerate(self.total.downtime_rows, start=1):
-            involved = [o for o in self.total.outages if o.start < row.end and (o.end is None or o.end > row.start)]
-            rows.append(
-                [
-                    index,
-                    row.start,
-                    row.end,
-                    row.wait_minutes,
-                    row.repair_minutes,
-                    row.wait_minutes + row.repair_minutes,
-                    "、".join(sorted({self.targets.get(o.target, o.target) for o in involved})) or "—",
-                    "；".join(sorted({o.cause for o in involved if o.cause})) or "待补充",
-                ]
-            )
-        columns = [
-            Column("序号", "int", width=6),
-            Column("开始时间", "datetime", width=17),
-            Column("结束时间", "datetime", width=17),
-            Column("停机等待（分钟）", "number", width=14),
-            Column("维修时间（分钟）", "number", width=14),
-            Column("停机合计（分钟）", "number", width=14),
-            Column("监测对象", width=18),
-            Column("原因", width=30),
-        ]
-        section.blocks.append(
-            Table(
-                "停机记录",
-                columns,
-                rows,
-                empty_text="本季度无停机记录。",
-                note="同一时段多个对象同时停机时合并为一条；等待时间自停机开始至首次响应，其余为维修时间。",
-            )
-        )
-        detail_rows: list[list[Value]] = [
-            [
-                self.targets.get(o.target, o.target),
-                SOURCE_LABELS.get(o.source, o.source),
-                o.start,
-                o.end,
-                o.measured_minutes,
-                o.cause or "待补充",
-                "已全部扣除" if o.excluded else "计入停机",
-            ]
-            for o in self.total.outages
-        ]
-        detail_columns = [
-            Column("监测对象", width=18),
-            Column("来源", width=10),
-            Column("开始时间", "datetime", width=17),
-            Column("结束时间", "datetime", width=17),
-            Column("时长（分钟）", "number", width=12),
-            Column("原因", width=30),
-            Column("处理", width=12),
-        ]
-        section.blocks.append(Table("故障告警明细", detail_columns, detail_rows, empty_text="本季度无故障告警。"))
         return section
 
     def requests(self) -> Section:

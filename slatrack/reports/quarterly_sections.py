@@ -15,7 +15,7 @@ from slatrack.measure.indicators import (
 )
 from slatrack.measure.sla import ScopeFigures
 from slatrack.measure.tickets import CATEGORIES
-from slatrack.reports.data import ContractInfo, QuarterData
+from slatrack.reports.data import ContractInfo, QuarterData, ReportState
 from slatrack.reports.document import Column, Section, Table, Value, chinese_date, chinese_datetime
 from slatrack.reports.quarterly_format import (
     BUREAU,
@@ -31,7 +31,7 @@ from slatrack.reports.quarterly_format import (
 
 
 class LaterSections:
-    """Sections seven to thirteen (the sign-off), the year-to-date progress and the revisions, mixed into the
+    """Sections seven to thirteen (the sign-off) and the year-to-date progress, mixed into the
     QuarterlyBuilder."""
 
     data: QuarterData
@@ -217,29 +217,31 @@ class LaterSections:
                 section.text(paragraph.strip())
         return section
 
-    def revisions(self) -> Section | None:
-        report = self.data.report
-        if report is None or not report.submitted:
-            return None
-        changes = report.revisions
-        section = Section("附：提交后修订的数字")
-        submitted = chinese_datetime(report.submitted_at, self.tz) if report.submitted_at else ""
-        if not changes:
-            section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
-            return section
-        section.text(f"本报告已于 {submitted} 提交；以下数字在提交后因记录补录或更正而变化，正文为当前数字。")
-        labels = {key: label for key, label, _ in KEY_FIGURES}
-        rows: list[list[Value]] = []
-        for path, change in changes.items():
-            parts = path.split(".")
-            scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
-            label = labels.get(parts[-1], parts[-1])
-            rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
-        columns = [
-            Column("范围", width=12),
-            Column("项目", width=24),
-            Column("提交时", width=14),
-            Column("当前", width=14),
-        ]
-        section.blocks.append(Table("提交后修订", columns, rows))
+
+def revisions_section(report: ReportState, tz: str) -> Section:
+    """附：提交后修订的数字 — a submitted report's figures that changed since, submitted and current value."""
+    changes = report.revisions
+    section = Section("附：提交后修订的数字")
+    submitted = chinese_datetime(report.submitted_at, tz) if report.submitted_at else ""
+    if not changes:
+        section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
         return section
+    section.text(
+        f"本报告已于 {submitted} 提交，正文为提交时的数字；以下数字在提交后因记录补录或更正而变化，"
+        "“当前”一栏为按现有记录重新计算的结果。"
+    )
+    labels = {key: label for key, label, _ in KEY_FIGURES}
+    rows: list[list[Value]] = []
+    for path, change in changes.items():
+        parts = path.split(".")
+        scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
+        label = labels.get(parts[-1], parts[-1])
+        rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
+    columns = [
+        Column("范围", width=12),
+        Column("项目", width=24),
+        Column("提交时", width=14),
+        Column("当前", width=14),
+    ]
+    section.blocks.append(Table("提交后修订", columns, rows))
+    return section

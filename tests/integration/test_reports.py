@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, BudgetLine, Inspection, Report, SurveyResponse, Ticket, Unit
+from slatrack.models import AuditRecord, BudgetLine, Contract, Inspection, Report, SurveyResponse, Ticket, Unit
 from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
@@ -373,9 +373,41 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) == "draft"
     texts = {"problems": "六月备份核验延后。", "next_plan": "七月完成等保测评配合。"}
     assert client.post("/reports/quarterly/2025Q2/texts", data=texts).status_code == 302
+    # Still refused: the contracts' vendor (乙方) and the two probe outages' cause and handling are missing.
+    page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert "提交前尚需填写" in page and "OM-2023、OM-2025 的运维单位（乙方）名称" in page
+    token = make_token("admin")
+    response = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert set(body["fields"]) == {"vendor", "outages"}, body
+    assert "门户网站 2025年4月10日 10:00" in body["message"] and "门户网站 2025年5月10日 10:00" in body["message"]
+    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    assert [row[0] for row in tables["待补充"][1:]] == ["门户网站", "门户网站"]
+    assert tables["待补充"][1][2] == "原因、处理情况"
+    for contract in db.session.scalars(select(Contract)):
+        contract.vendor = "黔南州某信息技术有限公司"
+    db.session.commit()
+    outages = sorted(client.get("/api/v1/outages", headers=bearer(token)).get_json(), key=lambda o: o["start"])
+    assert [o["handling"] for o in outages] == ["", ""]
+    blank = client.put(f"/api/v1/outages/{outages[0]['id']}/cause", json={"cause": "数据库连接池耗尽"},
+                       headers=bearer(token))  # fmt: skip
+    assert blank.status_code == 422 and "handling" in blank.get_json()["error"]["fields"]
+    done = client.put(f"/api/v1/outages/{outages[0]['id']}/cause", headers=bearer(token),
+                      json={"cause": "数据库连接池耗尽", "handling": "扩大连接池并重启应用"})  # fmt: skip
+    assert done.status_code == 200 and done.get_json()["handling"] == "扩大连接池并重启应用"
+    refused = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
+    error = refused.get_json()["error"]
+    assert refused.status_code == 422 and set(error["fields"]) == {"outages"}
+    assert "5月10日" in error["message"] and "4月10日" not in error["message"]
+    page_form = {f"c{outages[1]['id']}-cause": "服务器断电", f"c{outages[1]['id']}-handling": "恢复供电后重启"}
+    assert client.post(f"/monitoring/outages/{outages[1]['id']}/cause", data=page_form).status_code == 302
+    assert "服务器断电" in client.get("/monitoring/outages?days=3660").get_data(as_text=True)
     assert client.post("/reports/quarterly/2025Q2/submit", data={"confirm": "1"}).status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
+    submitted_on = db.session.scalar(select(Report.submitted_at).where(Report.period == "2025Q2"))
+    assert submitted_on is not None
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
     assert refused.status_code == 302
     assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
@@ -386,11 +418,31 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert "提交后有修订" in page and "<code>tickets</code>" in page
     index = client.get("/reports?year=2025").get_data(as_text=True)
     assert "提交后有修订" in index and "2025年第二季度" in index
-    token = make_token("admin")
-    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST)))
+    # Later changes to the outages' texts and the records never reach the submitted document's body.
+    client.put(f"/api/v1/outages/{outages[0]['id']}/cause", headers=bearer(token),
+               json={"cause": "改写后的原因", "handling": "改写后的处理"})  # fmt: skip
+    document, tables = _docx_tables(
+        _download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST))
+    )
     revised = {(row[0], row[1]): row[2:] for row in tables["提交后修订"]}
     assert revised[("合计", "服务请求数")] == ["5", "6"]
     assert revised[("OM-2025", "服务请求数")] == ["3", "4"]
+    figures = {row[0]: row[1:] for row in tables["主要运维数据"]}
+    assert figures["服务请求数"] == ["5", "2", "3"]  # the body keeps the submitted figures
+    details = tables["故障告警明细"]
+    assert [row[5] for row in details[1:]] == ["数据库连接池耗尽", "服务器断电"]
+    assert [row[6] for row in details[1:]] == ["扩大连接池并重启应用", "恢复供电后重启"]
+    cover = {row.cells[0].text.rstrip("："): row.cells[1].text for row in document.tables[0].rows}
+    local = submitted_on.astimezone(CST)
+    assert cover["数据截至"].startswith(f"{local.year}年{local.month}月{local.day}日")
+    assert cover["运维单位"] == "黔南州某信息技术有限公司" and cover["报告状态"] == "已提交"
+    workbook = load_workbook(
+        io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "xlsx", datetime.now(CST)))
+    )
+    rows = list(workbook["提交后修订"].iter_rows(min_row=2, values_only=True))
+    assert ("合计", "服务请求数", 5, 6) in rows
+    # The records as submitted: five requests and the cancelled one, not the ticket logged since.
+    assert sum(1 for _ in workbook["工单明细"].iter_rows(min_row=2)) == 6
     client.post("/reports/quarterly/2025Q2/accept")  # the submitter may not accept it
     assert "须由另一位局方人员验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     client.post("/logout")
@@ -398,6 +450,10 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     login(client, "deputy")
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    document, _ = _docx_tables(
+        _download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST))
+    )
+    assert {r.cells[0].text.rstrip("："): r.cells[1].text for r in document.tables[0].rows}["报告状态"] == "已验收"
 
 
 def test_charts_use_the_cjk_font_and_leave_matplotlib_settings_alone() -> None:
