@@ -450,9 +450,7 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     login(client, "deputy")
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
-    document, _ = _docx_tables(
-        _download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST))
-    )
+    document, _ = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST)))
     assert {r.cells[0].text.rstrip("："): r.cells[1].text for r in document.tables[0].rows}["报告状态"] == "已验收"
 
 
