@@ -40,6 +40,7 @@ from slatrack.reports.quarterly_format import (
     typed,
 )
 from slatrack.reports.quarterly_outages import OutageSections
+from slatrack.reports.quarterly_resources import ResourceSections, numbered
 from slatrack.reports.quarterly_sections import LaterSections, revisions_section
 from slatrack.reports.quarterly_sheets import RecordSheets
 
@@ -53,7 +54,7 @@ def build(data: QuarterData, *, charts: bool = True, records: bool = True) -> Do
     return QuarterlyBuilder(data, charts=charts, records=records).document()
 
 
-class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
+class QuarterlyBuilder(OutageSections, ResourceSections, LaterSections, RecordSheets):
     def __init__(self, data: QuarterData, *, charts: bool = True, records: bool = True) -> None:
         self.data = data
         self.with_charts = charts
@@ -75,16 +76,18 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
             self.indicators(),
             self.availability(),
             self.outages(),
+            self.resources(),
             self.requests(),
             self.consultations(),
             self.inspections(),
             self.changes(),
             self.satisfaction(),
             self.budget(),
-            self.text_section("十一、存在的问题", data.report.problems if data.report else "", "待补充。"),
-            self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
+            self.text_section("存在的问题", data.report.problems if data.report else "", "待补充。"),
+            self.text_section("下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
         sections.append(self.sign_off())
+        numbered(sections)
         if data.report is not None and data.report.submitted:
             sections.append(revisions_section(data.report, self.tz))
         return Document(
@@ -149,7 +152,7 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
         return columns
 
     def overview(self) -> Section:
-        section = Section("一、概述")
+        section = Section("概述")
         t = self.total
         counts = t.tickets.overall
         if not self.scopes:
@@ -176,7 +179,7 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
         return section
 
     def indicators(self) -> Section:
-        section = Section("二、绩效指标完成情况")
+        section = Section("绩效指标完成情况")
         evaluation = self.data.evaluation
         if evaluation is None:
             section.text(f"{self.data.period.first_day.year} 年度没有预算项目和绩效指标。")
@@ -231,7 +234,7 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
         return section
 
     def availability(self) -> Section:
-        section = Section("三、系统可用率与故障率", page_break=True)
+        section = Section("系统可用率与故障率", page_break=True)
         section.text(
             "系统故障率 =（停机等待时间 + 维修时间）÷ 合同服务总时间 × 100%；可用率 = 100% − 系统故障率。"
             "停机时间已扣除经批准的计划维护和经裁定不属乙方责任的时段；监测未知时间不计为停机。"
@@ -288,7 +291,7 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
         return section
 
     def requests(self) -> Section:
-        section = Section("五、服务请求")
+        section = Section("服务请求")
         figures = self.total.tickets
         counts = figures.overall
         if counts.tickets == 0:
@@ -347,7 +350,7 @@ class QuarterlyBuilder(OutageSections, LaterSections, RecordSheets):
         return section
 
     def consultations(self) -> Section:
-        section = Section("六、咨询服务")
+        section = Section("咨询服务")
         figures = self.total.tickets
         year_total = self.data.evaluation.sla.tickets.consultations if self.data.evaluation else None
         text = (

@@ -32,7 +32,7 @@ class OutageSections:
         return stored.cause, stored.handling
 
     def outages(self) -> Section:
-        section = Section("四、停机记录")
+        section = Section("停机记录")
         rows: list[list[Value]] = []
         for index, row in enumerate(self.total.downtime_rows, start=1):
             involved = [o for o in self.total.outages if o.start < row.end and (o.end is None or o.end > row.start)]

@@ -42,7 +42,7 @@ class LaterSections:
 
     def sign_off(self) -> Section:
         """The 甲方/乙方 block the two parties sign and stamp."""
-        section = Section("十三、报告确认")
+        section = Section("报告确认")
         vendors = "、".join(sorted({c.vendor for c in self.contracts.values() if c.vendor}))
         section.text("本报告所列数据经双方核对无误，予以确认。")
         rows: list[list[Value]] = [
@@ -82,7 +82,7 @@ class LaterSections:
         return shown, actual, meets(row["operator"], actual, target)
 
     def inspections(self) -> Section:
-        section = Section("七、例行安全检查与数据备份")
+        section = Section("例行安全检查与数据备份")
         monitoring = self.total.monitoring
         section.text(
             f"本季度完成安全检查且备份核验通过的月份 {monitoring.count} 个"
@@ -118,7 +118,7 @@ class LaterSections:
         return section
 
     def changes(self) -> Section:
-        section = Section("八、补丁、升级与功能优化")
+        section = Section("补丁、升级与功能优化")
         outcomes = [
             o for o in self.total.ticket_outcomes if not o.cancelled and o.record.category in ("patch", "optimization")
         ]
@@ -150,7 +150,7 @@ class LaterSections:
         return section
 
     def satisfaction(self) -> Section:
-        section = Section("九、用户满意度")
+        section = Section("用户满意度")
         survey = self.total.satisfaction
         if survey.responses == 0:
             section.text("本季度无满意度调查答卷。")
@@ -177,7 +177,7 @@ class LaterSections:
         return section
 
     def budget(self) -> Section:
-        section = Section("十、预算执行情况")
+        section = Section("预算执行情况")
         evaluation = self.data.evaluation
         if evaluation is None:
             section.text("本年度无预算。")

@@ -24,10 +24,20 @@ from docx import Document as read_docx
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, BudgetLine, Contract, Inspection, Report, SurveyResponse, Ticket, Unit
+from slatrack.models import (
+    AuditRecord,
+    BudgetLine,
+    Contract,
+    Inspection,
+    ProbeResult,
+    Report,
+    SurveyResponse,
+    Ticket,
+    Unit,
+)
 from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
@@ -474,3 +484,46 @@ def test_openapi_documents_the_downloads(client: FlaskClient) -> None:
     assert XLSX in quarterly["responses"]["200"]["content"] and DOCX in quarterly["responses"]["200"]["content"]
     assert {p["name"] for p in quarterly["parameters"]} >= {"format", "as_of"}
     assert "/api/v1/reports/self-evaluation/{year}" in paths
+
+
+def test_resource_use_of_host_checks_in_both_files(
+    app: Flask, client: FlaskClient, make_token: Callable[..., str]
+) -> None:
+    """A host check's CPU, memory and disk use: mean and peak over the quarter, from the hourly aggregates
+    (the raw results are pruned afterwards); without host checks the section says so and shows no table."""
+    token = make_token("auditor")
+    document, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "五、资源使用情况" in text and "本季度未配置主机资源检查" in text and "资源使用情况" not in tables
+
+    create_target(
+        {"name": "应用服务器", "kind": "host", "interval_seconds": 3600, "critical": False, "in_process": False,
+         "monitored_since": at(4, 1)}
+    )  # fmt: skip
+    samples = [(at(4, 2, 9), 20.0, 40.0, 50.0), (at(5, 2, 9), 60.0, 50.0, 55.0), (at(6, 2, 9), 40.0, 90.0, 60.0)]
+    items = [
+        {"target": "应用服务器", "observed_at": moment.isoformat(), "ok": True, "latency_ms": None, "detail": "",
+         "sample_id": f"h-{moment.timestamp():.0f}",
+         "metrics": {"cpu_percent": cpu, "memory_percent": memory, "disk_percent": disk, "load_1m": 0.5}}
+        for moment, cpu, memory, disk in samples
+    ]  # fmt: skip
+    # Outside the quarter: never counted.
+    items.append({**items[0], "observed_at": at(7, 2, 9).isoformat(), "sample_id": "h-july",
+                  "metrics": {"cpu_percent": 99.0, "memory_percent": 99.0, "disk_percent": 99.0}})  # fmt: skip
+    for item in items:
+        ingest_results([item], now=datetime.fromisoformat(item["observed_at"]) + timedelta(minutes=1))
+    from slatrack.operations.monitoring.upkeep import aggregate_received_since
+
+    aggregate_received_since(None)
+    db.session.execute(delete(ProbeResult))  # pruned: the aggregates carry the figures on
+    db.session.commit()
+    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    assert tables["资源使用情况"] == [
+        ["主机", "检查次数", "CPU 平均", "CPU 峰值", "内存平均", "内存峰值", "磁盘平均", "磁盘峰值"],
+        ["应用服务器", "3", "40.00%", "60.00%", "60.00%", "90.00%", "55.00%", "60.00%"],
+    ]
+    workbook = load_workbook(io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "xlsx")))
+    sheet = workbook["资源使用情况"]
+    row = [c.value for c in sheet[2]]
+    assert row[:2] == ["应用服务器", 3] and sheet.cell(row=2, column=3).number_format == "0.00%"
+    assert [round(v, 6) for v in row[2:]] == [0.4, 0.6, 0.6, 0.9, 0.55, 0.6]

@@ -213,7 +213,7 @@ def test_the_quarterly_word_file_has_one_date_and_number_format(
     # 目录 after the cover, listing every section; the 甲方/乙方 sign-off block at the end.
     paragraphs = [p.text for p in document.paragraphs]
     contents = paragraphs.index("目　录")
-    assert paragraphs[contents + 1] == "一、概述" and "十三、报告确认" in paragraphs[contents + 1 : contents + 15]
+    assert paragraphs[contents + 1] == "一、概述" and "十四、报告确认" in paragraphs[contents + 1 : contents + 16]
     sign_off = document.tables[captions.index("报告确认") + 1]
     cells = [[c.text for c in row.cells] for row in sign_off.rows]
     assert cells[0][1:] == ["甲方（服务对象）", "乙方（运维单位）"] and cells[2][0] == "负责人（签字）"

@@ -30,6 +30,7 @@ from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.report_checks import known_vendor
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
 from slatrack.operations.figures.report_texts import self_evaluation_texts
+from slatrack.operations.monitoring.host_use import host_use
 from slatrack.operations.tickets.late_review import counts as late_entry_counts
 from slatrack.reports.data import (
     ContractInfo,
@@ -122,6 +123,7 @@ def quarterly_data(
         outages=_outages(period.start, period.end),  # few; section 四 reads their cause and handling
         payments=_payments(period.first_day.year, period.last_day) if records else [],
         late_entries=late_entry_counts(period.start, period.end),
+        host_use=host_use(period.start, period.end),
     )
 
 

@@ -28,16 +28,24 @@ def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
+HOST_METRICS = (("cpu", "cpu_percent"), ("memory", "memory_percent"), ("disk", "disk_percent"))
+
+
 def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
-    """Recompute the LatencyHourly rows of the whole hours from ``start`` to ``end`` from raw results."""
+    """Recompute the LatencyHourly rows of the whole hours from ``start`` to ``end`` from raw results.
+
+    A host check's results carry CPU, memory and disk use (``metrics``): their hourly mean and peak are kept
+    too, for the quarterly report's resource use once the raw results are pruned.
+    """
     start, end = _hour(start), _hour(end) + (timedelta(hours=1) if _hour(end) != end else timedelta(0))
     buckets: dict[datetime, list[Any]] = {}
+    hosts: dict[datetime, _HostHour] = {}
     rows = db.session.execute(
-        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms)
+        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms, ProbeResult.metrics)
         .where(ProbeResult.target_id == target_id, ProbeResult.observed_at >= start, ProbeResult.observed_at < end)
         .order_by(ProbeResult.observed_at)
     )
-    for at, ok, latency in rows:
+    for at, ok, latency, metrics in rows:
         bucket = buckets.get(hour := _hour(at))
         if bucket is None:
             bucket = buckets[hour] = [0, 0, 0.0, 0, None]
@@ -48,6 +56,8 @@ def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
             bucket[2] += latency
             bucket[3] += 1
             bucket[4] = latency if bucket[4] is None or latency > bucket[4] else bucket[4]
+        if metrics:
+            hosts.setdefault(hour, _HostHour()).add(metrics)
     db.session.execute(
         delete(LatencyHourly).where(
             LatencyHourly.target_id == target_id, LatencyHourly.hour >= start, LatencyHourly.hour < end
@@ -64,11 +74,48 @@ def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
                     "failures": failures,
                     "latency_avg_ms": (total / measured) if measured else None,
                     "latency_max_ms": largest,
+                    **(hosts[hour].columns() if hour in hosts else _HostHour.EMPTY),
                 }
                 for hour, (checks, failures, total, measured, largest) in sorted(buckets.items())
             ],
         )
     return len(buckets)
+
+
+class _HostHour:
+    """Sums and peaks of one hour's host metrics (percentages); results without a figure are skipped."""
+
+    EMPTY: dict[str, Any] = {"host_samples": None} | {
+        f"{name}_{kind}": None for name, _ in HOST_METRICS for kind in ("avg", "max")
+    }
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.sums = {name: 0.0 for name, _ in HOST_METRICS}
+        self.counts = {name: 0 for name, _ in HOST_METRICS}
+        self.peaks: dict[str, float | None] = {name: None for name, _ in HOST_METRICS}
+
+    def add(self, metrics: dict[str, Any]) -> None:
+        counted = False
+        for name, key in HOST_METRICS:
+            value = metrics.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                counted = True
+                self.sums[name] += value
+                self.counts[name] += 1
+                peak = self.peaks[name]
+                self.peaks[name] = float(value) if peak is None or value > peak else peak
+        self.samples += counted
+
+    def columns(self) -> dict[str, Any]:
+        if not self.samples:
+            return dict(self.EMPTY)
+        columns: dict[str, Any] = {"host_samples": self.samples}
+        for name, _ in HOST_METRICS:
+            count = self.counts[name]
+            columns[f"{name}_avg"] = self.sums[name] / count if count else None
+            columns[f"{name}_max"] = self.peaks[name]
+        return columns
 
 
 def aggregate_received_since(since: datetime | None) -> int:
