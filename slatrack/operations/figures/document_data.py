@@ -11,7 +11,6 @@ from slatrack.clock import utcnow, zone_name
 from slatrack.extensions import db
 from slatrack.measure.indicators import IndicatorEvaluation
 from slatrack.measure.periods import month_period, quarter_period, year_period
-from slatrack.measure.sla import compute_sla
 from slatrack.models import (
     BudgetLine,
     Contract,
@@ -72,11 +71,8 @@ def quarterly_data(
     as_of = _aware_as_of(as_of)
     entry = CACHE.get(year_period(period.first_day.year, tz))
     moment = as_of.astimezone(UTC)
-    figures = compute_sla(entry.inputs, period, moment, entry.memo)
-    months = [
-        (month, compute_sla(entry.inputs, month_period(month, tz), moment, entry.memo).total)
-        for month in period.months()
-    ]
+    figures = entry.measured(period, moment)
+    months = [(month, entry.measured(month_period(month, tz), moment).total) for month in period.months()]
     year_as_of = min(as_of, period.end)
     try:
         evaluation: IndicatorEvaluation | None = evaluate_indicators(period.first_day.year, year_as_of)
