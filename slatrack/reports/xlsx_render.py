@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value
+from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value, chinese_punctuation
 from slatrack.textsafety import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -64,8 +64,12 @@ def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
     if isinstance(value, date):
         return float((value - EXCEL_EPOCH).days), FORMATS["date"]
     if isinstance(value, Label):
-        return str(value), None  # program text ("=1套"): a string cell as it is, see _streamed_table
-    if isinstance(value, bool | str):
+        return chinese_punctuation(
+            str(value)
+        ), None  # program text ("=1套"): a string cell as it is, see _streamed_table
+    if isinstance(value, str):
+        return safe_cell(chinese_punctuation(value)), None
+    if isinstance(value, bool):
         return safe_cell(value), None  # people's text: the OWASP rule (slatrack.textsafety)
     number = float(value) if isinstance(value, Decimal) else value
     if kind == "percent":

@@ -42,6 +42,7 @@ from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
+from slatrack.reports.document import chinese_punctuation
 from slatrack.reports.quarterly_format import KEY_FIGURES
 from tests.integration.conftest import bearer, login
 
@@ -171,7 +172,8 @@ def test_quarterly_xlsx_figures_equal_the_api_for_two_contracts(
     assert _check_key_figures(book["主要运维数据"], sla, ["OM-2023", "OM-2025"]) == 24 * 3
     assert book["主要运维数据"].freeze_panes == "A2"
 
-    by_name = {row["name"]: row for row in indicators if row["project_code"] == "YW-2025"}
+    # The files print reference texts with full-width punctuation (流程,提高 → 流程，提高).
+    by_name = {chinese_punctuation(row["name"]): row for row in indicators if row["project_code"] == "YW-2025"}
     sheet = book["绩效指标完成情况"]
     header = [c.value for c in sheet[1]]
     col = {name: header.index(name) for name in ("三级指标", "累计实际", "累计目标", "累计进度")}

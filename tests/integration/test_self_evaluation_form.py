@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from slatrack.reports.document import chinese_punctuation
 from tests.integration.conftest import login
 from tests.integration.test_reports import AS_OF, _api, _download, _load_q2
 
@@ -92,9 +93,9 @@ def test_the_workbook_is_the_official_table(
         end = next(i for i, row in enumerate(grid) if row[0] == "总分")
         body = grid[header + 1 : end]
         mine = [r for r in rows if r["project_code"] == project["project_code"]]
-        assert [r[2] for r in body] == [r["name"] for r in mine]
+        assert [r[2] for r in body] == [chinese_punctuation(r["name"]) for r in mine]  # full-width marks
         for printed, api in zip(body, mine, strict=True):
-            assert printed[3] == api["target_text"] and _cents(printed[5]) == _cents(api["weight"])
+            assert printed[3] == chinese_punctuation(api["target_text"]) and _cents(printed[5]) == _cents(api["weight"])
             assert (printed[6] is None) == (api["score"] is None)
         # Every 一级指标 cell is merged over its rows and labelled with its points.
         groups = {sheet.cell(r.min_row, 1).value for r in sheet.merged_cells.ranges if r.min_col == 1}
