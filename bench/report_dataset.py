@@ -21,6 +21,7 @@ from slatrack.models import (
     Contract,
     EvidenceSegment,
     Inspection,
+    LatencyHourly,
     Outage,
     Payment,
     Report,
@@ -95,6 +96,22 @@ def _quarter_bounds(quarter: int) -> tuple[datetime, datetime]:
     return _local(first), _local(last)
 
 
+def _host_hours(rng: random.Random, target_id: int, start: datetime, end: datetime) -> list[dict[str, object]]:
+    """A host check every minute, as hourly aggregates: CPU with daytime peaks, memory steady, disk growing."""
+    rows: list[dict[str, object]] = []
+    hour, count = start, 0
+    while hour < end:
+        busy = 9 <= hour.astimezone(CST).hour < 18
+        cpu = rng.uniform(25, 45) if busy else rng.uniform(5, 15)
+        disk = 52 + 10 * count / (24 * 182)
+        rows.append({"target_id": target_id, "hour": hour, "checks": 60, "failures": 0, "latency_avg_ms": None,
+                     "latency_max_ms": None, "host_samples": 60, "cpu_avg": cpu,
+                     "cpu_max": min(100.0, cpu + rng.uniform(5, 40)), "memory_avg": rng.uniform(55, 65),
+                     "memory_max": rng.uniform(65, 80), "disk_avg": disk, "disk_max": disk + 0.2})  # fmt: skip
+        hour, count = hour + timedelta(hours=1), count + 1
+    return rows
+
+
 def build(
     tickets_per_quarter: int = 150, targets: int = 6, seed: int = 2025, quarters: tuple[int, ...] = (1, 2, 3)
 ) -> None:
@@ -104,8 +121,8 @@ def build(
         db.session.add(
             Target(
                 name=names[n] if n < len(names) else f"监测对象-{n:02d}",
-                kind="http" if n != 1 else "tcp",
-                url=f"http://10.0.0.{n}/" if n != 1 else None,
+                kind={1: "tcp", 4: "host"}.get(n, "http"),
+                url=f"http://10.0.0.{n}/" if n not in (1, 4) else None,
                 host="10.0.0.1" if n == 1 else None,
                 port=5432 if n == 1 else None,
                 interval_seconds=60,
@@ -118,6 +135,8 @@ def build(
     last_quarter_end = _quarter_bounds(max(quarters))[1]
     for target in db.session.scalars(select(Target).order_by(Target.id)):
         db.session.execute(insert(EvidenceSegment), _segments(rng, target.id, YEAR_START, last_quarter_end))
+    for target in db.session.scalars(select(Target).where(Target.kind == "host")):
+        db.session.execute(insert(LatencyHourly), _host_hours(rng, target.id, YEAR_START, last_quarter_end))
     units = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)))}
     contracts = {c.code: c.id for c in db.session.scalars(select(Contract))}
     codes = list(units)
@@ -208,7 +227,8 @@ def build(
         local_start, minutes, target_index, cause, _ = OUTAGES[int(ticket.description.split(":")[1])]
         start = _local(local_start)
         outage = Outage(target_id=target_ids[target_index], source="manual", start=start,
-                        end=start + timedelta(minutes=minutes), cause=cause)  # fmt: skip
+                        end=start + timedelta(minutes=minutes), cause=cause,
+                        handling="接报后远程排查处置，服务恢复后核验正常")  # fmt: skip
         db.session.add(outage)
         db.session.flush()
         db.session.execute(insert(outage_tickets), [{"outage_id": outage.id, "ticket_id": ticket.id}])
