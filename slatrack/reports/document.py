@@ -8,6 +8,7 @@ dates and percentages while the Word document shows the same values as text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -128,6 +129,7 @@ _FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 _HAS_CJK = re.compile(f"[{_CJK}]")
 
 
+@functools.lru_cache(maxsize=8192)  # the same unit names, categories and titles recur thousands of times
 def chinese_punctuation(text: str) -> str:
     """Full-width punctuation in Chinese text (reference data transcribed with half-width marks):
     a bracket pair around or beside Chinese becomes （）, and , ; : ! ? between Chinese characters their

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -126,6 +128,21 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
     if not table.rows:
         sheet.append([table.empty_text])
         return
+    styles: dict[object, StyleArray] = {}
+
+    def style(number_format: str | None) -> StyleArray:
+        """The cell style of a number format (or of wrapped text), made once per sheet and copied to each cell:
+        setting ``number_format`` or ``alignment`` on every cell goes through openpyxl's style registry."""
+        known = styles.get(number_format)
+        if known is None:
+            template = WriteOnlyCell(sheet)
+            if number_format:
+                template.number_format = number_format
+            else:
+                template.alignment = WRAP
+            known = styles[number_format] = template._style
+        return known
+
     for row_index, row in enumerate(table.rows):
         out: list[object] = []
         for index, value in enumerate(row):
@@ -138,10 +155,8 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
             cell = WriteOnlyCell(sheet, value=stored)
             if isinstance(stored, str):
                 cell.data_type = "s"  # a string cell: a target such as "=1套" is text, never a formula
-            if number_format:
-                cell.number_format = number_format
-            elif long_text:
-                cell.alignment = WRAP
+            if number_format or long_text:
+                cell._style = copy(style(number_format))
             out.append(cell)
         sheet.append(out)
 
