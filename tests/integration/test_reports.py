@@ -420,6 +420,10 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert "已提交" in page and "提交后有修订" not in page
     submitted_on = db.session.scalar(select(Report.submitted_at).where(Report.period == "2025Q2"))
     assert submitted_on is not None
+    # The audit log keeps the stored document's digest, not the document itself.
+    audited = [r.after for r in db.session.scalars(select(AuditRecord).where(AuditRecord.object_type == "reports"))]
+    digests = [a["frozen_document"] for a in audited if a and a.get("frozen_document")]
+    assert len(digests) == 1 and set(digests[0]) == {"sha256", "bytes"}
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
     assert refused.status_code == 302
     assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
