@@ -38,7 +38,9 @@ class InspectionCreateSchema(Schema):
     performed_at = limits.moment(required=True, metadata={"description": "检查时间 (ISO 8601，带时区)"})
     passed = fields.Boolean(required=True, metadata={"description": "是否通过"})
     findings = limits.text(load_default="", metadata={"description": "检查发现"})
-    performed_by = limits.text(limits.NAME_MAX, load_default=None, metadata={"description": "检查人，默认为当前用户"})
+    performed_by = limits.text(
+        limits.NAME_MAX, load_default=None, metadata={"description": "检查人，默认为当前用户"}
+    )
 
 
 class InspectionSchema(Schema):
@@ -96,7 +98,9 @@ class PaymentCreateSchema(Schema):
     contract = limits.text(
         limits.NAME_MAX, load_default=None, metadata={"description": "合同代码，例如 OM-2025（与 line 二选一）"}
     )
-    line = limits.text(limits.NAME_MAX, load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"})
+    line = limits.text(
+        limits.NAME_MAX, load_default=None, metadata={"description": "预算科目代码，例如 YW-2025-NEW"}
+    )
     amount = fields.Raw(required=True, metadata={"description": '金额（元），大于 0，最多两位小数，如 "218000.00"'})
     paid_on = limits.day(required=True, metadata={"description": "支付日期"})
     voucher = limits.text(limits.NAME_MAX, load_default="", metadata={"description": "凭证号"})
