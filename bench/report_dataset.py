@@ -16,11 +16,13 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from slatrack.extensions import db
+from slatrack.measure.latency import HostHour, HourLatency, pack_day
 from slatrack.models import (
     BudgetLine,
     Contract,
     EvidenceSegment,
     Inspection,
+    LatencyDaily,
     Outage,
     Payment,
     Report,
@@ -95,6 +97,22 @@ def _quarter_bounds(quarter: int) -> tuple[datetime, datetime]:
     return _local(first), _local(last)
 
 
+def _host_days(rng: random.Random, target_id: int, start: datetime, end: datetime) -> list[dict[str, object]]:
+    """A host check every minute, as packed day rows: CPU with daytime peaks, memory steady, disk growing."""
+    days: dict[object, list[HourLatency]] = {}
+    hour, count = start, 0
+    while hour < end:
+        busy = 9 <= hour.astimezone(CST).hour < 18
+        cpu = rng.uniform(25, 45) if busy else rng.uniform(5, 15)
+        disk = 52 + 10 * count / (24 * 182)
+        use = HostHour(60, round(cpu, 2), round(min(100.0, cpu + rng.uniform(5, 40)), 2), round(rng.uniform(55, 65), 2),
+                       round(rng.uniform(65, 80), 2), round(disk, 2), round(disk + 0.2, 2))  # fmt: skip
+        utc = hour.astimezone(UTC)
+        days.setdefault(utc.date(), []).append(HourLatency(utc.hour, 60, 0, 0, host=use))
+        hour, count = hour + timedelta(hours=1), count + 1
+    return [{"target_id": target_id, "day": day, "hours": pack_day(hours)} for day, hours in days.items()]
+
+
 def build(
     tickets_per_quarter: int = 150, targets: int = 6, seed: int = 2025, quarters: tuple[int, ...] = (1, 2, 3)
 ) -> None:
@@ -104,8 +122,8 @@ def build(
         db.session.add(
             Target(
                 name=names[n] if n < len(names) else f"监测对象-{n:02d}",
-                kind="http" if n != 1 else "tcp",
-                url=f"http://10.0.0.{n}/" if n != 1 else None,
+                kind={1: "tcp", 4: "host"}.get(n, "http"),
+                url=f"http://10.0.0.{n}/" if n not in (1, 4) else None,
                 host="10.0.0.1" if n == 1 else None,
                 port=5432 if n == 1 else None,
                 interval_seconds=60,
@@ -118,6 +136,8 @@ def build(
     last_quarter_end = _quarter_bounds(max(quarters))[1]
     for target in db.session.scalars(select(Target).order_by(Target.id)):
         db.session.execute(insert(EvidenceSegment), _segments(rng, target.id, YEAR_START, last_quarter_end))
+    for target in db.session.scalars(select(Target).where(Target.kind == "host")):
+        db.session.execute(insert(LatencyDaily), _host_days(rng, target.id, YEAR_START, last_quarter_end))
     units = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)))}
     contracts = {c.code: c.id for c in db.session.scalars(select(Contract))}
     codes = list(units)
@@ -208,7 +228,8 @@ def build(
         local_start, minutes, target_index, cause, _ = OUTAGES[int(ticket.description.split(":")[1])]
         start = _local(local_start)
         outage = Outage(target_id=target_ids[target_index], source="manual", start=start,
-                        end=start + timedelta(minutes=minutes), cause=cause)  # fmt: skip
+                        end=start + timedelta(minutes=minutes), cause=cause,
+                        handling="接报后远程排查处置，服务恢复后核验正常")  # fmt: skip
         db.session.add(outage)
         db.session.flush()
         db.session.execute(insert(outage_tickets), [{"outage_id": outage.id, "ticket_id": ticket.id}])

@@ -3,7 +3,8 @@
     python docs/make_report_screenshots.py
 
 Builds a temporary SQLite instance with the 2025 reference data and bench/report_dataset.py's records
-(three quarters, 150 requests each), writes the .docx files, converts them to PDF with LibreOffice
+(two quarters, 150 requests each), submits 2025 Q2 (its document frozen as submitted), writes the .docx
+files, converts them to PDF with LibreOffice
 (``soffice --headless``) and the first pages to PNG with ``pdftoppm``, into docs/.
 """
 
@@ -80,10 +81,8 @@ def main() -> int:
             upgrade()
             load_reference()
             build(tickets_per_quarter=150, targets=6, seed=7, quarters=(1, 2))
-            from slatrack.operations.figures.report_texts import save_self_evaluation_texts
+            from slatrack.operations.figures.report_texts import save_quarterly_texts, save_self_evaluation_texts
             from slatrack.reports.data import ProjectTexts
-
-            from slatrack.operations.figures.report_texts import save_quarterly_texts
 
             save_quarterly_texts(
                 "2025Q2",
@@ -94,6 +93,16 @@ def main() -> int:
                 "YW-2025": ProjectTexts("上半年系统运行稳定，补丁与功能优化按计划实施，咨询服务及时响应。", ""),
                 "DK-2025": ProjectTexts("上半年督查调研、跟踪调度按计划开展。", ""),
             })  # fmt: skip
+            from sqlalchemy import select
+
+            from slatrack.extensions import db
+            from slatrack.models import Contract
+            from slatrack.operations.figures.submission import submit
+
+            for contract in db.session.scalars(select(Contract)):
+                contract.vendor = "黔南州某信息技术有限公司（示例）"  # the data set's 乙方
+            db.session.commit()
+            submit("2025Q2", None, now=AS_OF)  # the document as submitted: frozen, ready to sign
             files = {
                 "report-quarterly": quarterly_file("2025Q2", "docx", AS_OF, via="docs"),
                 "report-self-evaluation": self_evaluation_file("2025", "docx", AS_OF, via="docs"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +26,8 @@ from slatrack.models.base import utcnow
 
 # Columns whose values never enter the audit log.
 SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash", "secret", "webhook_url"}
+# Bulky stored documents: the audit record keeps their SHA-256 and size, enough to prove what was stored.
+DIGESTED_COLUMNS = {"frozen_document"}
 # Bookkeeping columns whose changes alone do not make an audit record (logins are audited explicitly).
 IGNORED_COLUMNS = {"failed_logins", "locked_until", "last_login_at", "last_used_at", "session_version"}
 
@@ -62,12 +66,24 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _digest(value: Any) -> Any:
+    if value is None:
+        return None
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return {"sha256": hashlib.sha256(text).hexdigest(), "bytes": len(text)}
+
+
+def _shown(key: str, value: Any) -> Any:
+    if key in SECRET_COLUMNS:
+        return "***"
+    if key in DIGESTED_COLUMNS:
+        return _digest(value)
+    return _plain(value)
+
+
 def _columns(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
-    return {
-        attr.key: ("***" if attr.key in SECRET_COLUMNS else _plain(getattr(obj, attr.key)))
-        for attr in state.mapper.column_attrs
-    }
+    return {attr.key: _shown(attr.key, getattr(obj, attr.key)) for attr in state.mapper.column_attrs}
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -82,9 +98,8 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        secret = attr.key in SECRET_COLUMNS
-        before[attr.key] = "***" if secret else _plain(old)
-        after[attr.key] = "***" if secret else _plain(new)
+        before[attr.key] = _shown(attr.key, old)
+        after[attr.key] = _shown(attr.key, new)
     return before, after
 
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from slatrack.api import limits
 from slatrack.models.enums import EXCLUSION_CATEGORIES
-from slatrack.operations.monitoring import maintenance_decisions
+from slatrack.operations.monitoring import maintenance_decisions, outage_causes
 from slatrack.operations.monitoring import outages as ops
 from slatrack.policy import READERS, STAFF, allow
 
@@ -40,7 +40,8 @@ class OutageSchema(Schema):
     start = fields.AwareDateTime()
     end = fields.AwareDateTime(allow_none=True)
     source = fields.String()
-    cause = fields.String()
+    cause = fields.String(metadata={"description": "停机原因；空：待补充"})
+    handling = fields.String(metadata={"description": "处理情况；空：待补充"})
     ticket_ids = fields.List(fields.Integer())
     exclusions = fields.List(fields.Nested(ExclusionSchema))
 
@@ -50,6 +51,12 @@ class OutageCreateSchema(Schema):
     start = limits.moment(required=True)
     end = limits.moment(required=True)
     cause = limits.text(limits.TEXT_MAX, required=True)
+    handling = limits.text(limits.TEXT_MAX, load_default="", metadata={"description": "处理情况"})
+
+
+class OutageCauseSchema(Schema):
+    cause = limits.text(limits.TEXT_MAX, min_length=1, required=True, metadata={"description": "停机原因"})
+    handling = limits.text(limits.TEXT_MAX, min_length=1, required=True, metadata={"description": "处理情况"})
 
 
 class ExclusionCreateSchema(Schema):
@@ -112,6 +119,7 @@ def create_outage(body: dict[str, Any]) -> dict[str, Any]:
         start=body["start"],
         end=body["end"],
         cause=body["cause"],
+        handling=body["handling"],
         principal=g.principal,
     )
     return ops.outage_fields(outage)
@@ -123,6 +131,16 @@ def create_outage(body: dict[str, Any]) -> dict[str, Any]:
 def get_outage(outage_id: int) -> dict[str, Any]:
     """停机记录详情"""
     return ops.outage_fields(ops.get_outage(outage_id))
+
+
+@blp.route("/outages/<int:outage_id>/cause", methods=["PUT"])
+@allow(*STAFF)
+@blp.arguments(OutageCauseSchema)
+@blp.response(200, OutageSchema)
+def set_outage_cause(body: dict[str, Any], outage_id: int) -> dict[str, Any]:
+    """填写（或更正）停机原因和处理情况；季度报告提交前，本季度每条停机都须填写"""
+    outage = outage_causes.set_cause(ops.get_outage(outage_id), cause=body["cause"], handling=body["handling"])
+    return ops.outage_fields(outage)
 
 
 @blp.route("/outages/<int:outage_id>/exclusions", methods=["POST"])

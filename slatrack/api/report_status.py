@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from slatrack.operations.accounts.current import acting_user
-from slatrack.operations.figures import report_status
+from slatrack.operations.figures import report_status, submission
 from slatrack.policy import READERS, STAFF, allow
 
 blp = Blueprint("report_status", __name__, description="季度报告状态")
@@ -38,7 +38,7 @@ def quarterly_status(quarter: str) -> dict[str, Any]:
 @blp.response(200, ReportStatusSchema)
 def submit_quarterly(quarter: str) -> dict[str, Any]:
     """提交季度报告（冻结当时的数字）"""
-    report_status.submit(quarter, acting_user())
+    submission.submit(quarter, acting_user())
     return report_status.status_json(quarter)
 
 

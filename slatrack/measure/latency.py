@@ -10,13 +10,18 @@ then a form: 0 = no latency measured; 1 = mean and max only (hours converted fro
 which kept no more): mean, max - mean; 2 = measured count, min, mean - min, p50 - min, p95 - p50, max - p95.
 Latencies are kept in units of 10 µs (0.01 ms): rounded once, exact from then on. p50 and p95 are
 nearest-rank percentiles of the hour's measured latencies.
+
+A host check's hour also keeps its resource use (CPU, memory and disk, percent: mean and peak) for the
+quarterly report: the form byte then has bit 4 set, and after the latency figures follow the number of
+results with metrics and six values (cpu mean, cpu peak, memory mean, memory peak, disk mean, disk peak),
+each 0 when unknown or 1 + the value in units of 0.01 %.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 FORMAT_VERSION = 1
 HOURS = 24
@@ -24,6 +29,57 @@ HOURS = 24
 UNIT_MS = 0.01
 
 _NONE, _MEAN_MAX, _FULL = 0, 1, 2
+_HOST = 4  # flag on the form byte: host resource use follows
+# A host check's metrics as the agent and the probes name them, by the resource they measure.
+HOST_METRICS = (("cpu", "cpu_percent"), ("memory", "memory_percent"), ("disk", "disk_percent"))
+PERCENT_UNIT = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class HostHour:
+    """An hour of a host check's resource use (percent): results with metrics, mean and peak of each."""
+
+    samples: int
+    cpu_avg: float | None = None
+    cpu_max: float | None = None
+    memory_avg: float | None = None
+    memory_max: float | None = None
+    disk_avg: float | None = None
+    disk_max: float | None = None
+
+    def values(self) -> tuple[float | None, ...]:
+        return (self.cpu_avg, self.cpu_max, self.memory_avg, self.memory_max, self.disk_avg, self.disk_max)
+
+
+def summarize_host(metrics: Iterable[Mapping[str, object]]) -> HostHour | None:
+    """An hour's resource use from its results' metrics; None when no result carried a figure."""
+    sums = {name: 0.0 for name, _ in HOST_METRICS}
+    counts = {name: 0 for name, _ in HOST_METRICS}
+    peaks: dict[str, float | None] = {name: None for name, _ in HOST_METRICS}
+    samples = 0
+    for item in metrics:
+        counted = False
+        for name, key in HOST_METRICS:
+            value = item.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                counted = True
+                sums[name] += value
+                counts[name] += 1
+                peak = peaks[name]
+                peaks[name] = float(value) if peak is None or value > peak else peak
+        samples += counted
+    if not samples:
+        return None
+    figures: list[float | None] = []
+    for name, _ in HOST_METRICS:
+        mean = sums[name] / counts[name] if counts[name] else None
+        figures += [_percent(mean), _percent(peaks[name])]
+    return HostHour(samples, *figures)
+
+
+def _percent(value: float | None) -> float | None:
+    """A percentage as it will be stored (0.01 % steps, never negative)."""
+    return None if value is None else round(max(0, round(value / PERCENT_UNIT)) * PERCENT_UNIT, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +95,7 @@ class HourLatency:
     p50_ms: float | None = None
     p95_ms: float | None = None
     max_ms: float | None = None
+    host: HostHour | None = None  # a host check's resource use in the hour
 
 
 def _units(ms: float) -> int:
@@ -54,11 +111,13 @@ def _rank(ordered: Sequence[int], share: float) -> int:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def summarize_hour(hour: int, checks: int, failures: int, latencies: Iterable[float]) -> HourLatency:
+def summarize_hour(
+    hour: int, checks: int, failures: int, latencies: Iterable[float], host: HostHour | None = None
+) -> HourLatency:
     """An hour's summary from its results' counts and the latencies measured (in ms), as they will be stored."""
     ordered = sorted(_units(value) for value in latencies)
     if not ordered:
-        return HourLatency(hour, checks, failures, 0)
+        return HourLatency(hour, checks, failures, 0, host=host)
     return HourLatency(
         hour,
         checks,
@@ -69,6 +128,7 @@ def summarize_hour(hour: int, checks: int, failures: int, latencies: Iterable[fl
         _ms(_rank(ordered, 0.50)),
         _ms(_rank(ordered, 0.95)),
         _ms(ordered[-1]),
+        host,
     )
 
 
@@ -92,6 +152,7 @@ def pack_day(hours: Iterable[HourLatency]) -> bytes:
     out = bytearray([FORMAT_VERSION, *present.to_bytes(3, "little")])
     for hour in sorted(by_hour):
         item = by_hour[hour]
+        flag = _HOST if item.host is not None else 0
         _varint(item.checks, out)
         _varint(item.failures, out)
         if item.measured and None not in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms):
@@ -99,16 +160,20 @@ def pack_day(hours: Iterable[HourLatency]) -> bytes:
                 _units(value)  # type: ignore[arg-type]
                 for value in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms)
             )
-            out.append(_FULL)
+            out.append(_FULL | flag)
             for value in (item.measured, low, mean - low, p50 - low, p95 - p50, high - p95):
                 _varint(value, out)
         elif item.avg_ms is not None and item.max_ms is not None:
             mean, high = _units(item.avg_ms), _units(item.max_ms)
-            out.append(_MEAN_MAX)
+            out.append(_MEAN_MAX | flag)
             _varint(mean, out)
             _varint(high - mean, out)
         else:
-            out.append(_NONE)
+            out.append(_NONE | flag)
+        if item.host is not None:
+            _varint(item.host.samples, out)
+            for figure in item.host.values():
+                _varint(0 if figure is None else 1 + max(0, round(figure / PERCENT_UNIT)), out)
     return bytes(out)
 
 
@@ -135,19 +200,24 @@ def unpack_day(data: bytes) -> list[HourLatency]:
         if not present >> hour & 1:
             continue
         checks, failures, form = read(), read(), read()
+        flag, form = form & _HOST, form & ~_HOST
         if form == _FULL:
             measured, low = read(), read()
             mean, p50 = low + read(), low + read()
             p95 = p50 + read()
             high = p95 + read()
-            hours.append(
-                HourLatency(hour, checks, failures, measured, _ms(low), _ms(mean), _ms(p50), _ms(p95), _ms(high))
-            )
+            item = HourLatency(hour, checks, failures, measured, _ms(low), _ms(mean), _ms(p50), _ms(p95), _ms(high))
         elif form == _MEAN_MAX:
             mean = read()
-            hours.append(HourLatency(hour, checks, failures, None, avg_ms=_ms(mean), max_ms=_ms(mean + read())))
+            item = HourLatency(hour, checks, failures, None, avg_ms=_ms(mean), max_ms=_ms(mean + read()))
         else:
-            hours.append(HourLatency(hour, checks, failures, 0))
+            item = HourLatency(hour, checks, failures, 0)
+        if flag:
+            samples = read()
+            figures = [read() for _ in range(6)]
+            host = HostHour(samples, *(None if v == 0 else round((v - 1) * PERCENT_UNIT, 2) for v in figures))
+            item = replace(item, host=host)
+        hours.append(item)
     if position != len(data):
         raise ValueError("latency summary has trailing bytes")
     return hours

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from slatrack.measure.periods import DEFAULT_TZ, require_aware, zone
@@ -137,6 +137,8 @@ class Event:
     note: str = ""
 
     def __post_init__(self) -> None:
+        if type(self.type) is EventType and isinstance(self.at, datetime) and self.at.tzinfo is UTC:
+            return  # already an event type and a UTC instant (what the loaders give): nothing to convert
         try:
             kind = EventType(self.type)
         except ValueError as exc:

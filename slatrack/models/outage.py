@@ -31,6 +31,8 @@ class Outage(Base):
     start: Mapped[datetime]
     end: Mapped[datetime | None]
     cause: Mapped[str] = mapped_column(Text, default="")
+    # What was done about it (处理情况); with the cause, what the quarterly report lists (issue 13).
+    handling: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

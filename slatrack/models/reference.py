@@ -49,7 +49,7 @@ class Contract(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
-    vendor: Mapped[str] = mapped_column(String(128))
+    vendor: Mapped[str] = mapped_column(String(128), default="")  # 乙方; "" until entered
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     start_date: Mapped[date]
     end_date: Mapped[date]

@@ -21,6 +21,8 @@ class Report(Base):
     next_plan: Mapped[str] = mapped_column(Text, default="")
     # The figures as submitted; later changes to records never alter them.
     frozen_figures: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # The quarterly report's document as submitted (reports/frozen.py's JSON form); shown ever after.
+    frozen_document: Mapped[dict[str, object] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime | None]

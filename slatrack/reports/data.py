@@ -75,6 +75,21 @@ class OutageRow:
     cause: str
     tickets: tuple[str, ...]
     exclusions: tuple[tuple[str, str], ...]  # (category, reason)
+    handling: str = ""
+
+
+@dataclass(frozen=True)
+class HostUse:
+    """A monitored host's resource use over the quarter (percent): mean and peak, from its host checks."""
+
+    target: str
+    samples: int
+    cpu_avg: float | None
+    cpu_max: float | None
+    memory_avg: float | None
+    memory_max: float | None
+    disk_avg: float | None
+    disk_max: float | None
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,7 @@ class QuarterData:
     payments: list[PaymentRow] = field(default_factory=list)
     # Late entries (补记) of the quarter by status: pending and rejected counted at entry, the others as stated.
     late_entries: dict[str, int] = field(default_factory=dict)
+    host_use: list[HostUse] = field(default_factory=list)  # per host target, from the hourly aggregates
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ dates and percentages while the Word document shows the same values as text.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,6 +120,30 @@ def display(value: Value, kind: Kind, tz: str) -> str:
     if isinstance(value, date):
         return chinese_date(value)
     return str(value)
+
+
+_CJK = "\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
+_PAIR = re.compile(r"(.?)\(([^()]*)\)(.?)", re.S)
+_BETWEEN = re.compile(f"(?<=[{_CJK}])([,;:!?]) ?(?=[{_CJK}])")
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+@functools.lru_cache(maxsize=8192)  # the same unit names, categories and titles recur thousands of times
+def chinese_punctuation(text: str) -> str:
+    """Full-width punctuation in Chinese text (reference data transcribed with half-width marks):
+    a bracket pair around or beside Chinese becomes （）, and , ; : ! ? between Chinese characters their
+    full-width forms. Other text (``OM-2025``, ``≥90%``, ``09:30``) is left alone."""
+    if not _HAS_CJK.search(text):
+        return text
+
+    def pair(match: re.Match[str]) -> str:
+        before, inner, after = match.groups()
+        if _HAS_CJK.search(before + inner + after):
+            return f"{before}（{inner}）{after}"
+        return match.group(0)
+
+    return _BETWEEN.sub(lambda m: _FULL_WIDTH[m.group(1)], _PAIR.sub(pair, text))
 
 
 def chinese_date(day: date) -> str:

@@ -20,7 +20,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.run import Run
 
-from slatrack.reports.document import Chart, Document, Paragraph, Table, display
+from slatrack.reports.document import Chart, Document, Paragraph, Table, chinese_punctuation, display
 from slatrack.textsafety import xml_safe
 
 BODY_FONT = "宋体"
@@ -103,9 +103,9 @@ def _cover(doc: DocxDocument, document: Document) -> None:
         _fonts(cells[0].paragraphs[0].add_run(f"{label}："), HEADING_FONT, 12, True)
         lines = value.split("\n")
         first = cells[1].paragraphs[0]
-        _fonts(first.add_run(lines[0]), BODY_FONT, 12)
+        _fonts(first.add_run(chinese_punctuation(lines[0])), BODY_FONT, 12)
         for line in lines[1:]:
-            _fonts(cells[1].add_paragraph().add_run(line), BODY_FONT, 12)
+            _fonts(cells[1].add_paragraph().add_run(chinese_punctuation(line)), BODY_FONT, 12)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     if document.contents:
         _contents(doc, document)
@@ -134,7 +134,7 @@ def _cell_xml(text: str, width: int, size: int, *, bold: bool, align: str | None
         f'<w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{HEADING_FONT if bold else BODY_FONT}"/>'
     )
     weight = "<w:b/>" if bold else ""
-    body = escape(xml_safe(text))
+    body = escape(xml_safe(chinese_punctuation(text)))
     return (
         f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>'
         f"<w:p>{justify}<w:r><w:rPr>{fonts}{weight}"
@@ -199,7 +199,7 @@ def render_docx(document: Document) -> bytes:
                 if block.style == "body":
                     paragraph.paragraph_format.first_line_indent = Pt(21)
                 paragraph.paragraph_format.line_spacing = 1.35
-                run = paragraph.add_run(xml_safe(block.text))
+                run = paragraph.add_run(xml_safe(chinese_punctuation(block.text)))
                 _fonts(run, BODY_FONT, 10.5 if block.style != "note" else 10)
                 if block.style == "note":
                     run.italic = True

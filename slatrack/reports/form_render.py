@@ -12,6 +12,7 @@ import io
 import math
 import re
 
+from slatrack.reports.document import chinese_punctuation
 from slatrack.reports.form import Form, FormCell, FormDocument, form_text
 from slatrack.textsafety import safe_cell, xml_safe
 
@@ -96,7 +97,8 @@ def render_form_xlsx(document: FormDocument) -> bytes:
             elif isinstance(item.value, str):
                 # A string cell: a target "=1套" prints as =1套, never a formula; people's text also gets the
                 # OWASP export rule (a leading ' before =, +, -, @).
-                cell.value = safe_cell(item.value) if item.typed else item.value
+                text = chinese_punctuation(item.value)
+                cell.value = safe_cell(text) if item.typed else text
                 cell.data_type = "s"
             elif item.kind == "percent":
                 cell.value = float(item.value) / 100
@@ -154,7 +156,7 @@ def render_form_docx(document: FormDocument) -> bytes:
     text_cm = 21 - 3.6
 
     def run_in(paragraph, text: str, *, bold: bool = False, size: float = 9, font: str = BODY_FONT) -> None:  # type: ignore[no-untyped-def]
-        run = paragraph.add_run(xml_safe(text))
+        run = paragraph.add_run(xml_safe(chinese_punctuation(text)))
         run.font.name = LATIN_FONT
         run.font.size = Pt(size)
         run.font.bold = bold

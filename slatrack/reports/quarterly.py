@@ -29,7 +29,6 @@ from slatrack.reports.document import (
 from slatrack.reports.quarterly_format import (
     BUREAU,
     KEY_FIGURES,
-    SOURCE_LABELS,
     SYSTEM,
     availability_of,
     counts_table,
@@ -40,7 +39,9 @@ from slatrack.reports.quarterly_format import (
     quarter_title,
     typed,
 )
-from slatrack.reports.quarterly_sections import LaterSections
+from slatrack.reports.quarterly_outages import OutageSections
+from slatrack.reports.quarterly_resources import ResourceSections, numbered
+from slatrack.reports.quarterly_sections import LaterSections, revisions_section
 from slatrack.reports.quarterly_sheets import RecordSheets
 
 
@@ -53,7 +54,7 @@ def build(data: QuarterData, *, charts: bool = True, records: bool = True) -> Do
     return QuarterlyBuilder(data, charts=charts, records=records).document()
 
 
-class QuarterlyBuilder(LaterSections, RecordSheets):
+class QuarterlyBuilder(OutageSections, ResourceSections, LaterSections, RecordSheets):
     def __init__(self, data: QuarterData, *, charts: bool = True, records: bool = True) -> None:
         self.data = data
         self.with_charts = charts
@@ -75,19 +76,20 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
             self.indicators(),
             self.availability(),
             self.outages(),
+            self.resources(),
             self.requests(),
             self.consultations(),
             self.inspections(),
             self.changes(),
             self.satisfaction(),
             self.budget(),
-            self.text_section("十一、存在的问题", data.report.problems if data.report else "", "待补充。"),
-            self.text_section("十二、下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
+            self.text_section("存在的问题", data.report.problems if data.report else "", "待补充。"),
+            self.text_section("下季度工作计划", data.report.next_plan if data.report else "", "待补充。"),
         ]
         sections.append(self.sign_off())
-        revised = self.revisions()
-        if revised is not None:
-            sections.append(revised)
+        numbered(sections)
+        if data.report is not None and data.report.submitted:
+            sections.append(revisions_section(data.report, self.tz))
         return Document(
             title=f"{SYSTEM}\n运维服务季度报告",
             subtitle=quarter_title(data.label),
@@ -113,7 +115,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return [
             ("报告期间", f"{chinese_date(data.period.first_day)}至{chinese_date(data.period.last_day)}"),
             ("运维合同", "\n".join(contracts) or "本季度不在任何运维合同期内"),
-            ("运维单位", "、".join(vendors) or "—"),
+            ("运维单位", "、".join(vendors) or ("待补充" if self.contracts else "—")),
             ("服务对象", BUREAU),
             ("报告状态", status),
             ("数据截至", chinese_datetime(data.as_of, self.tz)),
@@ -150,7 +152,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return columns
 
     def overview(self) -> Section:
-        section = Section("一、概述")
+        section = Section("概述")
         t = self.total
         counts = t.tickets.overall
         if not self.scopes:
@@ -177,7 +179,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return section
 
     def indicators(self) -> Section:
-        section = Section("二、绩效指标完成情况")
+        section = Section("绩效指标完成情况")
         evaluation = self.data.evaluation
         if evaluation is None:
             section.text(f"{self.data.period.first_day.year} 年度没有预算项目和绩效指标。")
@@ -232,7 +234,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return section
 
     def availability(self) -> Section:
-        section = Section("三、系统可用率与故障率", page_break=True)
+        section = Section("系统可用率与故障率", page_break=True)
         section.text(
             "系统故障率 =（停机等待时间 + 维修时间）÷ 合同服务总时间 × 100%；可用率 = 100% − 系统故障率。"
             "停机时间已扣除经批准的计划维护和经裁定不属乙方责任的时段；监测未知时间不计为停机。"
@@ -288,68 +290,8 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         self.chart(section, "月度系统可用率", labels, values, "可用率（%）", percent=True, ylim=(low, 100.0))
         return section
 
-    def outages(self) -> Section:
-        section = Section("四、停机记录")
-        rows: list[list[Value]] = []
-        for index, row in enumerate(self.total.downtime_rows, start=1):
-            involved = [o for o in self.total.outages if o.start < row.end and (o.end is None or o.end > row.start)]
-            rows.append(
-                [
-                    index,
-                    row.start,
-                    row.end,
-                    row.wait_minutes,
-                    row.repair_minutes,
-                    row.wait_minutes + row.repair_minutes,
-                    "、".join(sorted({self.targets.get(o.target, o.target) for o in involved})) or "—",
-                    "；".join(sorted({o.cause for o in involved if o.cause})) or "待补充",
-                ]
-            )
-        columns = [
-            Column("序号", "int", width=6),
-            Column("开始时间", "datetime", width=17),
-            Column("结束时间", "datetime", width=17),
-            Column("停机等待（分钟）", "number", width=14),
-            Column("维修时间（分钟）", "number", width=14),
-            Column("停机合计（分钟）", "number", width=14),
-            Column("监测对象", width=18),
-            Column("原因", width=30),
-        ]
-        section.blocks.append(
-            Table(
-                "停机记录",
-                columns,
-                rows,
-                empty_text="本季度无停机记录。",
-                note="同一时段多个对象同时停机时合并为一条；等待时间自停机开始至首次响应，其余为维修时间。",
-            )
-        )
-        detail_rows: list[list[Value]] = [
-            [
-                self.targets.get(o.target, o.target),
-                SOURCE_LABELS.get(o.source, o.source),
-                o.start,
-                o.end,
-                o.measured_minutes,
-                o.cause or "待补充",
-                "已全部扣除" if o.excluded else "计入停机",
-            ]
-            for o in self.total.outages
-        ]
-        detail_columns = [
-            Column("监测对象", width=18),
-            Column("来源", width=10),
-            Column("开始时间", "datetime", width=17),
-            Column("结束时间", "datetime", width=17),
-            Column("时长（分钟）", "number", width=12),
-            Column("原因", width=30),
-            Column("处理", width=12),
-        ]
-        section.blocks.append(Table("故障告警明细", detail_columns, detail_rows, empty_text="本季度无故障告警。"))
-        return section
-
     def requests(self) -> Section:
-        section = Section("五、服务请求")
+        section = Section("服务请求")
         figures = self.total.tickets
         counts = figures.overall
         if counts.tickets == 0:
@@ -408,7 +350,7 @@ class QuarterlyBuilder(LaterSections, RecordSheets):
         return section
 
     def consultations(self) -> Section:
-        section = Section("六、咨询服务")
+        section = Section("咨询服务")
         figures = self.total.tickets
         year_total = self.data.evaluation.sla.tickets.consultations if self.data.evaluation else None
         text = (

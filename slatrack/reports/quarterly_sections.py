@@ -16,7 +16,7 @@ from slatrack.measure.indicators import (
 )
 from slatrack.measure.sla import ScopeFigures
 from slatrack.measure.tickets import CATEGORIES
-from slatrack.reports.data import ContractInfo, QuarterData
+from slatrack.reports.data import ContractInfo, QuarterData, ReportState
 from slatrack.reports.document import Column, Section, Table, Value, chinese_date, chinese_datetime
 from slatrack.reports.quarterly_format import (
     BUREAU,
@@ -32,7 +32,7 @@ from slatrack.reports.quarterly_format import (
 
 
 class LaterSections:
-    """Sections seven to thirteen (the sign-off), the year-to-date progress and the revisions, mixed into the
+    """Sections seven to thirteen (the sign-off) and the year-to-date progress, mixed into the
     QuarterlyBuilder."""
 
     data: QuarterData
@@ -43,7 +43,7 @@ class LaterSections:
 
     def sign_off(self) -> Section:
         """The 甲方/乙方 block the two parties sign and stamp."""
-        section = Section("十三、报告确认")
+        section = Section("报告确认")
         vendors = "、".join(sorted({c.vendor for c in self.contracts.values() if c.vendor}))
         section.text("本报告所列数据经双方核对无误，予以确认。")
         rows: list[list[Value]] = [
@@ -83,7 +83,7 @@ class LaterSections:
         return shown, actual, meets(row["operator"], actual, target)
 
     def inspections(self) -> Section:
-        section = Section("七、例行安全检查与数据备份")
+        section = Section("例行安全检查与数据备份")
         monitoring = self.total.monitoring
         section.text(
             f"本季度完成安全检查且备份核验通过的月份 {monitoring.count} 个"
@@ -119,7 +119,7 @@ class LaterSections:
         return section
 
     def changes(self) -> Section:
-        section = Section("八、补丁、升级与功能优化")
+        section = Section("补丁、升级与功能优化")
         outcomes = [
             o for o in self.total.ticket_outcomes if not o.cancelled and o.record.category in ("patch", "optimization")
         ]
@@ -151,7 +151,7 @@ class LaterSections:
         return section
 
     def satisfaction(self) -> Section:
-        section = Section("九、用户满意度")
+        section = Section("用户满意度")
         survey = self.total.satisfaction
         if survey.responses == 0:
             section.text("本季度无满意度调查答卷。")
@@ -178,7 +178,7 @@ class LaterSections:
         return section
 
     def budget(self) -> Section:
-        section = Section("十、预算执行情况")
+        section = Section("预算执行情况")
         evaluation = self.data.evaluation
         if evaluation is None:
             section.text("本年度无预算。")
@@ -218,29 +218,31 @@ class LaterSections:
                 section.text(paragraph.strip())
         return section
 
-    def revisions(self) -> Section | None:
-        report = self.data.report
-        if report is None or not report.submitted:
-            return None
-        changes = report.revisions
-        section = Section("附：提交后修订的数字")
-        submitted = chinese_datetime(report.submitted_at, self.tz) if report.submitted_at else ""
-        if not changes:
-            section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
-            return section
-        section.text(f"本报告已于 {submitted} 提交；以下数字在提交后因记录补录或更正而变化，正文为当前数字。")
-        labels = {key: label for key, label, _ in KEY_FIGURES}
-        rows: list[list[Value]] = []
-        for path, change in changes.items():
-            parts = path.split(".")
-            scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
-            label = labels.get(parts[-1]) or field_label(parts[-1])
-            rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
-        columns = [
-            Column("范围", width=12),
-            Column("项目", width=24),
-            Column("提交时", width=14),
-            Column("当前", width=14),
-        ]
-        section.blocks.append(Table("提交后修订", columns, rows))
+
+def revisions_section(report: ReportState, tz: str) -> Section:
+    """附：提交后修订的数字 — a submitted report's figures that changed since, submitted and current value."""
+    changes = report.revisions
+    section = Section("附：提交后修订的数字")
+    submitted = chinese_datetime(report.submitted_at, tz) if report.submitted_at else ""
+    if not changes:
+        section.text(f"本报告已于 {submitted} 提交，提交后数字未发生变化。")
         return section
+    section.text(
+        f"本报告已于 {submitted} 提交，正文为提交时的数字；以下数字在提交后因记录补录或更正而变化，"
+        "“当前”一栏为按现有记录重新计算的结果。"
+    )
+    labels = {key: label for key, label, _ in KEY_FIGURES}
+    rows: list[list[Value]] = []
+    for path, change in changes.items():
+        parts = path.split(".")
+        scope = parts[1] if parts[0] == "contracts" and len(parts) > 2 else "合计"
+        label = labels.get(parts[-1]) or field_label(parts[-1])
+        rows.append([scope, label, plain(change["submitted"]), plain(change["current"])])
+    columns = [
+        Column("范围", width=12),
+        Column("项目", width=24),
+        Column("提交时", width=14),
+        Column("当前", width=14),
+    ]
+    section.blocks.append(Table("提交后修订", columns, rows))
+    return section

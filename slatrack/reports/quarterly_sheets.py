@@ -88,6 +88,7 @@ class RecordSheets:
                 outage.end,
                 None if outage.end is None else (outage.end - outage.start).total_seconds() / 60,
                 outage.cause,
+                outage.handling,
                 "、".join(outage.tickets),
                 "；".join(f"{EXCLUSION_CATEGORIES.get(kind, kind)}：{reason}" for kind, reason in outage.exclusions),
             ]
@@ -101,6 +102,7 @@ class RecordSheets:
             Column("结束时间", "datetime", width=17),
             Column("时长（分钟）", "number", width=12),
             Column("原因", width=30),
+            Column("处理情况", width=30),
             Column("关联工单", width=20),
             Column("扣除", width=30),
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,10 +21,11 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value
+from slatrack.reports.document import Document, Kind, Label, Paragraph, Table, Value, chinese_punctuation
 from slatrack.textsafety import safe_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -64,8 +66,12 @@ def cell_value(value: Value, kind: Kind, tz: str) -> tuple[object, str | None]:
     if isinstance(value, date):
         return float((value - EXCEL_EPOCH).days), FORMATS["date"]
     if isinstance(value, Label):
-        return str(value), None  # program text ("=1套"): a string cell as it is, see _streamed_table
-    if isinstance(value, bool | str):
+        return chinese_punctuation(
+            str(value)
+        ), None  # program text ("=1套"): a string cell as it is, see _streamed_table
+    if isinstance(value, str):
+        return safe_cell(chinese_punctuation(value)), None
+    if isinstance(value, bool):
         return safe_cell(value), None  # people's text: the OWASP rule (slatrack.textsafety)
     number = float(value) if isinstance(value, Decimal) else value
     if kind == "percent":
@@ -122,6 +128,21 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
     if not table.rows:
         sheet.append([table.empty_text])
         return
+    styles: dict[object, StyleArray] = {}
+
+    def style(number_format: str | None) -> StyleArray:
+        """The cell style of a number format (or of wrapped text), made once per sheet and copied to each cell:
+        setting ``number_format`` or ``alignment`` on every cell goes through openpyxl's style registry."""
+        known = styles.get(number_format)
+        if known is None:
+            template = WriteOnlyCell(sheet)
+            if number_format:
+                template.number_format = number_format
+            else:
+                template.alignment = WRAP
+            known = styles[number_format] = template._style
+        return known
+
     for row_index, row in enumerate(table.rows):
         out: list[object] = []
         for index, value in enumerate(row):
@@ -134,10 +155,8 @@ def _streamed_table(workbook: Workbook, table: Table, tz: str) -> None:
             cell = WriteOnlyCell(sheet, value=stored)
             if isinstance(stored, str):
                 cell.data_type = "s"  # a string cell: a target such as "=1套" is text, never a formula
-            if number_format:
-                cell.number_format = number_format
-            elif long_text:
-                cell.alignment = WRAP
+            if number_format or long_text:
+                cell._style = copy(style(number_format))
             out.append(cell)
         sheet.append(out)
 

@@ -17,7 +17,7 @@ from slatrack.clock import local_zone, zone_name
 from slatrack.models import utcnow
 from slatrack.models.enums import EXCLUSION_CATEGORIES, TARGET_KINDS
 from slatrack.operations import OperationError
-from slatrack.operations.monitoring import maintenance_decisions
+from slatrack.operations.monitoring import maintenance_decisions, outage_causes
 from slatrack.operations.monitoring import outages as outage_ops
 from slatrack.operations.monitoring.targets import get_target, list_targets
 from slatrack.operations.monitoring.views import DayFigure, current_state, daily_figures, recent_results
@@ -37,6 +37,11 @@ class ExclusionForm(FlaskForm):  # type: ignore[misc]
     end = DateTimeLocalField(
         "结束（留空为整个停机；持续中的停机直至其结束）", validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
+
+
+class OutageCauseForm(FlaskForm):  # type: ignore[misc]
+    cause = TextAreaField("停机原因", validators=[DataRequired("请填写停机原因"), Length(max=4000)])
+    handling = TextAreaField("处理情况", validators=[DataRequired("请填写处理情况"), Length(max=4000)])
 
 
 class MaintenanceForm(FlaskForm):  # type: ignore[misc]
@@ -144,12 +149,18 @@ def outages(
     start, end = period.bounds()
     rows = outage_ops.list_outages(start=start, end=end)
     forms = {outage.id: ExclusionForm(prefix=f"o{outage.id}") for outage in rows} if g.principal.role == "admin" else {}
+    cause_forms = (
+        {o.id: OutageCauseForm(prefix=f"c{o.id}", cause=o.cause, handling=o.handling) for o in rows}
+        if g.principal.role in STAFF
+        else {}
+    )
     if failed is not None and failed_id is not None:
         forms[failed_id] = failed  # the typed values stay after a refusal
     page = render_template(
         "monitoring/outages.html",
         rows=rows,
         forms=forms,
+        cause_forms=cause_forms,
         period=period,
         categories=EXCLUSION_CATEGORIES,
         sources={"probe": "监测", "manual": "人工"},
@@ -182,6 +193,25 @@ def exclude(outage_id: int) -> ResponseReturnValue:
         return outages(form, outage.id, exc.status)
     flash("已记录排除裁定", "success")
     return redirect(url_for("monitoring.outages", **shown_period().query()))
+
+
+@bp.route("/outages/<int:outage_id>/cause", methods=["POST"])
+@allow(*STAFF)
+def outage_cause(outage_id: int) -> ResponseReturnValue:
+    outage = outage_ops.get_outage(outage_id)
+    form = OutageCauseForm(prefix=f"c{outage.id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"未保存：{error}", "warning")
+    else:
+        try:
+            outage_causes.set_cause(outage, cause=form.cause.data or "", handling=form.handling.data or "")
+        except OperationError as exc:
+            flash(f"未保存：{exc.message}", "warning")
+        else:
+            flash("已保存停机原因和处理情况", "success")
+    return redirect(url_for("monitoring.outages", **shown_period().query(), _anchor=f"outage-{outage.id}"))
 
 
 @bp.route("/maintenance", methods=["GET", "POST"])

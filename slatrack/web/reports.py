@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.current import acting_user
-from slatrack.operations.figures import report_status
+from slatrack.operations.figures import report_checks, report_status, submission
 from slatrack.operations.figures.documents import (
     ReportFile,
     quarterly_document,
@@ -85,6 +85,7 @@ def quarter_page(quarter: str) -> ResponseReturnValue:
     report = report_status.find_report(label)
     return render_template(
         "reports/quarter.html",
+        missing=report_checks.missing_for(label, report) if report is None or report.status == "draft" else {},
         label=label,
         title=quarterly_format.quarter_title(label),
         status=status,
@@ -121,7 +122,7 @@ def submit(quarter: str) -> ResponseReturnValue:
         flash("请先勾选确认：提交后数字冻结，不能撤回", "warning")
         return redirect(url_for("report_pages.quarter_page", quarter=label))
     try:
-        report_status.submit(label, acting_user())
+        submission.submit(label, acting_user())
     except OperationError as exc:
         flash(exc.message, "warning")
     else:

@@ -146,3 +146,15 @@ def test_edited_file_updates_what_changed_and_says_so(app: Flask, tmp_path: Path
     assert update is not None
     assert update.action == "update"
     assert json.loads(json.dumps(update.after))["target_text"] == "≥99%"
+
+
+def test_the_seed_names_no_placeholder_vendor_and_keeps_an_entered_one(app: Flask) -> None:
+    """The approval forms do not name the vendor: the file leaves it empty, and loading it again never blanks
+    a vendor entered since (issue 13: the report prints the contract's 乙方, never a placeholder)."""
+    contracts = {c.code: c for c in db.session.scalars(select(Contract))}
+    assert {c.vendor for c in contracts.values()} == {""}
+    contracts["OM-2025"].vendor = "黔南州某信息技术有限公司"
+    db.session.commit()
+    load_reference()
+    assert db.session.scalar(select(Contract.vendor).where(Contract.code == "OM-2025")) == "黔南州某信息技术有限公司"
+    assert "系统运维服务单位" not in DEFAULT_FILE.read_text(encoding="utf-8")

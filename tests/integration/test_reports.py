@@ -24,14 +24,25 @@ from docx import Document as read_docx
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from slatrack.extensions import db
-from slatrack.models import AuditRecord, BudgetLine, Inspection, Report, SurveyResponse, Ticket, Unit
+from slatrack.models import (
+    AuditRecord,
+    BudgetLine,
+    Contract,
+    Inspection,
+    ProbeResult,
+    Report,
+    SurveyResponse,
+    Ticket,
+    Unit,
+)
 from slatrack.models.reference import Payment
 from slatrack.operations.monitoring.ingest import ingest_results
 from slatrack.operations.monitoring.targets import create_target
 from slatrack.operations.tickets.lifecycle import create_ticket, record_event
+from slatrack.reports.document import chinese_punctuation
 from slatrack.reports.quarterly_format import KEY_FIGURES
 from tests.integration.conftest import bearer, login
 
@@ -161,7 +172,8 @@ def test_quarterly_xlsx_figures_equal_the_api_for_two_contracts(
     assert _check_key_figures(book["主要运维数据"], sla, ["OM-2023", "OM-2025"]) == 24 * 3
     assert book["主要运维数据"].freeze_panes == "A2"
 
-    by_name = {row["name"]: row for row in indicators if row["project_code"] == "YW-2025"}
+    # The files print reference texts with full-width punctuation (流程,提高 → 流程，提高).
+    by_name = {chinese_punctuation(row["name"]): row for row in indicators if row["project_code"] == "YW-2025"}
     sheet = book["绩效指标完成情况"]
     header = [c.value for c in sheet[1]]
     col = {name: header.index(name) for name in ("三级指标", "累计实际", "累计目标", "累计进度")}
@@ -373,9 +385,45 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert db.session.scalar(select(Report.status).where(Report.period == "2025Q2")) == "draft"
     texts = {"problems": "六月备份核验延后。", "next_plan": "七月完成等保测评配合。"}
     assert client.post("/reports/quarterly/2025Q2/texts", data=texts).status_code == 302
+    # Still refused: the contracts' vendor (乙方) and the two probe outages' cause and handling are missing.
+    page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    assert "提交前尚需填写" in page and "OM-2023、OM-2025 的运维单位（乙方）名称" in page
+    token = make_token("admin")
+    response = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert set(body["fields"]) == {"vendor", "outages"}, body
+    assert "门户网站 2025年4月10日 10:00" in body["message"] and "门户网站 2025年5月10日 10:00" in body["message"]
+    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    assert [row[0] for row in tables["待补充"][1:]] == ["门户网站", "门户网站"]
+    assert tables["待补充"][1][2] == "原因、处理情况"
+    for contract in db.session.scalars(select(Contract)):
+        contract.vendor = "黔南州某信息技术有限公司"
+    db.session.commit()
+    outages = sorted(client.get("/api/v1/outages", headers=bearer(token)).get_json(), key=lambda o: o["start"])
+    assert [o["handling"] for o in outages] == ["", ""]
+    blank = client.put(f"/api/v1/outages/{outages[0]['id']}/cause", json={"cause": "数据库连接池耗尽"},
+                       headers=bearer(token))  # fmt: skip
+    assert blank.status_code == 422 and "handling" in blank.get_json()["error"]["fields"]
+    done = client.put(f"/api/v1/outages/{outages[0]['id']}/cause", headers=bearer(token),
+                      json={"cause": "数据库连接池耗尽", "handling": "扩大连接池并重启应用"})  # fmt: skip
+    assert done.status_code == 200 and done.get_json()["handling"] == "扩大连接池并重启应用"
+    refused = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
+    error = refused.get_json()["error"]
+    assert refused.status_code == 422 and set(error["fields"]) == {"outages"}
+    assert "5月10日" in error["message"] and "4月10日" not in error["message"]
+    page_form = {f"c{outages[1]['id']}-cause": "服务器断电", f"c{outages[1]['id']}-handling": "恢复供电后重启"}
+    assert client.post(f"/monitoring/outages/{outages[1]['id']}/cause", data=page_form).status_code == 302
+    assert "服务器断电" in client.get("/monitoring/outages?days=3660").get_data(as_text=True)
     assert client.post("/reports/quarterly/2025Q2/submit", data={"confirm": "1"}).status_code == 302
     page = client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     assert "已提交" in page and "提交后有修订" not in page
+    submitted_on = db.session.scalar(select(Report.submitted_at).where(Report.period == "2025Q2"))
+    assert submitted_on is not None
+    # The audit log keeps the stored document's digest, not the document itself.
+    audited = [r.after for r in db.session.scalars(select(AuditRecord).where(AuditRecord.object_type == "reports"))]
+    digests = [a["frozen_document"] for a in audited if a and a.get("frozen_document")]
+    assert len(digests) == 1 and set(digests[0]) == {"sha256", "bytes"}
     refused = client.post("/reports/quarterly/2025Q2/texts", data={"problems": "改写", "next_plan": ""})
     assert refused.status_code == 302
     assert "不能再修改" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
@@ -386,11 +434,31 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     assert "提交后有修订" in page and "<td>工单数</td>" in page
     index = client.get("/reports?year=2025").get_data(as_text=True)
     assert "提交后有修订" in index and "2025年第二季度" in index
-    token = make_token("admin")
-    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST)))
+    # Later changes to the outages' texts and the records never reach the submitted document's body.
+    client.put(f"/api/v1/outages/{outages[0]['id']}/cause", headers=bearer(token),
+               json={"cause": "改写后的原因", "handling": "改写后的处理"})  # fmt: skip
+    document, tables = _docx_tables(
+        _download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST))
+    )
     revised = {(row[0], row[1]): row[2:] for row in tables["提交后修订"]}
     assert revised[("合计", "服务请求数")] == ["5", "6"]
     assert revised[("OM-2025", "服务请求数")] == ["3", "4"]
+    figures = {row[0]: row[1:] for row in tables["主要运维数据"]}
+    assert figures["服务请求数"] == ["5", "2", "3"]  # the body keeps the submitted figures
+    details = tables["故障告警明细"]
+    assert [row[5] for row in details[1:]] == ["数据库连接池耗尽", "服务器断电"]
+    assert [row[6] for row in details[1:]] == ["扩大连接池并重启应用", "恢复供电后重启"]
+    cover = {row.cells[0].text.rstrip("："): row.cells[1].text for row in document.tables[0].rows}
+    local = submitted_on.astimezone(CST)
+    assert cover["数据截至"].startswith(f"{local.year}年{local.month}月{local.day}日")
+    assert cover["运维单位"] == "黔南州某信息技术有限公司" and cover["报告状态"] == "已提交"
+    workbook = load_workbook(
+        io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "xlsx", datetime.now(CST)))
+    )
+    rows = list(workbook["提交后修订"].iter_rows(min_row=2, values_only=True))
+    assert ("合计", "服务请求数", 5, 6) in rows
+    # The records as submitted: five requests and the cancelled one, not the ticket logged since.
+    assert sum(1 for _ in workbook["工单明细"].iter_rows(min_row=2)) == 6
     client.post("/reports/quarterly/2025Q2/accept")  # the submitter may not accept it
     assert "须由另一位局方人员验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
     client.post("/logout")
@@ -398,6 +466,8 @@ def test_submission_revisions_appear_on_the_page_and_in_the_report(
     login(client, "deputy")
     assert client.post("/reports/quarterly/2025Q2/accept").status_code == 302
     assert "已验收" in client.get("/reports/quarterly/2025Q2").get_data(as_text=True)
+    document, _ = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx", datetime.now(CST)))
+    assert {r.cells[0].text.rstrip("："): r.cells[1].text for r in document.tables[0].rows}["报告状态"] == "已验收"
 
 
 def test_charts_use_the_cjk_font_and_leave_matplotlib_settings_alone() -> None:
@@ -420,3 +490,46 @@ def test_openapi_documents_the_downloads(client: FlaskClient) -> None:
     assert XLSX in quarterly["responses"]["200"]["content"] and DOCX in quarterly["responses"]["200"]["content"]
     assert {p["name"] for p in quarterly["parameters"]} >= {"format", "as_of"}
     assert "/api/v1/reports/self-evaluation/{year}" in paths
+
+
+def test_resource_use_of_host_checks_in_both_files(
+    app: Flask, client: FlaskClient, make_token: Callable[..., str]
+) -> None:
+    """A host check's CPU, memory and disk use: mean and peak over the quarter, from the hourly aggregates
+    (the raw results are pruned afterwards); without host checks the section says so and shows no table."""
+    token = make_token("auditor")
+    document, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "五、资源使用情况" in text and "本季度未配置主机资源检查" in text and "资源使用情况" not in tables
+
+    create_target(
+        {"name": "应用服务器", "kind": "host", "interval_seconds": 3600, "critical": False, "in_process": False,
+         "monitored_since": at(4, 1)}
+    )  # fmt: skip
+    samples = [(at(4, 2, 9), 20.0, 40.0, 50.0), (at(5, 2, 9), 60.0, 50.0, 55.0), (at(6, 2, 9), 40.0, 90.0, 60.0)]
+    items = [
+        {"target": "应用服务器", "observed_at": moment.isoformat(), "ok": True, "latency_ms": None, "detail": "",
+         "sample_id": f"h-{moment.timestamp():.0f}",
+         "metrics": {"cpu_percent": cpu, "memory_percent": memory, "disk_percent": disk, "load_1m": 0.5}}
+        for moment, cpu, memory, disk in samples
+    ]  # fmt: skip
+    # Outside the quarter: never counted.
+    items.append({**items[0], "observed_at": at(7, 2, 9).isoformat(), "sample_id": "h-july",
+                  "metrics": {"cpu_percent": 99.0, "memory_percent": 99.0, "disk_percent": 99.0}})  # fmt: skip
+    for item in items:
+        ingest_results([item], now=datetime.fromisoformat(item["observed_at"]) + timedelta(minutes=1))
+    from slatrack.operations.monitoring.upkeep import aggregate_received_since
+
+    aggregate_received_since(None)
+    db.session.execute(delete(ProbeResult))  # pruned: the aggregates carry the figures on
+    db.session.commit()
+    _, tables = _docx_tables(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "docx"))
+    assert tables["资源使用情况"] == [
+        ["主机", "检查次数", "CPU 平均", "CPU 峰值", "内存平均", "内存峰值", "磁盘平均", "磁盘峰值"],
+        ["应用服务器", "3", "40.00%", "60.00%", "60.00%", "90.00%", "55.00%", "60.00%"],
+    ]
+    workbook = load_workbook(io.BytesIO(_download(client, token, "/api/v1/reports/quarterly/2025Q2", "xlsx")))
+    sheet = workbook["资源使用情况"]
+    row = [c.value for c in sheet[2]]
+    assert row[:2] == ["应用服务器", 3] and sheet.cell(row=2, column=3).number_format == "0.00%"
+    assert [round(v, 6) for v in row[2:]] == [0.4, 0.6, 0.6, 0.9, 0.55, 0.6]

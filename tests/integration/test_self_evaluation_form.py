@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from slatrack.reports.document import chinese_punctuation
 from tests.integration.conftest import login
 from tests.integration.test_reports import AS_OF, _api, _download, _load_q2
 
@@ -92,9 +93,9 @@ def test_the_workbook_is_the_official_table(
         end = next(i for i, row in enumerate(grid) if row[0] == "总分")
         body = grid[header + 1 : end]
         mine = [r for r in rows if r["project_code"] == project["project_code"]]
-        assert [r[2] for r in body] == [r["name"] for r in mine]
+        assert [r[2] for r in body] == [chinese_punctuation(r["name"]) for r in mine]  # full-width marks
         for printed, api in zip(body, mine, strict=True):
-            assert printed[3] == api["target_text"] and _cents(printed[5]) == _cents(api["weight"])
+            assert printed[3] == chinese_punctuation(api["target_text"]) and _cents(printed[5]) == _cents(api["weight"])
             assert (printed[6] is None) == (api["score"] is None)
         # Every 一级指标 cell is merged over its rows and labelled with its points.
         groups = {sheet.cell(r.min_row, 1).value for r in sheet.merged_cells.ranges if r.min_col == 1}
@@ -213,7 +214,7 @@ def test_the_quarterly_word_file_has_one_date_and_number_format(
     # 目录 after the cover, listing every section; the 甲方/乙方 sign-off block at the end.
     paragraphs = [p.text for p in document.paragraphs]
     contents = paragraphs.index("目　录")
-    assert paragraphs[contents + 1] == "一、概述" and "十三、报告确认" in paragraphs[contents + 1 : contents + 15]
+    assert paragraphs[contents + 1] == "一、概述" and "十四、报告确认" in paragraphs[contents + 1 : contents + 16]
     sign_off = document.tables[captions.index("报告确认") + 1]
     cells = [[c.text for c in row.cells] for row in sign_off.rows]
     assert cells[0][1:] == ["甲方（服务对象）", "乙方（运维单位）"] and cells[2][0] == "负责人（签字）"

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from slatrack.extensions import db
-from slatrack.models import Inspection, Ticket
+from slatrack.models import Contract, Inspection, Outage, Ticket
 from slatrack.operations.figures import report_status
 from slatrack.operations.figures.report_texts import save_quarterly_texts
 from slatrack.operations.monitoring.ingest import ingest_results
@@ -133,8 +133,14 @@ def test_submitted_figures_are_frozen_and_revisions_shown(
     token = make_token("admin")
     refused = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
     assert refused.status_code == 422
-    assert refused.get_json()["error"]["fields"] == {"problems": "提交前必须填写", "next_plan": "提交前必须填写"}
+    fields = refused.get_json()["error"]["fields"]
+    assert fields == dict.fromkeys(("problems", "next_plan", "vendor", "outages"), "提交前必须填写")
     save_quarterly_texts("2025Q2", "无。", "继续做好日常运维。")
+    for contract in db.session.scalars(select(Contract)):
+        contract.vendor = "黔南州某信息技术有限公司"
+    for outage in db.session.scalars(select(Outage)):
+        outage.cause, outage.handling = "应用服务异常", "重启服务后恢复"
+    db.session.commit()
     submitted = client.post("/api/v1/reports/quarterly/2025Q2/submit", headers=bearer(token))
     assert submitted.status_code == 200, submitted.get_json()
     frozen = submitted.get_json()["frozen_figures"]

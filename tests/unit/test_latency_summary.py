@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slatrack.measure.latency import HourLatency, merge_hours, pack_day, summarize_hour, unpack_day
+from slatrack.measure.latency import (
+    HostHour,
+    HourLatency,
+    merge_hours,
+    pack_day,
+    summarize_host,
+    summarize_hour,
+    unpack_day,
+)
 
 latency = st.floats(min_value=0, max_value=120_000, allow_nan=False, allow_infinity=False)
 
@@ -81,3 +89,25 @@ def test_bad_input_is_refused() -> None:
         unpack_day(b"\x09\x00\x00\x00")
     with pytest.raises(ValueError, match="trailing"):
         unpack_day(pack_day([HourLatency(1, 1, 0)]) + b"\x00")
+
+
+def test_a_host_checks_resource_use_is_kept_with_its_hour() -> None:
+    metrics = [
+        {"cpu_percent": 20.0, "memory_percent": 50.0, "disk_percent": 70.0},
+        {"cpu_percent": 40.0, "memory_percent": 60.0},  # no disk figure: the disk mean is over one result
+        {"load_1m": 0.5},  # no figure at all: not a sample
+    ]
+    host = summarize_host(metrics)
+    assert host == HostHour(2, 30.0, 40.0, 55.0, 60.0, 70.0, 70.0)
+    assert summarize_host([{"load_1m": 1.0}]) is None
+    day = [summarize_hour(3, 3, 0, [12.5, 13.0, 14.0], host), summarize_hour(4, 2, 2, [], None)]
+    assert unpack_day(pack_day(day)) == day
+
+
+@given(st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=1, max_size=30))
+def test_host_figures_round_trip_in_hundredths_of_a_percent(values: list[float]) -> None:
+    host = summarize_host([{"cpu_percent": v} for v in values])
+    assert host is not None and host.memory_avg is None and host.disk_max is None
+    assert host.cpu_max == pytest.approx(max(values), abs=0.005)
+    hour = summarize_hour(0, len(values), 0, [], host)
+    assert unpack_day(pack_day([hour])) == [hour]

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from slatrack.extensions import db
 from slatrack.measure.segments import Observation, build_segments
-from slatrack.models import Inspection, Outage, SurveyResponse, Ticket, Unit, User
-from slatrack.operations.figures import report_status
+from slatrack.models import Contract, Inspection, Outage, SurveyResponse, Ticket, Unit, User
+from slatrack.operations.figures import report_status, submission
 from slatrack.operations.monitoring.outages import add_exclusion, reconcile_outages, request_maintenance
 from slatrack.operations.monitoring.segment_store import store_segments
 from slatrack.operations.monitoring.targets import create_target
@@ -115,6 +115,9 @@ def _observations(target: DemoTarget, end: datetime) -> list[Observation]:
     return result
 
 
+DEMO_VENDOR = "演示运维服务有限公司"
+
+
 def load_monitoring(now: datetime) -> list[str]:
     done = []
     admin = db.session.scalar(select(User).where(User.role == "admin"))
@@ -138,6 +141,9 @@ def load_monitoring(now: datetime) -> list[str]:
         done.append(f"演示监测对象 {spec.name}：{len(segments)} 段监测证据")
     # The vendor answers and fixes each outage's fault ticket; the bureau adjudicates the switch fault.
     for outage in db.session.scalars(select(Outage).order_by(Outage.start)):
+        switch = outage.start == cst(9, 3, 14, 0).astimezone(outage.start.tzinfo)
+        outage.cause = "督查考评局机房交换机故障" if switch else "应用服务进程异常退出"
+        outage.handling = "甲方更换交换机后恢复" if switch else "远程登录排查，重启服务后恢复；已加强进程监控"
         for ticket in outage.tickets:
             answered = outage.start + timedelta(minutes=12)
             record_event(ticket, "respond", answered, "已远程登录排查", vendor, now=answered)
@@ -240,6 +246,8 @@ def load_records(now: datetime) -> list[str]:
     db.session.commit()
     admin = db.session.scalar(select(User).where(User.role == "admin"))
     vendor = db.session.scalar(select(User).where(User.role == "vendor"))
+    for contract in db.session.scalars(select(Contract).where(Contract.vendor == "")):
+        contract.vendor = DEMO_VENDOR  # the demo's 乙方; a real database has the signed contract's
     for label, submitted, accepted in (
         ("2025Q1", cst(4, 8, 10), cst(4, 15, 10)),
         ("2025Q2", cst(7, 7, 10), cst(7, 14, 10)),
@@ -248,7 +256,7 @@ def load_records(now: datetime) -> list[str]:
         report = report_status.get_or_create(label)
         report.problems = "个别单位上传佐证材料时遇到文件大小限制，已调整。"
         report.next_plan = "继续做好日常运维，配合完成年度考核系统填报。"
-        report_status.submit(label, vendor, now=submitted)
+        submission.submit(label, vendor, now=submitted)
         if accepted:
             report_status.accept(label, admin, now=accepted)
     return ["演示例行检查 24 次、满意度调查 13 份、季度报告 3 份"]

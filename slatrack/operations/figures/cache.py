@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from slatrack.extensions import db
 from slatrack.measure.periods import Period
+from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.measure.sla_inputs import SlaInputs, TargetRecord
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.models import AuditRecord, EvidenceSegment, Ticket, TicketEvent, outage_tickets
@@ -28,6 +30,7 @@ from slatrack.operations.figures.loading import load_inputs, load_tickets
 MAX_INCREMENTAL_TICKETS = 2000
 TERMS_TABLES = {"contracts", "sla_terms"}
 TICKET_TABLES = {"tickets", "ticket_events"}
+FIGURES_KEPT = 8  # computed figures remembered per entry
 
 
 @dataclass
@@ -37,6 +40,24 @@ class Entry:
     links: tuple[Any, ...]
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
+    # Figures already computed from these inputs, by (period, instant): the engine is a pure function of
+    # them, so the same period at the same instant is the same figures (a past quarter's year to date is
+    # measured at the quarter's end by each of its documents). Dropped with the entry when records change.
+    figures: OrderedDict[tuple[Any, ...], SlaFigures] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def measured(self, period: Period, moment: datetime) -> SlaFigures:
+        """``compute_sla`` of ``period`` at ``moment`` (aware) on this entry's inputs, remembered."""
+        key = (period.start, period.end, period.tz, moment)
+        with self.lock:
+            known = self.figures.get(key)
+        if known is None:
+            known = compute_sla(self.inputs, period, moment, self.memo)
+            with self.lock:
+                self.figures[key] = known
+                while len(self.figures) > FIGURES_KEPT:
+                    self.figures.popitem(last=False)
+        return known
 
 
 def _evidence_version() -> tuple[Any, ...]:

@@ -11,7 +11,6 @@ from slatrack.clock import utcnow, zone_name
 from slatrack.extensions import db
 from slatrack.measure.indicators import IndicatorEvaluation
 from slatrack.measure.periods import month_period, quarter_period, year_period
-from slatrack.measure.sla import compute_sla
 from slatrack.models import (
     BudgetLine,
     Contract,
@@ -27,8 +26,10 @@ from slatrack.models import (
 from slatrack.operations import OperationError
 from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
+from slatrack.operations.figures.report_checks import known_vendor
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
 from slatrack.operations.figures.report_texts import self_evaluation_texts
+from slatrack.operations.monitoring.host_use import host_use
 from slatrack.operations.tickets.late_review import counts as late_entry_counts
 from slatrack.reports.data import (
     ContractInfo,
@@ -52,14 +53,17 @@ def _aware_as_of(as_of: datetime | None) -> datetime:
     return as_of
 
 
-def quarterly_data(label: str, as_of: datetime | None = None, *, records: bool = True) -> QuarterData:
+def quarterly_data(
+    label: str, as_of: datetime | None = None, *, records: bool = True, prepared_at: datetime | None = None
+) -> QuarterData:
     """Measure the quarter, each of its months and the year to date, and read the records the report lists.
 
     All three periods are computed by the SLA engine (``compute_sla``) on the fiscal year's records as the
     input cache holds them — the very entry ``evaluate_indicators`` measures the year from — so a report
     reads the records once instead of once per period. The engine cuts its inputs to the period it is asked
     for, so the figures equal ``measure_period`` of the quarter or month (what ``GET /api/v1/sla`` serves);
-    the tests compare them. ``records=False`` leaves out the record sheets' rows.
+    the tests compare them. ``records=False`` leaves out the record sheets' rows; ``prepared_at`` is the
+    document's date (default now).
     """
     quarter_dates(label)  # a clear 422 naming the field for a bad label
     tz = zone_name()
@@ -67,11 +71,8 @@ def quarterly_data(label: str, as_of: datetime | None = None, *, records: bool =
     as_of = _aware_as_of(as_of)
     entry = CACHE.get(year_period(period.first_day.year, tz))
     moment = as_of.astimezone(UTC)
-    figures = compute_sla(entry.inputs, period, moment, entry.memo)
-    months = [
-        (month, compute_sla(entry.inputs, month_period(month, tz), moment, entry.memo).total)
-        for month in period.months()
-    ]
+    figures = entry.measured(period, moment)
+    months = [(month, entry.measured(month_period(month, tz), moment).total) for month in period.months()]
     year_as_of = min(as_of, period.end)
     try:
         evaluation: IndicatorEvaluation | None = evaluate_indicators(period.first_day.year, year_as_of)
@@ -106,18 +107,19 @@ def quarterly_data(label: str, as_of: datetime | None = None, *, records: bool =
         # Outage rows name probe outages' targets by name and stored (manual) ones by target id.
         targets={str(t.id): t.name for t in db.session.scalars(select(Target))},
         contracts=[
-            ContractInfo(c.code, c.name, c.start_date, c.end_date, c.vendor)
+            ContractInfo(c.code, c.name, c.start_date, c.end_date, known_vendor(c.vendor))
             for c in db.session.scalars(select(Contract).order_by(Contract.start_date))
             if c.code in figures.contracts
         ],
         maintenance_projects=set() if evaluation is None else _maintenance_projects(evaluation.year),
         inspections=_inspections(period.months()),
         ticket_titles=_ticket_titles([int(o.record.key) for o in changes if o.record.key.isdigit()]),
-        prepared_at=utcnow(),
+        prepared_at=prepared_at or utcnow(),
         tickets=_tickets(period.start, period.end) if records else [],
-        outages=_outages(period.start, period.end) if records else [],
+        outages=_outages(period.start, period.end),  # few; section 四 reads their cause and handling
         payments=_payments(period.first_day.year, period.last_day) if records else [],
         late_entries=late_entry_counts(period.start, period.end),
+        host_use=host_use(period.start, period.end),
     )
 
 
@@ -186,6 +188,7 @@ def _outages(start: datetime, end: datetime) -> list[OutageRow]:
             start=outage.start,
             end=outage.end,
             cause=outage.cause,
+            handling=outage.handling,
             tickets=tuple(t.number for t in outage.tickets),
             exclusions=tuple((e.category, e.reason) for e in outage.exclusions),
         )

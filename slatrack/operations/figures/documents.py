@@ -16,6 +16,8 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.operations import OperationError
 from slatrack.operations.figures.document_data import quarterly_data, self_evaluation_data
+from slatrack.operations.figures.report_status import find_report
+from slatrack.operations.figures.submission import frozen_document
 from slatrack.reports import quarterly, quarterly_format, selfeval
 from slatrack.reports.document import Document
 from slatrack.reports.form import FormDocument
@@ -66,8 +68,12 @@ def quarterly_document(
     """The quarterly report of ``label`` (``2025Q2``) at ``as_of`` (default now) as a plain document.
 
     ``charts=False`` leaves the charts out (the workbook does not show them), ``records=False`` the record
-    sheets (the Word document does not show them): each format only pays for what it shows.
+    sheets (the Word document does not show them): each format only pays for what it shows. A submitted or
+    accepted quarter gives the document of its submission whatever ``as_of`` (operations/figures/submission.py).
     """
+    stored = find_report(label)
+    if stored is not None and stored.frozen_figures is not None:  # submitted: the document as submitted
+        return frozen_document(stored, charts=charts, records=records)
     return quarterly.build(quarterly_data(label, as_of, records=records), charts=charts, records=records)
 
 

@@ -7,6 +7,7 @@ differs, so pages and the API can show "revised since submission" with the old a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,8 +49,15 @@ def quarter_figures(label: str, as_of: datetime | None = None) -> dict[str, Any]
     return period_figures(SlaQuery(first, last, None, as_of))
 
 
-def submit(label: str, user: User | None, now: datetime | None = None) -> Report:
-    """Mark the quarter's report submitted and freeze its figures."""
+def submit(
+    label: str,
+    user: User | None,
+    now: datetime | None = None,
+    *,
+    freeze: Callable[[Report, datetime], None] | None = None,
+) -> Report:
+    """Mark the quarter's report submitted and freeze its figures (and, with ``freeze``, its document:
+    operations/figures/submission.py), in one transaction."""
     report = get_or_create(label)
     if report.status != "draft":
         raise Conflict(f"{label} 季度报告已{STATUS_LABELS[report.status]}，不能重复提交")
@@ -61,6 +69,8 @@ def submit(label: str, user: User | None, now: datetime | None = None) -> Report
     db.session.flush()
     # Frozen after the status change, so the figures count this report among the submitted ones.
     report.frozen_figures = quarter_figures(label, now)
+    if freeze is not None:
+        freeze(report, now)
     db.session.commit()
     return report
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, period_from_dates
-from slatrack.measure.sla import SlaFigures, compute_sla
+from slatrack.measure.sla import SlaFigures
 from slatrack.models import Contract, utcnow
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.figures.cache import CACHE
@@ -33,8 +33,7 @@ def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    entry = CACHE.get(period)
-    return compute_sla(entry.inputs, period, as_of.astimezone(UTC), entry.memo)
+    return CACHE.get(period).measured(period, as_of.astimezone(UTC))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Latency summaries in the database: one LatencyDaily row per target and UTC day (measure/latency.py packs it).
 
-``aggregate_hours`` recomputes whole hours from the raw results (the hourly upkeep job, and before raw results
-are pruned); ``latency_hours`` reads them back for any span of hours.
+``aggregate_hours`` recomputes whole hours (with a host check's resource use) from the raw results (the
+hourly upkeep job, and before raw results are pruned); ``latency_hours`` reads them back for any span of hours.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from slatrack.extensions import db
-from slatrack.measure.latency import HourLatency, merge_hours, pack_day, summarize_hour, unpack_day
+from slatrack.measure.latency import (
+    HourLatency,
+    merge_hours,
+    pack_day,
+    summarize_host,
+    summarize_hour,
+    unpack_day,
+)
 from slatrack.models import LatencyDaily, ProbeResult
 
 _DAILY = cast(Table, LatencyDaily.__table__)
@@ -44,12 +51,13 @@ def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
     if end <= start:
         return 0
     buckets: dict[datetime, tuple[list[int], list[float]]] = {}
+    metrics: dict[datetime, list[dict[str, object]]] = defaultdict(list)  # a host check's resource use
     rows = db.session.execute(
-        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms).where(
+        select(ProbeResult.observed_at, ProbeResult.ok, ProbeResult.latency_ms, ProbeResult.metrics).where(
             ProbeResult.target_id == target_id, ProbeResult.observed_at >= start, ProbeResult.observed_at < end
         )
     )
-    for at, ok, latency in rows:
+    for at, ok, latency, figures in rows:
         bucket = buckets.get(hour := _hour(at))
         if bucket is None:
             bucket = buckets[hour] = ([0, 0], [])
@@ -58,6 +66,8 @@ def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
             bucket[0][1] += 1
         if latency is not None:
             bucket[1].append(latency)
+        if figures:
+            metrics[hour].append(figures)
     replaced: dict[date, list[int]] = defaultdict(list)
     hour = start
     while hour < end:
@@ -65,7 +75,8 @@ def aggregate_hours(target_id: int, start: datetime, end: datetime) -> int:
         hour += _HOUR
     new: dict[date, dict[int, HourLatency]] = defaultdict(dict)
     for hour, ((checks, failures), latencies) in buckets.items():
-        new[hour.date()][hour.hour] = summarize_hour(hour.hour, checks, failures, latencies)
+        host = summarize_host(metrics[hour]) if hour in metrics else None
+        new[hour.date()][hour.hour] = summarize_hour(hour.hour, checks, failures, latencies, host)
     stored = _stored_days(target_id, list(replaced))
     deletes: list[date] = []
     writes: list[dict[str, object]] = []

@@ -197,6 +197,7 @@ def outage_fields(outage: Outage) -> dict[str, Any]:
         "end": outage.end,
         "source": outage.source,
         "cause": outage.cause,
+        "handling": outage.handling,
         "ticket_ids": sorted(ticket.id for ticket in outage.tickets),
         "exclusions": [exclusion_fields(exclusion) for exclusion in sorted(outage.exclusions, key=_by_start)],
     }
@@ -224,7 +225,13 @@ def _by_start(exclusion: Exclusion) -> datetime:
 
 
 def create_manual_outage(
-    *, target_reference: str | int, start: datetime, end: datetime, cause: str, principal: Principal | None
+    *,
+    target_reference: str | int,
+    start: datetime,
+    end: datetime,
+    cause: str,
+    principal: Principal | None,
+    handling: str = "",
 ) -> Outage:
     from slatrack.operations.monitoring.targets import find_target
 
@@ -243,6 +250,7 @@ def create_manual_outage(
         start=start,
         end=end,
         cause=cause.strip(),
+        handling=handling.strip(),
         created_by_id=principal.user_id if principal else None,
     )
     db.session.add(outage)

@@ -70,6 +70,8 @@ def load_reference(path: Path = DEFAULT_FILE) -> list[str]:
     for c in data["contracts"]:
         row = {k: v for k, v in c.items() if k != "terms"}
         row["amount"] = _decimal(c.get("amount"))
+        if not str(row.get("vendor") or "").strip():  # not known in the file: keep what was entered
+            row.pop("vendor", None)
         assert isinstance(row["start_date"], date)
         contract_rows.append(row)
     contracts = _sync(Contract, "code", contract_rows, "合同", changes)
