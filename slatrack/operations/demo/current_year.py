@@ -17,8 +17,8 @@ from sqlalchemy import select
 from slatrack.clock import local_zone
 from slatrack.extensions import db
 from slatrack.models import BudgetLine, Indicator, IndicatorEntry, Inspection, Payment, Project, User
-from slatrack.operations.demo.history import CATEGORY_WEIGHTS, CHANNELS, CST, TITLES, UNIT_CODES
-from slatrack.operations.figures import report_status
+from slatrack.operations.demo.history import CATEGORY_WEIGHTS, CHANNELS, CST, DEMO_VENDOR, TITLES, UNIT_CODES
+from slatrack.operations.figures import report_status, submission
 from slatrack.operations.reference.contracts import create_contract
 from slatrack.operations.reference.copying import copy_year
 from slatrack.operations.reference.indicator_edits import update_indicator
@@ -31,7 +31,7 @@ TERMS = {p: {"response_minutes": 30, "resolution_minutes": m} for p, m in RESOLU
 CONTRACT = {
     "code": "OM-2026",
     "name": "黔南州督考绩效管理综合运用系统运维服务(2026年度采购)",
-    "vendor": "系统运维服务单位(乙方)",
+    "vendor": DEMO_VENDOR,
     "start": "2026-01-01",
     "end": "2026-12-31",
     "amount": "452000.00",
@@ -161,7 +161,7 @@ def _reports(last: date) -> int:
         report = report_status.get_or_create(label)
         report.problems = "无重大问题；个别单位反映高峰期系统响应较慢，已优化数据库索引。"
         report.next_plan = "继续做好日常运维和年度考核填报保障。"
-        report_status.submit(label, vendor, now=submitted)
+        submission.submit(label, vendor, now=submitted)
         if submitted.date() + timedelta(days=7) <= last:
             report_status.accept(label, admin, now=submitted + timedelta(days=7))
         count += 1
