@@ -3,6 +3,7 @@
 from slatrack.models.account import ApiToken, LoginThrottle, User
 from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
+from slatrack.models.data_version import DataVersion
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
 from slatrack.models.late_entry import LateEntry
@@ -40,6 +41,7 @@ __all__ = [
     "Base",
     "BudgetLine",
     "Contract",
+    "DataVersion",
     "EvidenceSegment",
     "Exclusion",
     "ImportMapping",
