@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from slatrack.models import DataVersion
 
@@ -133,7 +133,7 @@ def install(engine: Engine) -> None:
     event.listen(engine, "rollback", _forget)
 
 
-def current(session: Session) -> dict[str, int]:
+def current(session: Session | scoped_session[Any]) -> dict[str, int]:
     """Every domain's version as committed (zero for a domain not yet counted)."""
-    found = {domain: version for domain, version in session.execute(select(DataVersion.domain, DataVersion.version))}
+    found = dict(session.execute(select(DataVersion.domain, DataVersion.version)).all())
     return {domain: int(found.get(domain, 0)) for domain in DOMAINS}

@@ -83,7 +83,8 @@ def _workbook() -> io.BytesIO:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["单位", "报告时间", "类别", "优先级", "渠道", "方式", "标题", "描述", "报告人", "响应时间", "解决时间", "关闭时间"])
+    sheet.append(["单位", "报告时间", "类别", "优先级", "渠道", "方式", "标题", "描述", "报告人",
+                  "响应时间", "解决时间", "关闭时间"])  # fmt: skip
     sheet.append(["522701", f"{day} 09:00", "consult", "P3", "电话", "远程", "导入的工单", "", "李四",
                   f"{day} 09:40", f"{day} 11:00", f"{day} 12:00"])  # fmt: skip
     stream = io.BytesIO()
@@ -182,8 +183,9 @@ def test_every_write_path_moves_the_version_and_the_cache_follows(
     # Probe ingestion: a target's results through the API (the evidence moves on, the tickets do not).
     admin = bearer(make_token("admin"))
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    since = (now - timedelta(hours=1)).isoformat()
     target = {"name": "portal", "kind": "http", "url": "https://portal.example.cn/", "interval_seconds": 60,
-              "critical": True, "in_process": False, "monitored_since": (now - timedelta(hours=1)).isoformat()}  # fmt: skip
+              "critical": True, "in_process": False, "monitored_since": since}  # fmt: skip
     assert client.post("/api/v1/targets", json=target, headers=admin).status_code == 201
 
     def ingest() -> None:
