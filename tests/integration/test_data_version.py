@@ -8,8 +8,10 @@ the audit log), a raw SQL statement, a scheduled job, and probe ingestion. Reads
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,3 +234,56 @@ def test_reads_and_bookkeeping_leave_the_version_alone_and_a_rollback_moves_noth
 )
 def test_which_domains_a_statement_moves(statement: str, domains: set[str]) -> None:
     assert data_version.domains_of(statement) == domains
+
+
+def _snapshots_written() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "figures-snapshot":
+            thread.join()
+
+
+def test_a_restart_starts_from_the_snapshot_and_reads_again_what_moved(app: Flask) -> None:
+    app.config["LATE_ENTRY_GRACE_MINUTES"] = 60 * 24 * 30
+    period, as_of = year_period(TODAY.year), TODAY
+    with acting_as("test"):
+        first = create_ticket(unit_code="522701", category="fault", priority="P2", channel="电话", mode="远程",
+                              title="门户打不开", reported_at=REPORTED)  # fmt: skip
+        record_event(first, "respond", REPORTED + timedelta(minutes=10))
+        record_event(first, "resolve", REPORTED + timedelta(hours=1))
+        record_event(first, "close", REPORTED + timedelta(hours=2))
+    CACHE.clear()
+    before = measure_period(period, as_of).as_json()
+    _snapshots_written()
+    assert list((Path(app.instance_path) / "figures").glob("*.snapshot"))
+
+    CACHE.clear(snapshots=False)  # a restart: nothing in memory, the snapshot on disk
+    entry = CACHE.get(period)
+    assert entry.persisted and first.number in {record.number for record in entry.inputs.tickets}
+    assert str(first.id) in entry.memo  # the settled ticket's outcome came back with it
+    assert measure_period(period, as_of).as_json() == before
+
+    # Changes while the server was down, through paths that skip the ORM: read again at the next start.
+    CACHE.clear(snapshots=False)
+    db.session.execute(
+        update(TicketEvent).where(TicketEvent.type == "respond").values(at=REPORTED + timedelta(minutes=50))
+    )  # past the P2 ticket's 30 minutes
+    unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "522702"))
+    db.session.execute(insert(Ticket), [{"number": "BULK-1", "unit_id": unit_id, "channel": "电话", "mode": "远程",
+                                         "category": "consult", "priority": "P3", "title": "批量", "status": "open",
+                                         "reported_at": REPORTED}])  # fmt: skip
+    db.session.commit()
+    after_restart = measure_period(period, as_of).as_json()
+    assert after_restart["tickets"] == before["tickets"] + 1 and after_restart["breached"] == before["breached"] + 2
+    CACHE.clear()
+    assert measure_period(period, as_of).as_json() == after_restart
+
+
+def test_a_snapshot_of_other_code_or_a_damaged_one_is_not_used(app: Flask) -> None:
+    period = year_period(TODAY.year)
+    measure_period(period, TODAY)
+    _snapshots_written()
+    (path,) = (Path(app.instance_path) / "figures").glob("*.snapshot")
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.write_bytes(b"not a snapshot")
+    CACHE.clear(snapshots=False)
+    assert not CACHE.get(period).persisted  # read from the records

@@ -7,11 +7,15 @@ writes included). When a domain's version moved, that domain is read again: the 
 events, late entries and units), or the evidence (targets and segments); the small inputs (contracts,
 outages, inspections, ...) are read again whenever anything moved. The settled-ticket memo outlives a
 reload of the tickets for every ticket whose record is unchanged, and is dropped when the terms change.
+
+Entries are also kept on disk (``snapshot.py``), so that a new process (a restart, a ``slatrack sla``
+command) starts from the last entry and reads again only the domains that moved since.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +25,11 @@ from slatrack.extensions import db
 from slatrack.measure.periods import Period
 from slatrack.measure.sla_inputs import SlaInputs
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
+from slatrack.operations.figures import snapshot
 from slatrack.operations.figures.loading import load_inputs
+
+# An entry is written to disk after its first measurement, then at most this often while data moves.
+SNAPSHOT_SECONDS = 600.0
 
 
 @dataclass
@@ -29,6 +37,7 @@ class Entry:
     versions: dict[str, int]
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
+    persisted: bool = False
 
 
 def carried_memo(memo: OutcomeMemo, tickets: list[TicketRecord]) -> OutcomeMemo:
@@ -46,26 +55,58 @@ class InputCache:
         self.size = size
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.lock = threading.Lock()
+        self.written: dict[tuple[Any, ...], float] = {}
 
-    def clear(self) -> None:
+    def clear(self, snapshots: bool = True) -> None:
+        """Forget every entry; with ``snapshots`` (default) the ones on disk too, so the next read is fresh.
+
+        ``clear(snapshots=False)`` is what a restart does.
+        """
         with self.lock:
             self.entries.clear()
+            self.written.clear()
+        if snapshots:
+            snapshot.remove_all()
+
+    @staticmethod
+    def key(period: Period) -> tuple[Any, ...]:
+        return (str(db.engine.url), period.start, period.end, period.tz)
 
     def get(self, period: Period) -> Entry:
-        key = (str(db.engine.url), period.start, period.end, period.tz)
+        key = self.key(period)
         # The versions are read before the records: a write committed in between moves them on again.
         versions = data_version.current(db.session)
         with self.lock:
             entry = self.entries.get(key)
+        if entry is None:
+            stored = snapshot.read(key)
+            if stored is not None:
+                entry = Entry(stored[0], stored[1], stored[2], persisted=True)
+                self.written[key] = time.monotonic()
         if entry is not None and entry.versions == versions:
+            self._store(key, entry)
             return entry
-        entry = self._refreshed(entry, period, versions)
+        with snapshot.paused_gc():
+            entry = self._refreshed(entry, period, versions)
+        self._store(key, entry)
+        return entry
+
+    def keep(self, period: Period, entry: Entry) -> None:
+        """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due."""
+        key = self.key(period)
+        last = self.written.get(key)
+        if entry.persisted or (last is not None and time.monotonic() - last < SNAPSHOT_SECONDS):
+            return
+        entry.persisted = True
+        self.written[key] = time.monotonic()
+        snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo))
+
+    def _store(self, key: tuple[Any, ...], entry: Entry) -> None:
         with self.lock:
             self.entries[key] = entry
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
-        return entry
 
     def _refreshed(self, entry: Entry | None, period: Period, versions: dict[str, int]) -> Entry:
         if entry is None:

@@ -19,6 +19,7 @@ from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import Contract, utcnow
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.snapshot import paused_gc
 
 
 def parse_period(first: str, last: str) -> Period:
@@ -34,7 +35,10 @@ def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
     entry = CACHE.get(period)
-    return compute_sla(entry.inputs, period, as_of.astimezone(UTC), entry.memo)
+    with paused_gc():
+        figures = compute_sla(entry.inputs, period, as_of.astimezone(UTC), entry.memo)
+    CACHE.keep(period, entry)
+    return figures
 
 
 @dataclass(frozen=True)
