@@ -98,6 +98,15 @@ def _noted(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
         conn.info.setdefault(_NOTES, set()).update(domains)
 
 
+def note(conn: Connection, *domains: str) -> None:
+    """For code that writes through the raw DBAPI connection (which the hook cannot see): these domains move
+    on when ``conn``'s transaction commits."""
+    unknown = set(domains) - set(DOMAINS)
+    if unknown:
+        raise ValueError(f"unknown data domains: {sorted(unknown)}")
+    conn.info.setdefault(_NOTES, set()).update(domains)
+
+
 def _forget(conn: Connection) -> None:
     conn.info.pop(_NOTES, None)
 

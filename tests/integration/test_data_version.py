@@ -287,3 +287,14 @@ def test_a_snapshot_of_other_code_or_a_damaged_one_is_not_used(app: Flask) -> No
     path.write_bytes(b"not a snapshot")
     CACHE.clear(snapshots=False)
     assert not CACHE.get(period).persisted  # read from the records
+
+
+def test_a_write_through_the_raw_driver_connection_is_noted_by_hand(app: Flask) -> None:
+    before = data_version.current(db.session)
+    connection = db.session.connection()
+    data_version.note(connection, data_version.EVIDENCE)
+    with pytest.raises(ValueError, match="unknown data domains"):
+        data_version.note(connection, "weather")
+    db.session.commit()
+    after = data_version.current(db.session)
+    assert after == {**before, "evidence": before["evidence"] + 1}

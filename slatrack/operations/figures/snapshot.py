@@ -56,10 +56,11 @@ def code_version() -> str:
     """A hash of the code that turns records into inputs and inputs into figures."""
     root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
-    for folder in ("measure", "operations/figures", "operations/tickets", "operations/monitoring"):
-        for path in sorted((root / folder).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    folders = ("measure", "models", "operations/figures", "operations/tickets", "operations/monitoring")
+    paths = [root / "data_version.py", *(path for folder in folders for path in sorted((root / folder).glob("*.py")))]
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
