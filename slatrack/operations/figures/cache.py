@@ -17,12 +17,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slatrack import data_version
 from slatrack.extensions import db
 from slatrack.measure.periods import Period
+from slatrack.measure.sla import SlaFigures
 from slatrack.measure.sla_inputs import SlaInputs
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.operations.figures import snapshot
@@ -30,6 +33,7 @@ from slatrack.operations.figures.loading import load_inputs
 
 # An entry is written to disk after its first measurement, then at most this often while data moves.
 SNAPSHOT_SECONDS = 600.0
+FIGURES_PER_ENTRY = 4
 
 
 @dataclass
@@ -38,6 +42,17 @@ class Entry:
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
     persisted: bool = False
+    # The figures already measured from these inputs, by as_of (the same question within a request, a
+    # report or an API call with a fixed as_of is answered once). Dropped with the entry.
+    figures: OrderedDict[datetime, SlaFigures] = field(default_factory=OrderedDict)
+
+    def measured(self, as_of: datetime, measure: Callable[[], SlaFigures]) -> SlaFigures:
+        known = self.figures.get(as_of)
+        if known is None:
+            known = self.figures[as_of] = measure()
+            while len(self.figures) > FIGURES_PER_ENTRY:
+                self.figures.popitem(last=False)
+        return known
 
 
 def carried_memo(memo: OutcomeMemo, tickets: list[TicketRecord]) -> OutcomeMemo:
@@ -81,7 +96,7 @@ class InputCache:
         if entry is None:
             stored = snapshot.read(key)
             if stored is not None:
-                entry = Entry(stored[0], stored[1], stored[2], persisted=True)
+                entry = Entry(stored[0], stored[1], stored[2], persisted=True)  # no figures: measured again
                 self.written[key] = time.monotonic()
         if entry is not None and entry.versions == versions:
             self._store(key, entry)

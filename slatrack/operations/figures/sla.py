@@ -35,8 +35,13 @@ def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
     entry = CACHE.get(period)
-    with paused_gc():
-        figures = compute_sla(entry.inputs, period, as_of.astimezone(UTC), entry.memo)
+    moment = as_of.astimezone(UTC)
+
+    def measure() -> SlaFigures:
+        with paused_gc():
+            return compute_sla(entry.inputs, period, moment, entry.memo)
+
+    figures = entry.measured(moment, measure)
     CACHE.keep(period, entry)
     return figures
 
