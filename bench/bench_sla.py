@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -176,12 +177,17 @@ def commands(folder: str, as_of: datetime, runs: int) -> None:
         ("slatrack sla --from 2025-01-01 --to 2025-12-31", ["sla", "--from", "2025-01-01", "--to", "2025-12-31"]),
         ("slatrack indicators --year 2025", ["indicators", "--year", "2025"]),
     ):
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            start = time.perf_counter()
+            start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([*SLATRACK, *argv, "--as-of", stamp], env=env, check=True, capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             times.append(time.perf_counter() - start)
-        print(f"`{name}` (a new process each time): best {min(times):.3f} s, median {statistics.median(times):.3f} s")
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        print(
+            f"`{name}` (a new process each time): best {min(times):.3f} s, median {statistics.median(times):.3f} s; "
+            f"CPU of the process, median {statistics.median(cpu):.3f} s"
+        )
 
 
 def main() -> int:
