@@ -259,7 +259,6 @@ def main() -> int:
                 bulk_change()
                 measure_period(period, as_of)
 
-            later = as_of + timedelta(hours=1)
             timed("full-year SLA figures, cold (no snapshot: load + compute)", cold, args.runs, 1.0)
             before = measure_period(period, as_of).as_json()
             timed("full-year SLA figures, cold after a restart (snapshot + compute)", restart, args.runs, 1.0)
@@ -275,6 +274,33 @@ def main() -> int:
                 "full-year SLA figures, warm (records unchanged)", lambda: measure_period(period, as_of), args.runs, 0.2
             )
             timed("full-year SLA figures, warm, a later as_of", lambda: measure_period(period, later), args.runs, 0.2)
+            timed("indicators of both forms, warm", lambda: evaluate_indicators(2025, as_of), args.runs, 0.2)
+            timed(
+                "indicators of both forms, cold (no snapshot)",
+                lambda: (CACHE.clear(), evaluate_indicators(2025, as_of)),
+                args.runs,
+                1.0,
+            )
+            snapshots_written()
+            db.session.remove()
+            commands(folder, as_of, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())            hours = iter(range(1, 1_000_000))
+            timed(
+                "full-year SLA figures, warm, a new as_of each time (records unchanged: compute only)",
+                lambda: measure_period(period, as_of + timedelta(hours=next(hours))),
+                args.runs,
+                0.2,
+            )
+            timed(
+                "full-year SLA figures, warm, the same as_of again (the figures kept)",
+                lambda: measure_period(period, as_of),
+                args.runs,
+                0.2,
+            )
             timed("indicators of both forms, warm", lambda: evaluate_indicators(2025, as_of), args.runs, 0.2)
             timed(
                 "indicators of both forms, cold (no snapshot)",
