@@ -72,7 +72,7 @@ IGNORED = frozenset(
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW", "EXPLAIN", "SET")
 _WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
-    r"(?:\w+\.)?[\"`\[]?(\w+)",
+    r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)",
     re.IGNORECASE,
 )
 _NOTES = "slatrack_data_domains"

@@ -225,6 +225,8 @@ def test_reads_and_bookkeeping_leave_the_version_alone_and_a_rollback_moves_noth
         ("SELECT 1", set()),
         ('INSERT INTO "tickets" (number) VALUES (?)', {"tickets"}),
         ("insert or replace into evidence_segments values (1)", {"evidence"}),
+        ('UPDATE "public"."ticket_events" SET note = %(note)s', {"tickets"}),
+        ("DELETE FROM public.targets WHERE id = 1", {"evidence"}),
         ("UPDATE sla_terms SET response_minutes = 5", {"terms"}),
         ("DELETE FROM outage_tickets WHERE ticket_id = 1", {"records"}),
         ("INSERT INTO audit_records (id) VALUES (1)", set()),
