@@ -46,7 +46,6 @@ TABLE_DOMAINS = {
 IGNORED = frozenset(
     {
         "data_versions",
-        "settled_outcomes",
         "alembic_version",
         "audit_records",
         "audit_chain_head",
