@@ -3,7 +3,9 @@
 Builds a SQLite database (or uses SLATRACK_DATABASE_URL) with the 2025 reference data, 50 targets with a
 year of stored evidence segments (realistic flapping: ~750 segments per target-year, as the evidence
 benchmark measured), 20,000 tickets with their events, monthly inspections and survey answers; then
-times ``measure_period`` for 2025 and ``evaluate_indicators(2025)`` — the loading layer included.
+times ``measure_period`` for 2025 and ``evaluate_indicators(2025)`` — the loading layer included: cold (no
+snapshot), after a restart (the snapshot on disk), after a ticket inserted in bulk (no ORM, no audit record:
+the data version moves all the same), warm; then the ``slatrack sla`` and ``slatrack indicators`` commands.
 
     python bench/bench_sla.py [--targets 50] [--tickets 20000] [--runs 5]
 """
@@ -13,16 +15,19 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from slatrack import audit, create_app
+from slatrack import create_app
 from slatrack.extensions import db
 from slatrack.measure.periods import year_period
 from slatrack.models import (
@@ -36,6 +41,7 @@ from slatrack.models import (
     Unit,
 )
 
+SLATRACK = [str(Path(sys.executable).with_name("slatrack"))]
 YEAR_START = datetime(2024, 12, 31, 16, tzinfo=UTC)  # 2025-01-01 00:00 Asia/Shanghai
 YEAR_END = datetime(2025, 12, 31, 16, tzinfo=UTC)
 CATEGORIES = ["consult", "data", "guidance", "business", "training", "mlps", "notice", "fault", "optimization", "patch"]
@@ -148,15 +154,40 @@ TICKET_TEMPLATE = {
 }
 
 
-def timed(label: str, func, runs: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def timed(label: str, func, runs: int, target: float) -> float:  # type: ignore[no-untyped-def]
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, started_cpu = time.perf_counter(), time.thread_time()
         func()
         times.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - started_cpu)
     best, median = min(times), statistics.median(times)
-    print(f"{label}: best {best:.3f} s, median {median:.3f} s ({median / 1.0:.2f} of the 1 s target)")
+    print(
+        f"{label}: best {best:.3f} s, median {median:.3f} s ({median / target:.2f} of the {target:g} s target); "
+        f"CPU of this thread, median {statistics.median(cpu):.3f} s"
+    )
     return median
+
+
+def commands(folder: str, as_of: datetime, runs: int) -> None:
+    """``slatrack sla`` and ``slatrack indicators`` for the year, each a new process (a snapshot on disk)."""
+    env = {**os.environ, "SLATRACK_INSTANCE_PATH": folder, "SLATRACK_SECRET_KEY": "bench-secret-key-0123456789"}
+    stamp = as_of.isoformat()
+    for name, argv in (
+        ("slatrack sla --from 2025-01-01 --to 2025-12-31", ["sla", "--from", "2025-01-01", "--to", "2025-12-31"]),
+        ("slatrack indicators --year 2025", ["indicators", "--year", "2025"]),
+    ):
+        times, cpu = [], []
+        for _ in range(runs):
+            start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([*SLATRACK, *argv, "--as-of", stamp], env=env, check=True, capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append(time.perf_counter() - start)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        print(
+            f"`{name}` (a new process each time): best {min(times):.3f} s, median {statistics.median(times):.3f} s; "
+            f"CPU of the process, median {statistics.median(cpu):.3f} s"
+        )
 
 
 def main() -> int:
@@ -194,29 +225,74 @@ def main() -> int:
             )
             from slatrack.operations.figures.cache import CACHE
 
+            def snapshots_written() -> None:
+                for thread in threading.enumerate():
+                    if thread.name == "figures-snapshot":
+                        thread.join()
+
             def cold() -> None:
+                # Nothing in memory, no snapshot on disk: every record read and every ticket replayed.
                 CACHE.clear()
                 measure_period(period, as_of)
 
-            def changed() -> None:
-                # One new ticket changes the data version: the next measurement loads everything again.
-                db.session.execute(insert(Ticket), [{**TICKET_TEMPLATE, "number": f"X{time.perf_counter_ns()}"}])
-                audit.record("bench", detail="data version bump")
-                db.session.commit()
+            def restart() -> None:
+                # A new process: nothing in memory, the snapshot the last one left on disk.
+                snapshots_written()
+                CACHE.clear(snapshots=False)
                 measure_period(period, as_of)
 
-            later = as_of + timedelta(hours=1)
-            timed("full-year SLA figures, cold (load + compute)", cold, args.runs)
-            timed("full-year SLA figures after a change (reload)", changed, args.runs)
-            timed("full-year SLA figures, warm (records unchanged)", lambda: measure_period(period, as_of), args.runs)
-            timed("full-year SLA figures, warm, a later as_of", lambda: measure_period(period, later), args.runs)
-            timed("indicators of both forms, warm", lambda: evaluate_indicators(2025, as_of), args.runs)
+            serial = iter(range(1_000_000))
+
+            def bulk_change() -> None:
+                # A ticket inserted in bulk (Core, no ORM, no audit record): the data version still moves.
+                n = next(serial)
+                db.session.execute(insert(Ticket), [{**TICKET_TEMPLATE, "number": f"X{n}"}])
+                db.session.commit()
+
+            def changed() -> None:
+                bulk_change()
+                measure_period(period, as_of)
+
+            def restart_after_change() -> None:
+                snapshots_written()
+                CACHE.clear(snapshots=False)
+                bulk_change()
+                measure_period(period, as_of)
+
+            timed("full-year SLA figures, cold (no snapshot: load + compute)", cold, args.runs, 1.0)
+            before = measure_period(period, as_of).as_json()
+            timed("full-year SLA figures, cold after a restart (snapshot + compute)", restart, args.runs, 1.0)
+            restarted = measure_period(period, as_of).as_json()
+            assert restarted == before, "the snapshot gave other figures than the records"
+            timed("full-year SLA figures after a bulk change (tickets reread)", changed, args.runs, 1.0)
+            figures = measure_period(period, as_of).as_json()
+            assert figures["tickets"] == before["tickets"] + args.runs, "a bulk-inserted ticket was not seen"
             CACHE.clear()
+            assert measure_period(period, as_of).as_json() == figures, "cached figures differ from a fresh read"
+            timed("full-year SLA figures after a restart and a bulk change", restart_after_change, args.runs, 1.0)
+            hours = iter(range(1, 1_000_000))
             timed(
-                "indicators of both forms, cold",
+                "full-year SLA figures, warm, a new as_of each time (records unchanged: compute only)",
+                lambda: measure_period(period, as_of + timedelta(hours=next(hours))),
+                args.runs,
+                0.2,
+            )
+            timed(
+                "full-year SLA figures, warm, the same as_of again (the figures kept)",
+                lambda: measure_period(period, as_of),
+                args.runs,
+                0.2,
+            )
+            timed("indicators of both forms, warm", lambda: evaluate_indicators(2025, as_of), args.runs, 0.2)
+            timed(
+                "indicators of both forms, cold (no snapshot)",
                 lambda: (CACHE.clear(), evaluate_indicators(2025, as_of)),
                 args.runs,
+                1.0,
             )
+            snapshots_written()
+            db.session.remove()
+            commands(folder, as_of, args.runs)
     return 0
 
 

@@ -97,7 +97,7 @@ def _configure_database(app: Flask) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from slatrack import audit
+    from slatrack import audit, data_version
     from slatrack.extensions import db, migrate
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -106,6 +106,8 @@ def _configure_database(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     audit.install(FlaskSession)
+    with app.app_context():
+        data_version.install(db.engine)  # every committed write moves the data version on
 
     if uri.startswith("sqlite"):
         with app.app_context():

@@ -132,6 +132,9 @@ def serve(app: Flask, host: str, port: int, threads: int, scheduler: bool) -> No
         )
     else:
         log.info("调度器：未开启（--no-scheduler），定时任务和本机探测需另行运行 slatrack scheduler")
+    from slatrack.operations.figures.warmup import warm_in_background
+
+    warm_in_background(app)  # the dashboard's figures ready for the first request after a start
     # A service manager stops the server with SIGTERM: end the serving loop like Ctrl+C, so that the
     # scheduler stops cleanly and the stop is logged.
     signal.signal(signal.SIGTERM, _stop_on_signal)

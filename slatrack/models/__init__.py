@@ -4,6 +4,7 @@ from slatrack.models.account import ApiToken, LoginThrottle, User
 from slatrack.models.agent_contact import AgentContact
 from slatrack.models.audit import AuditChainHead, AuditRecord
 from slatrack.models.base import Base, utcnow
+from slatrack.models.data_version import DataVersion
 from slatrack.models.holiday import HolidayCalendar, HolidayCalendarDay
 from slatrack.models.imports import ImportMapping
 from slatrack.models.jobs import JobRun, Notification, SchedulerLease
@@ -46,6 +47,7 @@ __all__ = [
     "BudgetLine",
     "Contract",
     "ContractProject",
+    "DataVersion",
     "EvidenceSegment",
     "Exclusion",
     "HolidayCalendar",

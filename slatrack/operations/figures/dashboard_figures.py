@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, after_this_request, current_app, has_request_context
-from sqlalchemy import func, select
 
+from slatrack import data_version
 from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.indicators import (
@@ -31,7 +31,7 @@ from slatrack.measure.indicators import (
 )
 from slatrack.measure.periods import Period, quarter_period, year_period
 from slatrack.measure.sla import ScopeFigures
-from slatrack.models import AuditRecord, utcnow
+from slatrack.models import utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import OperationError
 from slatrack.operations.figures.indicators import evaluate_indicators
@@ -152,21 +152,21 @@ def measure_part(year: int, label: str, now: datetime) -> MeasuredPart:
     )
 
 
-# The measured part of each (database, year) is kept and reused while no business data changed (the audit
-# log did not grow) and for at most FRESH_SECONDS. Past that, or once data changed, the page shows the
-# figures it has, marked as being updated, and one background thread measures again, started once the
-# request's own work is done so that it does not slow the page down; with no figures yet (after a start)
-# the page shows its live sections with the figures to follow (its script fetches the fragment again
-# within seconds). Pages never wait on a full year's measurement: figures of pending tickets and service
-# minutes lag the clock by about a minute at most, and the live sections (targets, outages, due tickets,
-# inspections) are read on every request. An application in testing mode measures synchronously: no
-# thread may outlive a test's database.
+# The measured part of each (database, year) is kept and reused while no business data changed (the data
+# version did not move, slatrack/data_version.py) and for at most FRESH_SECONDS. Past that, or once data
+# changed, the page shows the figures it has, marked as being updated, and one background thread measures
+# again, started once the request's own work is done so that it does not slow the page down; with no
+# figures yet (the server measures them at its start, see warmup.py) the page shows its live sections
+# with the figures to follow (its script fetches the fragment again within seconds). Pages never wait on
+# a full year's measurement: figures of pending tickets and service minutes lag the clock by about a
+# minute at most, and the live sections (targets, outages, due tickets, inspections) are read on every
+# request. An application in testing mode measures synchronously: no thread may outlive a test's database.
 FRESH_SECONDS = 60.0
 
 
 @dataclass
 class _Cached:
-    audit_id: int
+    audit_id: tuple[int, ...]  # the data version it was measured at
     part: MeasuredPart | None
     refreshing: bool = False
 
@@ -175,8 +175,8 @@ _PARTS: dict[tuple[str, int, str], _Cached] = {}
 _PARTS_LOCK = threading.Lock()
 
 
-def _audit_id() -> int:
-    return int(db.session.scalar(select(func.max(AuditRecord.id))) or 0)
+def _audit_id() -> tuple[int, ...]:
+    return tuple(data_version.current(db.session).values())
 
 
 def _measure_in_background(app: Flask, key: tuple[str, int, str], entry: _Cached, year: int, label: str) -> None:
@@ -243,6 +243,14 @@ def cached_part(year: int, label: str) -> tuple[MeasuredPart | None, bool]:
         else:
             _measure_in_background(app, key, entry, year, label)
     return entry.part, True
+
+
+def measure_and_keep(year: int, label: str, now: datetime) -> None:
+    """Measure the part now and keep it for the next request (the server's warm-up at start)."""
+    version = _audit_id()
+    part = measure_part(year, label, now)
+    with _PARTS_LOCK:
+        _PARTS[(str(db.engine.url), year, label)] = _Cached(version, part)
 
 
 def clear_cache() -> None:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 from slatrack.clock import utcnow, zone_name
 from slatrack.extensions import db
 from slatrack.measure.indicators import IndicatorEvaluation
-from slatrack.measure.periods import month_period, quarter_period, year_period
+from slatrack.measure.periods import Period, month_period, quarter_period, year_period
+from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import (
     BudgetLine,
     Contract,
@@ -24,7 +25,7 @@ from slatrack.models import (
     Unit,
 )
 from slatrack.operations import OperationError
-from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.cache import CACHE, Entry
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.report_checks import known_vendor
 from slatrack.operations.figures.report_status import STATUS_LABELS, quarter_dates, revisions
@@ -53,6 +54,13 @@ def _aware_as_of(as_of: datetime | None) -> datetime:
     return as_of
 
 
+def _measured(entry: Entry, period: Period, moment: datetime) -> SlaFigures:
+    """``compute_sla`` of a part of the entry's period (the engine cuts the inputs to it), remembered."""
+    return entry.measured(
+        (period.start, period.end, moment), lambda: compute_sla(entry.inputs, period, moment, entry.memo)
+    )
+
+
 def quarterly_data(
     label: str, as_of: datetime | None = None, *, records: bool = True, prepared_at: datetime | None = None
 ) -> QuarterData:
@@ -71,8 +79,8 @@ def quarterly_data(
     as_of = _aware_as_of(as_of)
     entry = CACHE.get(year_period(period.first_day.year, tz))
     moment = as_of.astimezone(UTC)
-    figures = entry.measured(period, moment)
-    months = [(month, entry.measured(month_period(month, tz), moment).total) for month in period.months()]
+    figures = _measured(entry, period, moment)
+    months = [(month, _measured(entry, month_period(month, tz), moment).total) for month in period.months()]
     year_as_of = min(as_of, period.end)
     try:
         evaluation: IndicatorEvaluation | None = evaluate_indicators(period.first_day.year, year_as_of)

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from slatrack.clock import zone_name
 from slatrack.extensions import db
 from slatrack.measure.periods import Period, period_from_dates
-from slatrack.measure.sla import SlaFigures
+from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import Contract, utcnow
 from slatrack.operations import NotFound, OperationError
 from slatrack.operations.figures.cache import CACHE
+from slatrack.operations.figures.snapshot import paused_gc
 
 
 def parse_period(first: str, last: str) -> Period:
@@ -33,7 +34,16 @@ def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    return CACHE.get(period).measured(period, as_of.astimezone(UTC))
+    entry = CACHE.get(period)
+    moment = as_of.astimezone(UTC)
+
+    def measure() -> SlaFigures:
+        with paused_gc():
+            return compute_sla(entry.inputs, period, moment, entry.memo)
+
+    figures = entry.measured(moment, measure)
+    CACHE.keep(period, entry)
+    return figures
 
 
 @dataclass(frozen=True)

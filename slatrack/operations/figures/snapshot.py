@@ -1,0 +1,121 @@
+"""Figures ready after a restart: the input cache's entries kept on disk between processes.
+
+A cold start would otherwise read a year of tickets, events and evidence and replay every ticket (seconds
+for 20,000 tickets). Once a period has been measured, its entry — the engine's inputs, the settled
+tickets' outcomes (the memo: each settled ticket's response and resolution status and minutes) and the
+data version they were read at — is written to the instance folder. The next process starts from it and
+reads again only the domains whose data version moved since (operations/figures/cache.py): the settled
+outcomes of every ticket whose record did not change are kept, a changed ticket is replayed; the
+evidence is read again when any result arrived; the small inputs always.
+
+A snapshot is used only for the same database, period, data version domains and code (a hash of the
+measuring and loading modules): anything else is ignored and overwritten. The files live next to the
+instance's secret key and ``config.py`` (owner-only folder, files 0600), so reading them adds no new trust.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+log = logging.getLogger("slatrack")
+FORMAT = 1
+_WRITE_LOCK = threading.Lock()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a year's records are built or measured.
+
+    Loading creates hundreds of thousands of small objects and none of them is cyclic garbage; the
+    collector would walk all of them again and again (it more than doubles the time of a cold load).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@cache
+def code_version() -> str:
+    """A hash of the code that turns records into inputs and inputs into figures."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    folders = ("measure", "models", "operations/figures", "operations/tickets", "operations/monitoring")
+    paths = [root / "data_version.py", *(path for folder in folders for path in sorted((root / folder).glob("*.py")))]
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _path(key: tuple[Any, ...]) -> Path:
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    return Path(current_app.instance_path) / "figures" / f"{name}.snapshot"
+
+
+def remove_all() -> None:
+    """Forget every snapshot of this instance (the next measurement reads the records)."""
+    folder = Path(current_app.instance_path) / "figures"
+    for path in folder.glob("*.snapshot"):
+        path.unlink(missing_ok=True)
+
+
+def read(key: tuple[Any, ...]) -> tuple[dict[str, int], Any, Any] | None:
+    """(versions, inputs, memo) kept for this cache key by this code, or None."""
+    path = _path(key)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        with paused_gc():
+            stored = pickle.loads(zlib.decompress(blob))  # our own file, in the owner-only instance folder
+        fmt, code, stored_key, versions, inputs, memo = stored
+    except Exception:  # a damaged or foreign file: measure from the records
+        log.warning("已忽略无法读取的统计快照：%s", path.name)
+        return None
+    if fmt != FORMAT or code != code_version() or stored_key != key:
+        return None
+    return versions, inputs, memo
+
+
+def write(key: tuple[Any, ...], versions: dict[str, int], inputs: Any, memo: dict[str, Any]) -> None:
+    """Keep the entry for the next process (atomically: a reader sees the old file or the new one)."""
+    path = _path(key)
+    with _WRITE_LOCK, paused_gc():
+        blob = zlib.compress(pickle.dumps((FORMAT, code_version(), key, versions, inputs, memo), protocol=5), 1)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            file.write(blob)
+        os.replace(temporary, path)
+
+
+def write_later(key: tuple[Any, ...], versions: dict[str, int], inputs: Any, memo: dict[str, Any]) -> None:
+    """Write in a thread of its own; not a daemon, so a command waits for it before it exits."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                write(key, versions, inputs, memo)
+            except Exception:  # the next start measures from the records
+                log.exception("统计快照写入失败")
+
+    threading.Thread(target=run, name="figures-snapshot").start()
