@@ -22,6 +22,7 @@ from slatrack.labels.fields import FIELDS
 # that are not table names).
 TABLES: dict[str, str] = {
     "contract_projects": "合同付款项目",
+    "data_versions": "数据版本",
     "holiday_calendar_days": "节假日安排明细",
     "holiday_calendars": "节假日安排",
     "indicator_revisions": "指标修订",
