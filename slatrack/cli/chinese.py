@@ -32,7 +32,7 @@ MESSAGES: dict[str, str] = {
     "Invalid value for {param_hint}: {message}": "{param_hint} 的取值无效：{message}",
     "Option {name!r} does not take a value.": "选项 {name!r} 不带取值。",
     "Argument {name!r} takes {nargs} values.": "参数 {name!r} 需要 {nargs} 个取值。",
-    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的数值。",
     "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
     "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
     "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
@@ -51,8 +51,6 @@ MESSAGES: dict[str, str] = {
     "file": "文件",
     "directory": "目录",
     "path": "路径",
-    "integer": "整数",
-    "float": "小数",
     "unknown error": "未知错误",
 }
 

@@ -18,16 +18,16 @@ from slatrack.operations import OperationError
 
 @click.group("forms")
 def forms_group() -> None:
-    """Approval forms (项目支出绩效目标批复表)."""
+    """项目支出绩效目标批复表。"""
 
 
 @forms_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--year", type=int, help="Fiscal year of the forms; default the year in their title (（2026年度）).")
-@click.option("--commit", is_flag=True, help="Create the projects; without it the forms are only previewed.")
+@click.option("--year", type=int, help="批复表的年度；默认取表头中的年度（如“（2026年度）”）。")
+@click.option("--commit", is_flag=True, help="创建项目；不加此选项则只预览。")
 @with_appcontext
 def forms_import(file: Path, year: int | None, commit: bool) -> None:
-    """Preview (or, with --commit, create) the projects and indicators of the approval forms in FILE (.xlsx)."""
+    """预览（加 --commit 则创建）FILE（.xlsx）中批复表的项目和指标。"""
     from slatrack.operations.reference.forms_import import import_forms
 
     with as_cli_user(), file.open("rb") as stream:
@@ -53,15 +53,15 @@ def forms_import(file: Path, year: int | None, commit: bool) -> None:
 
 @click.group("years")
 def years_group() -> None:
-    """Fiscal years (预算年度)."""
+    """预算年度。"""
 
 
 @years_group.command("copy")
 @click.argument("year", type=int)
-@click.option("--from", "previous", type=int, required=True, help="The year to copy from, e.g. 2025.")
+@click.option("--from", "previous", type=int, required=True, help="从哪个年度复制，如 2025。")
 @with_appcontext
 def years_copy(year: int, previous: int) -> None:
-    """Copy the projects, budget lines and indicators of --from into YEAR, for editing."""
+    """把 --from 年度的项目、预算明细和指标复制到 YEAR 年度，供修改。"""
     from slatrack.operations.reference.copying import copy_year
 
     with as_cli_user():
@@ -75,14 +75,14 @@ def years_copy(year: int, previous: int) -> None:
 
 @click.group("projects")
 def projects_group() -> None:
-    """Budget projects (预算项目)."""
+    """预算项目。"""
 
 
 @projects_group.command("list")
-@click.option("--year", type=int, help="Only this fiscal year.")
+@click.option("--year", type=int, help="只看此年度。")
 @with_appcontext
 def projects_list(year: int | None) -> None:
-    """The projects with their budget and number of indicators."""
+    """列出项目及其预算和指标数。"""
     from slatrack.operations.reference.projects import list_projects, project_json
 
     for project in list_projects(year):
@@ -95,13 +95,13 @@ def projects_list(year: int | None) -> None:
 
 @click.group("contracts")
 def contracts_group() -> None:
-    """Contract rounds (合同) and their SLA terms."""
+    """合同及其 SLA 时限。"""
 
 
 @contracts_group.command("list")
 @with_appcontext
 def contracts_list() -> None:
-    """The contracts with their dates, calendar and terms."""
+    """列出合同及其起止日期、服务日历和时限。"""
     from slatrack.operations.reference.contracts import contract_json, list_contracts
 
     for contract in list_contracts():

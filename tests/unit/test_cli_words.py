@@ -45,5 +45,7 @@ def test_help_and_errors_use_chinese_words_and_no_flask_options() -> None:
     wrong = runner.invoke(build_group(), ["no-such-command"], prog_name="slatrack")
     assert wrong.exit_code == 2
     assert "没有命令 'no-such-command'" in wrong.output and "Error" not in wrong.output
-    missing = runner.invoke(build_group(), ["sla"], prog_name="slatrack")
+    missing = runner.invoke(build_group(), ["years", "copy", "2027"], prog_name="slatrack")
     assert missing.exit_code == 2 and "缺少选项" in missing.output
+    bad = runner.invoke(build_group(), ["indicators", "--year", "abc"], prog_name="slatrack")
+    assert bad.exit_code == 2 and "取值无效" in bad.output and "不是有效的数值" in bad.output
