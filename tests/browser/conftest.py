@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,6 +195,40 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             with admin_engine.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             admin_engine.dispose()
+
+
+@contextmanager
+def clock_server(server: LiveServer, now: str) -> Iterator[LiveServer]:
+    """A second server on the same instance whose clock starts at ``now`` (``SLATRACK_NOW``): the pages as
+    they are on that day. Served by waitress directly, without ``slatrack run``'s scheduler or its move of
+    the demo portal target to this port, so the shared server is left as it was."""
+    port = _free_port()
+    env = dict(server.env, SLATRACK_NOW=now)
+    log = server.log.with_name(f"server-{port}.log")
+    code = "from waitress import serve; from slatrack import create_app; serve(create_app(), host='127.0.0.1', port=%d)"
+    code %= port
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=subprocess.STDOUT)
+    other = LiveServer(f"http://127.0.0.1:{port}", env, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{other.url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the second server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield other
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")

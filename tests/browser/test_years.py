@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import screenshot_folder
+from tests.browser.conftest import LiveServer, Session, clock_server, screenshot_folder
 from tests.integration.approval_forms import approval_workbook
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ def _shot(page: Any, folder: Path, name: str) -> None:
     assert (folder / name).stat().st_size > 20_000
 
 
-def test_admin_sets_up_the_next_year(open_session: Any, tmp_path: Path) -> None:
+def test_admin_sets_up_the_next_year(open_session: Any, browser: Any, live_server: LiveServer, tmp_path: Path) -> None:
     folder = screenshot_folder(tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     session = open_session("admin", viewport={"width": 1366, "height": 900})
@@ -87,3 +87,17 @@ def test_admin_sets_up_the_next_year(open_session: Any, tmp_path: Path) -> None:
     # The year's indicators are drawn once counted (the page fetches them): the new project's rows among them.
     page.wait_for_selector(f"tr.indicator-project:has-text('{PROJECT}')", timeout=90_000)
     assert "2027 年度" in page.content()
+
+    # And on a day of that year (the application's clock set to 2027-01-20, within the passwords' 90 days),
+    # the dashboard opens on 2027 and its first quarter by itself, with the new project's indicators.
+    with clock_server(live_server, "2027-01-20") as later:
+        other = Session(browser, later)
+        try:
+            other.login("admin")
+            other.page.goto("/")
+            other.page.wait_for_selector(f"tr.indicator-project:has-text('{PROJECT}')", timeout=90_000)
+            content = other.page.content()
+            assert "2027 年度" in content and "2027Q1" in content
+            assert other.external == [] and other.csp_violations == []
+        finally:
+            other.close()
