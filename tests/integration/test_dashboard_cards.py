@@ -34,11 +34,11 @@ def test_the_cards_show_the_year_against_the_target_as_the_table_judges_it(
     _target("门户网站", results=[True] * 6, now=now)
     make_user("boss", "admin")
     login(client, "boss")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/?year=2025").get_data(as_text=True)
     cards = _cards(html)
     assert set(cards) >= {"failure_rate", "response_rate"}
     with client.application.app_context():
-        board = build_dashboard(Viewer(role="admin"))
+        board = build_dashboard(Viewer(role="admin"), 2025)
     lines = {line.metric: line for line in board.indicators if line.metric}
     for metric, (tone, state, body) in cards.items():
         line = lines[metric]
@@ -64,13 +64,13 @@ def test_a_critical_target_down_turns_the_system_card_red_with_since_when(
     _target("测试机", results=[False] * 6, now=now, critical=False)
     make_user("boss", "admin")
     login(client, "boss")
-    tone, state, body = _cards(client.get("/").get_data(as_text=True))["failure_rate"]
+    tone, state, body = _cards(client.get("/?year=2025").get_data(as_text=True))["failure_rate"]
     assert (tone, state) == ("bad", MISSED)
     assert "关键对象“数据库”停机中" in body and "测试机" not in body
     assert re.search(r"自 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 起", body)
     assert f"自 {local_time(now - timedelta(minutes=3))} 起" in body  # the first failed check
     # The other cards keep their own verdict.
-    assert "停机中" not in _cards(client.get("/").get_data(as_text=True))["response_rate"][2]
+    assert "停机中" not in _cards(client.get("/?year=2025").get_data(as_text=True))["response_rate"][2]
 
 
 def test_a_failing_check_not_yet_confirmed_is_not_down(client: FlaskClient, make_user: Callable[..., Any]) -> None:
@@ -78,7 +78,7 @@ def test_a_failing_check_not_yet_confirmed_is_not_down(client: FlaskClient, make
     _target("数据库", results=[True, True, True, True, False, False], now=now)
     make_user("boss", "admin")
     login(client, "boss")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/?year=2025").get_data(as_text=True)
     assert "停机中" not in _cards(html)["failure_rate"][2]
 
 
@@ -90,7 +90,7 @@ def test_the_unit_sees_the_alarm_without_the_monitoring_details(
     _ticket("522701", "都匀：门户无法登录", 10)
     make_user("duyun", "unit", "522701")
     login(client, "duyun")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/?year=2025").get_data(as_text=True)
     tone, _, body = _cards(html)["failure_rate"]
     assert tone == "bad" and "关键系统停机中" in body and "数据库" not in html
     # The unit's dashboard leads with a one-tap new request and its own tickets (我的待办).
@@ -106,11 +106,11 @@ def test_the_vendor_sees_no_bureau_supervision_rows(client: FlaskClient, make_us
     make_user("boss", "admin")
     make_user("eng", "vendor")
     login(client, "boss")
-    admin_html = client.get("/").get_data(as_text=True)
+    admin_html = client.get("/?year=2025").get_data(as_text=True)
     assert "督查考评事务管理项目" in admin_html
     client.post("/logout")
     login(client, "eng")
-    vendor_html = client.get("/").get_data(as_text=True)
+    vendor_html = client.get("/?year=2025").get_data(as_text=True)
     assert "督查考评事务管理项目" not in vendor_html and "督查调研" not in vendor_html
     assert "系统故障率" in vendor_html and "黔南州督考绩效管理综合运用系统运维经费" in vendor_html
     queue = client.get("/tickets").get_data(as_text=True)

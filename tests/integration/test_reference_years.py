@@ -118,6 +118,8 @@ def test_a_new_year_and_contract_round_through_the_api(
 ) -> None:
     headers = bearer(make_token("admin"))
     save_quarterly_texts("2025Q4", "无。", "做好 2026 年交接。")
+    named = client.patch("/api/v1/contracts/OM-2025", json={"vendor": "贵州某信息技术有限公司"}, headers=headers)
+    assert named.status_code == 200, named.get_json()  # a report names its vendor before it is submitted
     submitted = client.post("/api/v1/reports/quarterly/2025Q4/submit", headers=headers)
     assert submitted.status_code == 200, submitted.get_json()
     before = _year_2025(client, headers)
@@ -215,6 +217,8 @@ def test_editing_rules(app: Flask, client: FlaskClient, make_token: Callable[...
 
     # Once a 2025 report is submitted, a 2025 indicator changes only with a reason, and the revision is shown.
     save_quarterly_texts("2025Q4", "无。", "无。")
+    vendor = {"vendor": "贵州某信息技术有限公司"}
+    assert client.patch("/api/v1/contracts/OM-2025", json=vendor, headers=headers).status_code == 200
     assert client.post("/api/v1/reports/quarterly/2025Q4/submit", headers=headers).status_code == 200
     rows = client.get("/api/v1/projects/YW-2025/indicators", headers=headers).get_json()
     rate = next(row for row in rows if row["name"] == "服务响应率")
