@@ -131,6 +131,33 @@ def _fresh_checks(server: LiveServer) -> None:
     assert response.status_code in (200, 201), response.text
 
 
+@contextmanager
+def _serving(command: list[str], server: LiveServer) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (a server for ``server.url``, logging to ``server.log``) until it answers /healthz;
+    stop it at the end."""
+    with server.log.open("w") as out:
+        process = subprocess.Popen(command, env=server.env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{server.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     instance = tmp_path_factory.mktemp("browser-instance")
@@ -164,33 +191,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         capture_output=True,
         timeout=300,
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*_slatrack(), "run", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [*_slatrack(), "run", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        _fresh_checks(server)
-        yield server
+        with _serving(command, server):
+            _fresh_checks(server)
+            yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         if admin_engine is not None:
             with admin_engine.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
@@ -207,28 +213,9 @@ def clock_server(server: LiveServer, now: str) -> Iterator[LiveServer]:
     log = server.log.with_name(f"server-{port}.log")
     code = "from waitress import serve; from slatrack import create_app; serve(create_app(), host='127.0.0.1', port=%d)"
     code %= port
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=subprocess.STDOUT)
     other = LiveServer(f"http://127.0.0.1:{port}", env, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{other.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with _serving([sys.executable, "-c", code], other):
         yield other
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
