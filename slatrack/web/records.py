@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from slatrack import audit
-from slatrack.clock import local_today, local_zone
+from slatrack.clock import local_time, local_today, local_zone, utcnow
 from slatrack.extensions import db
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import OperationError
@@ -248,7 +248,7 @@ def answer_survey() -> ResponseReturnValue:
                 period=(form.period.data or "").strip(),
                 score=int(form.score.data),
                 comment=form.comment.data or "",
-                responded_at=datetime.now(local_zone()),
+                responded_at=local_time(utcnow()),
                 user=acting_user(),
             )
         except OperationError as exc:

@@ -196,7 +196,7 @@ def queue() -> ResponseReturnValue:
     )
     page = max(args.get("page", 1, type=int) or 1, 1)
     total, rows = ticket_queries.count_and_page(filters, _viewer(), page, PER_PAGE)
-    now = datetime.now().astimezone()
+    now = clock.utcnow()
     items = [(ticket, ticket_queries.deadlines_view(ticket, now)) for ticket in rows]
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     keep = {k: v for k, v in args.items() if k != "page" and v}
@@ -428,7 +428,7 @@ def download() -> ResponseReturnValue:
     audit.record("download", object_type="tickets", detail=f"export {fmt} {request.query_string.decode()[:200]}")
     db.session.commit()
     buffer.seek(0)
-    stamp = datetime.now().astimezone(clock.local_zone()).strftime("%Y%m%d-%H%M")
+    stamp = clock.local_time(clock.utcnow()).strftime("%Y%m%d-%H%M")
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=f"工单-{stamp}.{fmt}")
 

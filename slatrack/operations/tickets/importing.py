@@ -11,7 +11,7 @@ are skipped, so importing a file twice creates nothing the second time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,7 +50,7 @@ def import_tickets(
     encoding: str | None = None,
 ) -> ImportResult:
     """Check the whole file, then create every new ticket in one transaction; nothing at all on any error."""
-    present = now or datetime.now(UTC)
+    present = now or clock.utcnow()
     checker = RowChecker(present)
     rows: list[CheckedRow] = []
     count = 0
@@ -210,7 +210,7 @@ def _write(rows: list[CheckedRow], user: User | None, result: ImportResult) -> N
     contracts: dict[date, Any] = {}
     terms_of: dict[int | None, Any] = {}
     user_id = user.id if user is not None else None
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     actor = audit.current_actor()[:80]
     remote = (request.remote_addr or "") if has_request_context() else ""
     ordered = sorted(rows, key=lambda r: r.line)

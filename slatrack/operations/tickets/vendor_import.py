@@ -11,7 +11,7 @@ states (entered after the fact); the audit records say ``import``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -147,7 +147,7 @@ def check_vendor_file(
 ) -> VendorImport:
     """Read the whole log through ``mapping`` (guessed from the first sheet's headers when None), check
     every row, and (``write``) import it in one transaction when no row has a fault."""
-    checker = RowChecker(now or datetime.now(UTC))
+    checker = RowChecker(now or clock.utcnow())
     wanted = set(mapping.names()) if mapping is not None else set()
     header_row = mapping.header_row if mapping is not None else None
 
