@@ -46,7 +46,7 @@ def test_the_cards_show_the_year_against_the_target_as_the_table_judges_it(
         assert tone == {"met": "good", "at_risk": "warn", "missed": "bad", "unknown": "neutral"}[state]
         assert f"目标 {line.target_text}" in body
         assert f"{board.year} 年度累计" in body
-        assert f"本季度 {board.quarter}" in body
+        assert f"{board.quarter_heading}：" in body and "本季度" not in body  # 2025 is a past year
         # The year's verdict in the table's words and colours.
         assert f'<span class="badge {line.year_state}">' in body
     assert "（目标 ≤5%）" in cards["failure_rate"][2] and "（目标 ≥98%）" in cards["response_rate"][2]

@@ -125,10 +125,10 @@ def test_the_selector_is_remembered_across_pages(make_app: Callable[..., Flask],
         assert "2025 年度运维报告" in client.get("/reports").get_data(as_text=True)
         assert "2025 满意度调查" in client.get("/survey").get_data(as_text=True)
         assert "停机记录（2025 年）" in client.get("/monitoring/outages").get_data(as_text=True)
-        assert "2025 年度 · 本季度 2025Q4" in client.get("/").get_data(as_text=True)
+        assert "2025 年度 · 2025年第4季度 ·" in client.get("/").get_data(as_text=True)
         # A quarter chosen on the dashboard holds on the outages page; "回到本期" leads back.
         html = client.get("/?year=2025&quarter=2").get_data(as_text=True)
-        assert "2025 年度 · 本季度 2025Q2" in html and "回到本期（2026Q4）" in html
+        assert "2025 年度 · 2025年第2季度 ·" in html and "回到本期（2026Q4）" in html
         assert "停机记录（2025 年第 2 季度）" in client.get("/monitoring/outages").get_data(as_text=True)
         # Forms default to a date inside the shown year.
         assert 'value="2025-06"' in client.get("/inspections/new").get_data(as_text=True)

@@ -37,6 +37,7 @@ from slatrack.operations.figures.live import (
     outages_now_and_recent,
     targets_now,
 )
+from slatrack.operations.figures.period_words import quarter_words, year_words
 from slatrack.operations.records.inspections import inspection_grid
 from slatrack.operations.reference.years import default_year, quarter_of
 from slatrack.operations.tickets.queries import Viewer
@@ -62,6 +63,22 @@ class Dashboard:
     measured_at: datetime | None = None
     updating: bool = False  # newer measured figures are being computed
     cards: list[HeadlineCard] = field(default_factory=list)  # the top cards (see figures/headline.py)
+
+    @property
+    def quarter_words(self) -> str:
+        """本季度, or the quarter's name when a past or future quarter is shown."""
+        return quarter_words(self.quarter, self.now)
+
+    @property
+    def quarter_heading(self) -> str:
+        """``本季度 2026Q4`` for the quarter it is now, else ``2025年第4季度``."""
+        words = self.quarter_words
+        return f"{words} {self.quarter}" if words == "本季度" else words
+
+    @property
+    def year_words(self) -> str:
+        """本年度, or the year's name when another year is shown."""
+        return year_words(self.year, self.now)
 
     @property
     def counts(self) -> dict[str, int]:
