@@ -18,6 +18,7 @@ from slatrack.models import User
 from slatrack.operations import OperationError
 from slatrack.operations.accounts.users import authenticate
 from slatrack.operations.accounts.users import change_password as change_user_password
+from slatrack.operations.figures.audience import rows_for
 from slatrack.operations.figures.indicators import indicator_rows
 from slatrack.policy import EVERYONE, allow, public
 from slatrack.web.dashboard import dashboard_page
@@ -106,7 +107,8 @@ def indicators() -> ResponseReturnValue:
     """Both approval forms' indicators with their actual values and scores."""
     year = shown_period().year
     try:
-        rows = indicator_rows(year)
+        every = indicator_rows(year)
     except OperationError:
-        rows = []
-    return render_template("indicators.html", rows=rows, year=year)
+        every = []
+    rows = rows_for(g.principal.role, every, year)
+    return render_template("indicators.html", rows=rows, year=year, hidden=len(every) - len(rows))
