@@ -181,7 +181,7 @@ def delete_channel(channel: NotificationChannel) -> int:
 def send_test(channel: NotificationChannel, principal: Principal) -> tuple[bool, str]:
     """Send a test message now (not through the queue) and log it; returns the receiver's verdict."""
     from slatrack.operations.notifications.delivery import transmit
-    from slatrack.operations.notifications.outbox import local_text
+    from slatrack.operations.notifications.outbox import local_text, short_text
 
     now = utcnow()
     message = senders.Message(
@@ -195,7 +195,7 @@ def send_test(channel: NotificationChannel, principal: Principal) -> tuple[bool,
         at=now,
         data={"channel": channel.name},
     )
-    record = transmit(channel, senders.Outgoing([message], [local_text(now)[5:]]), "test", now)
+    record = transmit(channel, senders.Outgoing([message], [short_text(now)]), "test", now)
     audit.record(
         "test_send", object_type="notification_channels", object_id=str(channel.id),
         outcome="success" if record.ok else "failure", detail=record.answer[:200],

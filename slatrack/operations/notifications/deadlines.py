@@ -19,7 +19,7 @@ from slatrack.extensions import db
 from slatrack.measure.periods import quarter_period
 from slatrack.models import BudgetLine, Contract, Inspection, Payment, ProbeResult, Report, Target, Ticket, utcnow
 from slatrack.models.enums import INSPECTION_KINDS
-from slatrack.operations.notifications.outbox import emit, local_text
+from slatrack.operations.notifications.outbox import day_text, emit, local_text
 
 OPEN_STATUSES = ("open", "in_progress", "paused")
 # A deadline passed longer ago than this when first seen is history (shown on the dashboard), not an alert.
@@ -206,7 +206,7 @@ def contracts(now: datetime) -> int:
             "contract.ending", f"contract.ending:{contract.code}:{contract.end_date.isoformat()}",
             title=f"【合同】{contract.code} 将于 {days} 天后到期",
             text=f"运维合同 {contract.code}「{contract.name}」（{contract.vendor}）"
-            f"将于 {contract.end_date.isoformat()} 到期，"
+            f"将于 {day_text(contract.end_date)}到期，"
             f"还有 {days} 天。请及时安排续签或新一轮采购，避免服务中断。",
             link="/", at=now, data={"contract": contract.code, "end": contract.end_date.isoformat(), "days": days},
         ) is not None  # fmt: skip

@@ -23,7 +23,7 @@ from slatrack import audit
 from slatrack.extensions import db
 from slatrack.models import AlertDelivery, AlertEvent, AlertSend, NotificationChannel, Unit, utcnow
 from slatrack.operations.notifications import senders, vault
-from slatrack.operations.notifications.outbox import absolute_link, local_text
+from slatrack.operations.notifications.outbox import absolute_link, short_text
 from slatrack.operations.notifications.settings import smtp_settings
 
 RETRY_BASE = timedelta(seconds=15)
@@ -92,7 +92,7 @@ def message_of(event: AlertEvent) -> senders.Message:
 
 
 def outgoing(events: list[AlertEvent]) -> senders.Outgoing:
-    return senders.Outgoing([message_of(e) for e in events], [local_text(e.at)[5:] for e in events])
+    return senders.Outgoing([message_of(e) for e in events], [short_text(e.at) for e in events])
 
 
 def sends_in_window(channel_id: int, now: datetime) -> int:

@@ -4,22 +4,36 @@ transaction: the event commits or rolls back with the change that caused it, and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
+from slatrack import labels
+from slatrack.clock import local_time
 from slatrack.extensions import db
 from slatrack.models import AlertEvent, Notification, utcnow
 from slatrack.operations.notifications.catalog import EVENTS, INBOX_ROLES, TO_UNIT
 
 
 def local_text(at: datetime | None) -> str:
+    """``2026年12月3日 14:03`` in the configured zone: the pages' and documents' one format."""
     if at is None:
         return "—"
-    return f"{at.astimezone(ZoneInfo(str(current_app.config['TIMEZONE']))):%Y-%m-%d %H:%M}"
+    return labels.datetime_text(local_time(at))
+
+
+def short_text(at: datetime) -> str:
+    """``12月3日 14:03`` in the configured zone (a digest's line, a reminder's deadline: the year goes without
+    saying)."""
+    local = local_time(at)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def day_text(day: date) -> str:
+    """``2026年12月31日``."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def duration_text(minutes: float) -> str:

@@ -14,6 +14,7 @@ from slatrack.extensions import db
 from slatrack.measure.periods import quarter_period
 from slatrack.models import Notification, Report, Ticket, utcnow
 from slatrack.operations.notifications.deadlines import INSPECTION_DUE_DAY, inspections_due
+from slatrack.operations.notifications.outbox import short_text
 
 # A ticket is "near" its deadline this long before it (response, resolution).
 RESPONSE_WARNING = timedelta(minutes=10)
@@ -72,7 +73,7 @@ def ticket_reminders(now: datetime | None = None) -> int:
         ):
             due = ticket.response_due_at
             state = "已超过" if due <= now else "即将到达"
-            message = f"工单 {ticket.number}「{ticket.title}」{state}响应时限（{_local(due):%m月%d日 %H:%M}）"
+            message = f"工单 {ticket.number}「{ticket.title}」{state}响应时限（{short_text(due)}）"
             written += notify(
                 f"ticket:{ticket.id}:response:{due.isoformat()}", "ticket_due", message, role="vendor",
                 link=f"/tickets/{ticket.id}",
@@ -84,7 +85,7 @@ def ticket_reminders(now: datetime | None = None) -> int:
         ):
             due = ticket.resolution_due_at
             state = "已超过" if due <= now else "即将到达"
-            message = f"工单 {ticket.number}「{ticket.title}」{state}解决时限（{_local(due):%m月%d日 %H:%M}）"
+            message = f"工单 {ticket.number}「{ticket.title}」{state}解决时限（{short_text(due)}）"
             written += notify(
                 f"ticket:{ticket.id}:resolution:{due.isoformat()}", "ticket_due", message, role="vendor",
                 link=f"/tickets/{ticket.id}",
