@@ -3,7 +3,8 @@
 The 2026 contract round (OM-2026) and the 2026 projects copied from 2025 through the same operations as the
 admin's pages and API, with the new year's budget and a few changed targets; then service requests,
 inspections, payments, indicator entries and quarterly reports of 2026 up to the day before ``now``
-(entered as they happened, so they count at their stated times). Deterministic for a given day.
+(entered as they happened, so they count at their stated times), and monitoring evidence up to ``now``
+(``current_monitoring``). Deterministic for a given day.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from slatrack.clock import local_zone
 from slatrack.extensions import db
 from slatrack.models import BudgetLine, Indicator, IndicatorEntry, Inspection, Payment, Project, User
+from slatrack.operations.demo.current_monitoring import load_current_monitoring
 from slatrack.operations.demo.history import CATEGORY_WEIGHTS, CHANNELS, CST, DEMO_VENDOR, TITLES, UNIT_CODES
 from slatrack.operations.figures import report_status, submission
 from slatrack.operations.reference.contracts import create_contract
@@ -74,6 +76,7 @@ def load_current_year(now: datetime) -> list[str]:
         update_indicator(indicator, {"target": target})
     done = [f"演示 {YEAR} 年度：合同 OM-2026，项目 YW-2026、DK-2026（由 2025 年度复制，调整预算和 3 项指标值）"]
     done.append(_tickets(last))
+    done.append(load_current_monitoring(now))  # before the reports: their outages need a cause and handling
     done.append(_records(last))
     return done
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -104,13 +104,24 @@ TITLES = {
 CHANNELS = ["电话", "微信", "系统", "现场", "邮件"]
 
 
-def _observations(target: DemoTarget, end: datetime) -> list[Observation]:
+def observations(target: DemoTarget, end: datetime) -> list[Observation]:
+    """One check every STEP from HISTORY_START until ``end``: failed inside ``failures``, absent inside ``gaps``."""
+    count = max((end - HISTORY_START + STEP - timedelta(microseconds=1)) // STEP, 0)
+
+    def marks(spans: tuple[tuple[datetime, datetime], ...]) -> bytearray:
+        marked = bytearray(count)
+        for start, stop in spans:
+            first = min(max(-(-(start - HISTORY_START) // STEP), 0), count)
+            last = min(max(-(-(stop - HISTORY_START) // STEP), 0), count)
+            marked[first:last] = b"\x01" * max(last - first, 0)
+        return marked
+
+    failed, absent = marks(target.failures), marks(target.gaps)
     result = []
-    moment = HISTORY_START
-    while moment < end:
-        if not any(start <= moment < stop for start, stop in target.gaps):
-            failed = any(start <= moment < stop for start, stop in target.failures)
-            result.append(Observation(moment, not failed))
+    moment = HISTORY_START.astimezone(UTC)  # in UTC already, as the segment builder keeps instants
+    for index in range(count):
+        if not absent[index]:
+            result.append(Observation(moment, not failed[index]))
         moment += STEP
     return result
 
@@ -134,7 +145,7 @@ def load_monitoring(now: datetime) -> list[str]:
                 "monitored_since": HISTORY_START,
             }
         )
-        segments = build_segments(_observations(spec, HISTORY_END), target.interval_seconds)
+        segments = build_segments(observations(spec, HISTORY_END), target.interval_seconds)
         store_segments(target, segments)
         reconcile_outages(target, HISTORY_START, HISTORY_END, now)
         db.session.commit()
@@ -144,12 +155,7 @@ def load_monitoring(now: datetime) -> list[str]:
         switch = outage.start == cst(9, 3, 14, 0).astimezone(outage.start.tzinfo)
         outage.cause = "督查考评局机房交换机故障" if switch else "应用服务进程异常退出"
         outage.handling = "甲方更换交换机后恢复" if switch else "远程登录排查，重启服务后恢复；已加强进程监控"
-        for ticket in outage.tickets:
-            answered = outage.start + timedelta(minutes=12)
-            record_event(ticket, "respond", answered, "已远程登录排查", vendor, now=answered)
-            resolved = (outage.end or outage.start) + timedelta(minutes=5)
-            record_event(ticket, "resolve", resolved, "已恢复服务", vendor, now=resolved)
-            record_event(ticket, "close", resolved + timedelta(hours=2), "", vendor, now=resolved + timedelta(hours=2))
+        answer_fault_tickets(outage, vendor)
         if outage.start == cst(9, 3, 14, 0).astimezone(outage.start.tzinfo):
             add_exclusion(
                 outage,
@@ -165,6 +171,16 @@ def load_monitoring(now: datetime) -> list[str]:
     )  # fmt: skip
     done.append("演示计划维护 1 次、停机排除 1 次")
     return done
+
+
+def answer_fault_tickets(outage: Outage, vendor: User | None) -> None:
+    """The vendor answers, fixes and closes the outage's fault tickets, each step entered as it happened."""
+    for ticket in outage.tickets:
+        answered = outage.start + timedelta(minutes=12)
+        record_event(ticket, "respond", answered, "已远程登录排查", vendor, now=answered)
+        resolved = (outage.end or outage.start) + timedelta(minutes=5)
+        record_event(ticket, "resolve", resolved, "已恢复服务", vendor, now=resolved)
+        record_event(ticket, "close", resolved + timedelta(hours=2), "", vendor, now=resolved + timedelta(hours=2))
 
 
 def _principal(user: User | None) -> Principal:
