@@ -67,9 +67,9 @@ def load_current_monitoring(now: datetime) -> str:
         faults = FAULTS.get(spec.name, ())
         extended = replace(spec, failures=spec.failures + tuple((start, stop) for start, stop, _ in faults))
         store_segments(target, build_segments(observations(extended, end), target.interval_seconds))
-        told = {start: told for start, _, told in faults if told is not None}
+        said = {start: words for start, _, words in faults if words is not None}
         for outage in reconcile_outages(target, YEAR_START, end, now):
-            outage.cause, outage.handling = told[outage.start]
+            outage.cause, outage.handling = said[outage.start]
             answer_fault_tickets(outage, vendor)
             outages += 1
         db.session.commit()
