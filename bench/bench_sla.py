@@ -68,7 +68,7 @@ def _segments(rng: random.Random, target_id: int) -> list[dict[str, object]]:
         rows.append({"state": "fail", "start": at, "end": end, "count": fails, "lead": lead})
         at = end
     for row in rows:
-        row.update(target_id=target_id, first_observed=row["start"], last_observed=row["end"])
+        row.update(target_id=target_id, last_observed=row["end"])
     return rows
 
 

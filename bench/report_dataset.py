@@ -87,7 +87,7 @@ def _segments(rng: random.Random, target_id: int, start: datetime, end: datetime
         rows.append({"state": "fail", "start": at, "end": stop, "count": fails, "lead": lead})
         at = stop
     for row in rows:
-        row.update(target_id=target_id, first_observed=row["start"], last_observed=row["end"])
+        row.update(target_id=target_id, last_observed=row["end"])
     return rows
 
 

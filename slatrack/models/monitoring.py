@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, LargeBin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slatrack.models.base import Base, utcnow
+from slatrack.models.compact_types import EpochMicros
 from slatrack.models.enums import TARGET_KINDS, check_in
 
 
@@ -74,28 +75,29 @@ class EvidenceSegment(Base):
     """A run of one state for one target: 'up' (successes) or 'fail' (one run of consecutive failures).
 
     Time between segments is unknown. Segments outlive the raw results, so a whole contract can be
-    measured after pruning.
+    measured after pruning. Stored compactly (issue 18): keyed by (target, start), a target's segments never
+    overlapping; instants as integer microseconds since the epoch (``EpochMicros``); on SQLite without rowid.
     """
 
     __tablename__ = "evidence_segments"
     __audited__ = False  # derived from probe results, recomputed at will
-    id: Mapped[int] = mapped_column(primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[datetime] = mapped_column(EpochMicros(), primary_key=True)
+    end: Mapped[datetime] = mapped_column(EpochMicros())
     state: Mapped[str] = mapped_column(String(8))
-    start: Mapped[datetime]
-    end: Mapped[datetime]
     count: Mapped[int]
-    first_observed: Mapped[datetime]
-    last_observed: Mapped[datetime]
+    # The segment's last member's observed time (an upper bound when imported without raw results).
+    last_observed: Mapped[datetime] = mapped_column(EpochMicros())
     # A fail segment's first min(count, 10) observed times, as microseconds after ``start`` separated by
     # commas (measure.segments.Segment.lead); empty for 'up'. Decides confirmation at an as_of inside a run.
     lead: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index("ix_evidence_segments_target_start", "target_id", "start"),
         CheckConstraint("state IN ('up', 'fail')", name="state_known"),
         CheckConstraint('"end" >= start', name="ordered"),
         CheckConstraint("count >= 1", name="count_positive"),
+        # SQLite: the primary key is the table itself (no rowid and no second copy of the key in an index).
+        {"sqlite_with_rowid": False},
     )
 
 

@@ -1,0 +1,137 @@
+"""compact evidence: segments keyed by (target, start) with instants as integer microseconds, no rowid on SQLite
+
+Revision ID: 0005_compact_evidence
+Revises: 0004_data_version
+Create Date: 2026-12-03 09:40:00
+
+Upgrade rewrites every evidence_segments row: the id, the index on (target_id, start) and first_observed
+(always equal to start, never read) go; start, end and last_observed become microseconds since the Unix
+epoch (exact: the old columns kept microseconds too); the key is (target_id, start). Downgrade writes the
+rows back with new ids, first_observed = start and the index.
+"""
+from datetime import UTC, datetime, timedelta
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005_compact_evidence'
+down_revision = '0004_data_version'
+branch_labels = None
+depends_on = None
+
+_CHUNK = 5000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_COLUMNS = ('target_id', 'state', 'start', 'end', 'count', 'last_observed', 'lead')
+_INSTANTS = ('start', 'end', 'last_observed')
+
+
+def _old_table():
+    return sa.table(
+        'evidence_segments',
+        sa.column('id', sa.Integer()),
+        sa.column('target_id', sa.Integer()),
+        sa.column('state', sa.String()),
+        sa.column('start', sa.DateTime(timezone=True)),
+        sa.column('end', sa.DateTime(timezone=True)),
+        sa.column('count', sa.Integer()),
+        sa.column('first_observed', sa.DateTime(timezone=True)),
+        sa.column('last_observed', sa.DateTime(timezone=True)),
+        sa.column('lead', sa.Text()),
+    )
+
+
+def _new_table():
+    return sa.table(
+        'evidence_segments',
+        sa.column('target_id', sa.Integer()),
+        sa.column('state', sa.String()),
+        sa.column('start', sa.BigInteger()),
+        sa.column('end', sa.BigInteger()),
+        sa.column('count', sa.Integer()),
+        sa.column('last_observed', sa.BigInteger()),
+        sa.column('lead', sa.Text()),
+    )
+
+
+def _utc(value):
+    if isinstance(value, str):  # SQLite without the model's type: naive UTC text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _insert(bind, table, rows):
+    for start in range(0, len(rows), _CHUNK):
+        bind.execute(table.insert(), rows[start:start + _CHUNK])
+
+
+def _drop_old():
+    with op.batch_alter_table('evidence_segments', schema=None) as batch_op:
+        batch_op.drop_index('ix_evidence_segments_target_start')
+    op.drop_table('evidence_segments')
+
+
+def upgrade():
+    bind = op.get_bind()
+    old = _old_table()
+    rows = []
+    for row in bind.execute(sa.select(*(old.c[name] for name in _COLUMNS))):
+        item = dict(zip(_COLUMNS, row))
+        for name in _INSTANTS:
+            item[name] = (_utc(item[name]) - _EPOCH) // _MICRO
+        rows.append(item)
+    _drop_old()
+    op.create_table('evidence_segments',
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('start', sa.BigInteger(), nullable=False),
+    sa.Column('end', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('last_observed', sa.BigInteger(), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
+    sa.CheckConstraint("state IN ('up', 'fail')", name=op.f('ck_evidence_segments_state_known')),
+    sa.CheckConstraint('"end" >= start', name=op.f('ck_evidence_segments_ordered')),
+    sa.CheckConstraint('count >= 1', name=op.f('ck_evidence_segments_count_positive')),
+    sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_evidence_segments_target_id_targets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('target_id', 'start', name=op.f('pk_evidence_segments')),
+    sqlite_with_rowid=False
+    )
+    _insert(bind, _new_table(), rows)
+
+
+def downgrade():
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == 'sqlite'
+    new = _new_table()
+    rows = []
+    query = sa.select(*(new.c[name] for name in _COLUMNS)).order_by(new.c.target_id, new.c.start)
+    for row in bind.execute(query):
+        item = dict(zip(_COLUMNS, row))
+        for name in _INSTANTS:
+            instant = _EPOCH + timedelta(microseconds=int(item[name]))
+            # SQLite keeps instants as naive UTC text (the models' UTCDateTime).
+            item[name] = instant.replace(tzinfo=None) if sqlite else instant
+        item['first_observed'] = item['start']
+        rows.append(item)
+    op.drop_table('evidence_segments')
+    op.create_table('evidence_segments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('first_observed', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_observed', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
+    sa.CheckConstraint("state IN ('up', 'fail')", name=op.f('ck_evidence_segments_state_known')),
+    sa.CheckConstraint('"end" >= start', name=op.f('ck_evidence_segments_ordered')),
+    sa.CheckConstraint('count >= 1', name=op.f('ck_evidence_segments_count_positive')),
+    sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_evidence_segments_target_id_targets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_segments'))
+    )
+    with op.batch_alter_table('evidence_segments', schema=None) as batch_op:
+        batch_op.create_index('ix_evidence_segments_target_start', ['target_id', 'start'], unique=False)
+    _insert(bind, _old_table(), rows)
