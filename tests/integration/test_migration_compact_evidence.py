@@ -1,8 +1,8 @@
-"""0005_compact_evidence: segments rewritten keyed by (target, start) with integer instants, and back, exactly."""
+"""0005_compact_evidence: segments keyed by (target, start) with integer instants, latency days repacked; and back."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -10,8 +10,10 @@ from flask_migrate import downgrade, upgrade
 
 from slatrack.audit import acting_as
 from slatrack.extensions import db
+from slatrack.measure.latency import HostHour, HourLatency, pack_day, summarize_hour, unpack_day
 from slatrack.models import EvidenceSegment, utcnow
 from slatrack.operations.figures.loading import load_targets
+from slatrack.operations.monitoring.latency import latency_hours
 from slatrack.operations.monitoring.segment_store import load_segments
 from slatrack.operations.monitoring.targets import create_target
 
@@ -128,4 +130,50 @@ def test_upgrade_rewrites_the_segments_compactly_and_downgrade_restores_them(app
         for row in back
     ] == expected
     assert all(_aware(row.first_observed) == _aware(row.start) for row in back)
+    upgrade()
+
+
+DAILY = sa.table(
+    "latency_daily",
+    sa.column("target_id", sa.Integer()),
+    sa.column("day", sa.Date()),
+    sa.column("hours", sa.LargeBinary()),
+)
+
+
+def test_latency_days_are_repacked_by_column_and_back_unchanged(app: Flask) -> None:
+    hours = [summarize_hour(h, 60, h % 3, [8.0 + (i * 37 * h % 112) for i in range(60 - h % 3)]) for h in range(20)]
+    hours += [
+        summarize_hour(20, 12, 12, []),
+        HourLatency(21, 60, 2, None, avg_ms=41.23, max_ms=119.9),  # converted from the old hourly rows
+        summarize_hour(23, 3, 0, [12.5, 13.0, 14.0], HostHour(3, 20.0, 40.0, 55.5, 60.0, None, None)),
+    ]
+    old = pack_day(hours, 1)
+    # A day of a few hours is shorter in format 1 and stays in it.
+    few = pack_day(hours[-3:], 1)
+    assert pack_day(hours[-3:]) == few
+    with acting_as("test"):
+        target, _ = create_target({"name": "portal", "kind": "http", "url": "https://portal.example.cn/"})
+        db.session.commit()
+        target_id = target.id
+    db.session.remove()
+    downgrade(revision="0004_data_version")
+    with db.engine.begin() as connection:
+        connection.execute(DAILY.insert(), [{"target_id": target_id, "day": date(2026, 11, 30), "hours": old}])
+
+    upgrade()
+    with db.engine.connect() as connection:
+        packed = bytes(connection.execute(sa.select(DAILY.c.hours)).scalar_one())
+    assert packed[0] == 2 and len(packed) < 0.8 * len(old)
+    assert unpack_day(packed) == unpack_day(old) == hours
+    day = datetime(2026, 11, 30, tzinfo=UTC)
+    stored = latency_hours(target_id, day, day + timedelta(days=1))
+    assert [(h.start, h.figures.checks, h.figures.failures) for h in stored] == [
+        (day + timedelta(hours=h.hour), h.checks, h.failures) for h in hours
+    ]
+    db.session.remove()
+
+    downgrade(revision="0004_data_version")
+    with db.engine.connect() as connection:
+        assert bytes(connection.execute(sa.select(DAILY.c.hours)).scalar_one()) == old
     upgrade()

@@ -8,11 +8,16 @@ Upgrade rewrites every evidence_segments row: the id, the index on (target_id, s
 (always equal to start, never read) go; start, end and last_observed become microseconds since the Unix
 epoch (exact: the old columns kept microseconds too); the key is (target_id, start). Downgrade writes the
 rows back with new ids, first_observed = start and the index.
+
+The latency_daily values are repacked too: upgrade writes format 2 (by column, compressed) where it is
+shorter, downgrade format 1 (the only one the code before this revision reads); the figures are unchanged.
 """
 from datetime import UTC, datetime, timedelta
 
 from alembic import op
 import sqlalchemy as sa
+
+from slatrack.measure.latency import pack_day, unpack_day
 
 
 # revision identifiers, used by Alembic.
@@ -67,6 +72,28 @@ def _insert(bind, table, rows):
         bind.execute(table.insert(), rows[start:start + _CHUNK])
 
 
+def _repack_latency(bind, version):
+    daily = sa.table(
+        'latency_daily',
+        sa.column('target_id', sa.Integer()),
+        sa.column('day', sa.Date()),
+        sa.column('hours', sa.LargeBinary()),
+    )
+    update = (
+        daily.update()
+        .where(daily.c.target_id == sa.bindparam('key_target'), daily.c.day == sa.bindparam('key_day'))
+        .values(hours=sa.bindparam('packed'))
+    )
+    rows = []
+    for target_id, day, packed in bind.execute(sa.select(daily.c.target_id, daily.c.day, daily.c.hours)):
+        packed = bytes(packed)
+        repacked = pack_day(unpack_day(packed), version)
+        if repacked != packed:
+            rows.append({'key_target': target_id, 'key_day': day, 'packed': repacked})
+    for start in range(0, len(rows), _CHUNK):
+        bind.execute(update, rows[start:start + _CHUNK])
+
+
 def _drop_old():
     with op.batch_alter_table('evidence_segments', schema=None) as batch_op:
         batch_op.drop_index('ix_evidence_segments_target_start')
@@ -99,6 +126,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     _insert(bind, _new_table(), rows)
+    _repack_latency(bind, None)
 
 
 def downgrade():
@@ -135,3 +163,4 @@ def downgrade():
     with op.batch_alter_table('evidence_segments', schema=None) as batch_op:
         batch_op.create_index('ix_evidence_segments_target_start', ['target_id', 'start'], unique=False)
     _insert(bind, _old_table(), rows)
+    _repack_latency(bind, 1)
