@@ -1,16 +1,21 @@
-"""Column types that keep machine data small: instants as integer microseconds since the Unix epoch.
+"""Storage that keeps data small: instants as integer microseconds since the Unix epoch; compact JSON text.
 
 The evidence segments are kept for good, hundreds a target-year; an instant as an integer takes 8 bytes
 on SQLite instead of a 26-character text, and the ORM and Core queries still see timezone-aware UTC
 datetimes (comparisons, ``max()`` and bound parameters go through the type).
+
+JSON columns (the audit log's before and after values, kept for good) are written as UTF-8 without
+``\\uXXXX`` escapes or spaces: a Chinese character takes 3 bytes instead of 6; the values read back are
+the same (and the audit chain hashes the values, not the stored text).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, SmallInteger
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -45,3 +50,29 @@ class EpochMicros(TypeDecorator[datetime]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return None if value is None else from_micros(int(value))
+
+
+def compact_json(value: Any) -> str:
+    """The engine's JSON serializer: the same values as ``json.dumps``, in fewer bytes."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_STATE_CODES = {"up": 0, "fail": 1}
+_STATE_NAMES = {code: name for name, code in _STATE_CODES.items()}
+
+
+class SegmentState(TypeDecorator[str]):
+    """An evidence segment's state, 'up' or 'fail', stored as 0 or 1 (no payload byte at all on SQLite)."""
+
+    impl = SmallInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value not in _STATE_CODES:
+            raise ValueError(f"unknown segment state {value!r}")
+        return _STATE_CODES[value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else _STATE_NAMES[int(value)]

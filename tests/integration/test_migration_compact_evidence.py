@@ -101,12 +101,12 @@ def test_upgrade_rewrites_the_segments_compactly_and_downgrade_restores_them(app
     ).all()
     expected = [(tid, *row) for tid in ids for row in sorted(ROWS, key=lambda r: r[1])]
     assert [tuple(row) for row in stored] == expected
-    # The instants are integers now: microseconds since the epoch.
+    # The start is an integer now (microseconds since the epoch), the end and last member offsets; 'up' is 0.
     with db.engine.connect() as connection:
         raw = connection.execute(
-            sa.text('SELECT start, "end" FROM evidence_segments ORDER BY target_id, start')
+            sa.text("SELECT start, span, gap, state FROM evidence_segments ORDER BY target_id, start")
         ).first()
-    assert raw is not None and raw[0] == 946_684_799_000_001 and raw[1] == 946_684_800_000_000
+    assert raw is not None and tuple(raw) == (946_684_799_000_001, 999_999, 999_999, 0)
     # What the figures read is what was stored, the lead's instants included.
     segments = load_segments(ids[0])
     assert [(s.state, s.start, s.end, s.count) for s in segments] == [r[:4] for r in sorted(ROWS, key=lambda r: r[1])]

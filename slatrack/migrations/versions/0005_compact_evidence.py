@@ -1,12 +1,14 @@
-"""compact evidence: segments keyed by (target, start) with instants as integer microseconds, no rowid on SQLite
+"""compact evidence: segments keyed by (target, start), instants as integer microseconds, no rowid on SQLite
 
 Revision ID: 0005_compact_evidence
 Revises: 0004_data_version
 Create Date: 2026-12-03 09:40:00
 
 Upgrade rewrites every evidence_segments row: the id, the index on (target_id, start) and first_observed
-(always equal to start, never read) go; start, end and last_observed become microseconds since the Unix
-epoch (exact: the old columns kept microseconds too); the key is (target_id, start). Downgrade writes the
+(always equal to start, never read) go; start becomes microseconds since the Unix epoch, end and
+last_observed the offsets span = end - start and gap = end - last_observed in microseconds (exact: the
+old columns kept microseconds too; a last_observed outside [start, end], which the code never wrote, is
+clamped into it); the state 'up'/'fail' becomes 0/1; the key is (target_id, start). Downgrade writes the
 rows back with new ids, first_observed = start and the index.
 
 The latency_daily values are repacked too: upgrade writes format 2 (by column, compressed) where it is
@@ -30,7 +32,8 @@ _CHUNK = 5000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _COLUMNS = ('target_id', 'state', 'start', 'end', 'count', 'last_observed', 'lead')
-_INSTANTS = ('start', 'end', 'last_observed')
+_NEW_COLUMNS = ('target_id', 'state', 'start', 'span', 'gap', 'count', 'lead')
+_STATES = {'up': 0, 'fail': 1}
 
 
 def _old_table():
@@ -52,11 +55,11 @@ def _new_table():
     return sa.table(
         'evidence_segments',
         sa.column('target_id', sa.Integer()),
-        sa.column('state', sa.String()),
+        sa.column('state', sa.SmallInteger()),
         sa.column('start', sa.BigInteger()),
-        sa.column('end', sa.BigInteger()),
+        sa.column('span', sa.BigInteger()),
+        sa.column('gap', sa.BigInteger()),
         sa.column('count', sa.Integer()),
-        sa.column('last_observed', sa.BigInteger()),
         sa.column('lead', sa.Text()),
     )
 
@@ -104,22 +107,30 @@ def upgrade():
     bind = op.get_bind()
     old = _old_table()
     rows = []
-    for row in bind.execute(sa.select(*(old.c[name] for name in _COLUMNS))):
-        item = dict(zip(_COLUMNS, row))
-        for name in _INSTANTS:
-            item[name] = (_utc(item[name]) - _EPOCH) // _MICRO
-        rows.append(item)
+    for target_id, state, start, end, count, last, lead in bind.execute(sa.select(*(old.c[n] for n in _COLUMNS))):
+        start, end = (_utc(start) - _EPOCH) // _MICRO, (_utc(end) - _EPOCH) // _MICRO
+        last = min(max((_utc(last) - _EPOCH) // _MICRO, start), end)
+        rows.append({
+            'target_id': target_id,
+            'state': _STATES[state],
+            'start': start,
+            'span': end - start,
+            'gap': end - last,
+            'count': count,
+            'lead': lead,
+        })
     _drop_old()
     op.create_table('evidence_segments',
     sa.Column('target_id', sa.Integer(), nullable=False),
     sa.Column('start', sa.BigInteger(), nullable=False),
-    sa.Column('end', sa.BigInteger(), nullable=False),
-    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('span', sa.BigInteger(), nullable=False),
+    sa.Column('gap', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.SmallInteger(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('last_observed', sa.BigInteger(), nullable=False),
     sa.Column('lead', sa.Text(), nullable=False),
-    sa.CheckConstraint("state IN ('up', 'fail')", name=op.f('ck_evidence_segments_state_known')),
-    sa.CheckConstraint('"end" >= start', name=op.f('ck_evidence_segments_ordered')),
+    sa.CheckConstraint('state IN (0, 1)', name=op.f('ck_evidence_segments_state_known')),
+    sa.CheckConstraint('span >= 0', name=op.f('ck_evidence_segments_ordered')),
+    sa.CheckConstraint('gap >= 0 AND gap <= span', name=op.f('ck_evidence_segments_gap_inside')),
     sa.CheckConstraint('count >= 1', name=op.f('ck_evidence_segments_count_positive')),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_evidence_segments_target_id_targets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('target_id', 'start', name=op.f('pk_evidence_segments')),
@@ -134,15 +145,22 @@ def downgrade():
     sqlite = bind.dialect.name == 'sqlite'
     new = _new_table()
     rows = []
-    query = sa.select(*(new.c[name] for name in _COLUMNS)).order_by(new.c.target_id, new.c.start)
-    for row in bind.execute(query):
-        item = dict(zip(_COLUMNS, row))
-        for name in _INSTANTS:
-            instant = _EPOCH + timedelta(microseconds=int(item[name]))
-            # SQLite keeps instants as naive UTC text (the models' UTCDateTime).
-            item[name] = instant.replace(tzinfo=None) if sqlite else instant
-        item['first_observed'] = item['start']
-        rows.append(item)
+    names = {code: name for name, code in _STATES.items()}
+    query = sa.select(*(new.c[name] for name in _NEW_COLUMNS)).order_by(new.c.target_id, new.c.start)
+    for target_id, state, start, span, gap, count, lead in bind.execute(query):
+        instants = [_EPOCH + timedelta(microseconds=int(value)) for value in (start, start + span, start + span - gap)]
+        # SQLite keeps instants as naive UTC text (the models' UTCDateTime).
+        first, end, last = (value.replace(tzinfo=None) if sqlite else value for value in instants)
+        rows.append({
+            'target_id': target_id,
+            'state': names[int(state)],
+            'start': first,
+            'end': end,
+            'count': count,
+            'first_observed': first,
+            'last_observed': last,
+            'lead': lead,
+        })
     op.drop_table('evidence_segments')
     op.create_table('evidence_segments',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -66,16 +66,25 @@ def decode_segment(state: str, start: datetime, end: datetime, count: int, lead_
     return Segment(state, start, end, count, lead)  # type: ignore[arg-type]
 
 
-def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
+def segment_row(
+    target_id: int, state: str, start: datetime, end: datetime, count: int, lead: str, last_observed: datetime
+) -> dict[str, Any]:
+    """The column values of one stored segment (end and last member's time as offsets, see EvidenceSegment)."""
     return {
         "target_id": target_id,
-        "state": segment.state,
-        "start": segment.start,
-        "end": segment.end,
-        "count": segment.count,
-        "last_observed": last_observed,
-        "lead": _encode_lead(segment),
+        "state": state,
+        "start": start,
+        "span": (end - start) // _MICRO,
+        "gap": (end - last_observed) // _MICRO,
+        "count": count,
+        "lead": lead,
     }
+
+
+def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
+    return segment_row(
+        target_id, segment.state, segment.start, segment.end, segment.count, _encode_lead(segment), last_observed
+    )
 
 
 def load_segments(target_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Segment]:
@@ -175,10 +184,10 @@ _EXTEND = (
     _SEGMENTS.update()
     .where(*_KEY)
     .values(
-        end=bindparam("new_end"),
+        span=bindparam("new_span"),
+        gap=bindparam("new_gap"),
         count=bindparam("new_count"),
         lead=bindparam("new_lead"),
-        last_observed=bindparam("new_last"),
     )
 )
 
@@ -236,10 +245,10 @@ def _apply_batch(
                 {
                     "key_target": target.id,
                     "key_start": row.segment.start,
-                    "new_end": segment.end,
+                    "new_span": (segment.end - segment.start) // _MICRO,
+                    "new_gap": (segment.end - last) // _MICRO,
                     "new_count": segment.count,
                     "new_lead": _encode_lead(segment),
-                    "new_last": last,
                 }
             )
     writes.deletes.extend({"key_target": target.id, "key_start": row.segment.start} for row in replaced.values())
