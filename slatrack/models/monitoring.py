@@ -21,7 +21,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slatrack.models.base import Base, utcnow
-from slatrack.models.compact_types import EpochMicros, SegmentState, to_micros
+from slatrack.models.compact_types import EpochDay, EpochMicros, SegmentState, to_micros
 from slatrack.models.enums import TARGET_KINDS, check_in
 
 
@@ -153,7 +153,7 @@ class LatencyDaily(Base):
     __tablename__ = "latency_daily"
     __audited__ = False  # derived from probe results, recomputed at will
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(EpochDay(), primary_key=True)  # the UTC day, as days since 1970-01-01
     hours: Mapped[bytes] = mapped_column(LargeBinary)
 
     # SQLite: the primary key is the table itself (no rowid and no second copy of the key in an index).

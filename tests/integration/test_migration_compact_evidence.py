@@ -159,15 +159,25 @@ def test_latency_days_are_repacked_by_column_and_back_unchanged(app: Flask) -> N
     db.session.remove()
     downgrade(revision="0004_data_version")
     with db.engine.begin() as connection:
-        connection.execute(DAILY.insert(), [{"target_id": target_id, "day": date(2026, 11, 30), "hours": old}])
+        connection.execute(
+            DAILY.insert(),
+            [
+                {"target_id": target_id, "day": date(2026, 11, 30), "hours": old},
+                {"target_id": target_id, "day": date(2026, 12, 1), "hours": few},
+            ],
+        )
 
     upgrade()
     with db.engine.connect() as connection:
-        packed = bytes(connection.execute(sa.select(DAILY.c.hours)).scalar_one())
+        raw = connection.execute(sa.text("SELECT day, hours FROM latency_daily ORDER BY day")).all()
+    # The day is an integer now (days since 1970-01-01); the short day kept format 1.
+    assert [row[0] for row in raw] == [20_787, 20_788] and bytes(raw[1][1]) == few
+    packed = bytes(raw[0][1])
     assert packed[0] == 2 and len(packed) < 0.8 * len(old)
     assert unpack_day(packed) == unpack_day(old) == hours
     day = datetime(2026, 11, 30, tzinfo=UTC)
     stored = latency_hours(target_id, day, day + timedelta(days=1))
+    assert [h.figures for h in latency_hours(target_id, day + timedelta(days=1), day + timedelta(days=2))] == hours[-3:]
     assert [(h.start, h.figures.checks, h.figures.failures) for h in stored] == [
         (day + timedelta(hours=h.hour), h.checks, h.failures) for h in hours
     ]
@@ -175,5 +185,6 @@ def test_latency_days_are_repacked_by_column_and_back_unchanged(app: Flask) -> N
 
     downgrade(revision="0004_data_version")
     with db.engine.connect() as connection:
-        assert bytes(connection.execute(sa.select(DAILY.c.hours)).scalar_one()) == old
+        back = connection.execute(sa.select(DAILY.c.day, DAILY.c.hours).order_by(DAILY.c.day)).all()
+    assert [(row.day, bytes(row.hours)) for row in back] == [(date(2026, 11, 30), old), (date(2026, 12, 1), few)]
     upgrade()

@@ -11,10 +11,11 @@ old columns kept microseconds too; a last_observed outside [start, end], which t
 clamped into it); the state 'up'/'fail' becomes 0/1; the key is (target_id, start). Downgrade writes the
 rows back with new ids, first_observed = start and the index.
 
-The latency_daily values are repacked too: upgrade writes format 2 (by column, compressed) where it is
-shorter, downgrade format 1 (the only one the code before this revision reads); the figures are unchanged.
+latency_daily is rewritten too: its day becomes an integer (days since 1970-01-01) and its values are
+repacked in format 2 (by column, compressed) where that is shorter; downgrade writes dates and format 1
+(the only one the code before this revision reads) back. The hours' figures are unchanged.
 """
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from alembic import op
 import sqlalchemy as sa
@@ -75,26 +76,37 @@ def _insert(bind, table, rows):
         bind.execute(table.insert(), rows[start:start + _CHUNK])
 
 
-def _repack_latency(bind, version):
-    daily = sa.table(
+def _rebuild_latency(bind, integer_days):
+    """Rewrite latency_daily with its day as an integer (days since 1970-01-01) or as a date, and its
+    values in format 2 where shorter (upgrade) or format 1 (downgrade)."""
+    epoch = date(1970, 1, 1)
+    day_type = sa.Date() if integer_days else sa.Integer()
+    old = sa.table(
         'latency_daily',
         sa.column('target_id', sa.Integer()),
-        sa.column('day', sa.Date()),
+        sa.column('day', day_type),
         sa.column('hours', sa.LargeBinary()),
     )
-    update = (
-        daily.update()
-        .where(daily.c.target_id == sa.bindparam('key_target'), daily.c.day == sa.bindparam('key_day'))
-        .values(hours=sa.bindparam('packed'))
-    )
     rows = []
-    for target_id, day, packed in bind.execute(sa.select(daily.c.target_id, daily.c.day, daily.c.hours)):
-        packed = bytes(packed)
-        repacked = pack_day(unpack_day(packed), version)
-        if repacked != packed:
-            rows.append({'key_target': target_id, 'key_day': day, 'packed': repacked})
-    for start in range(0, len(rows), _CHUNK):
-        bind.execute(update, rows[start:start + _CHUNK])
+    for target_id, day, packed in bind.execute(sa.select(old.c.target_id, old.c.day, old.c.hours)):
+        if isinstance(day, str):  # SQLite without a date type
+            day = date.fromisoformat(day)
+        rows.append({
+            'target_id': target_id,
+            'day': (day - epoch).days if integer_days else epoch + timedelta(days=int(day)),
+            'hours': pack_day(unpack_day(bytes(packed)), None if integer_days else 1),
+        })
+    op.drop_table('latency_daily')
+    new_type = sa.Integer() if integer_days else sa.Date()
+    table = op.create_table('latency_daily',
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('day', new_type, nullable=False),
+    sa.Column('hours', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_latency_daily_target_id_targets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('target_id', 'day', name=op.f('pk_latency_daily')),
+    sqlite_with_rowid=False
+    )
+    _insert(bind, table, rows)
 
 
 def _drop_old():
@@ -137,7 +149,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     _insert(bind, _new_table(), rows)
-    _repack_latency(bind, None)
+    _rebuild_latency(bind, True)
 
 
 def downgrade():
@@ -181,4 +193,4 @@ def downgrade():
     with op.batch_alter_table('evidence_segments', schema=None) as batch_op:
         batch_op.create_index('ix_evidence_segments_target_start', ['target_id', 'start'], unique=False)
     _insert(bind, _old_table(), rows)
-    _repack_latency(bind, 1)
+    _rebuild_latency(bind, False)
