@@ -40,6 +40,7 @@ from slatrack.models import (
     TicketEvent,
     Unit,
 )
+from slatrack.operations.monitoring.segment_store import segment_row
 
 SLATRACK = [str(Path(sys.executable).with_name("slatrack"))]
 YEAR_START = datetime(2024, 12, 31, 16, tzinfo=UTC)  # 2025-01-01 00:00 Asia/Shanghai
@@ -67,9 +68,7 @@ def _segments(rng: random.Random, target_id: int) -> list[dict[str, object]]:
         lead = ",".join(str(i * 60_000_000) for i in range(min(fails, 10)))
         rows.append({"state": "fail", "start": at, "end": end, "count": fails, "lead": lead})
         at = end
-    for row in rows:
-        row.update(target_id=target_id, first_observed=row["start"], last_observed=row["end"])
-    return rows
+    return [segment_row(target_id, last_observed=row["end"], **row) for row in rows]
 
 
 def build(targets: int, tickets: int, seed: int) -> None:

@@ -33,6 +33,7 @@ from slatrack.models import (
     Unit,
     outage_tickets,
 )
+from slatrack.operations.monitoring.segment_store import segment_row
 
 CST = timezone(timedelta(hours=8))
 YEAR_START = datetime(2024, 12, 31, 16, tzinfo=UTC)  # 2025-01-01 00:00 Asia/Shanghai
@@ -86,9 +87,7 @@ def _segments(rng: random.Random, target_id: int, start: datetime, end: datetime
         lead = ",".join(str(i * 60_000_000) for i in range(fails))
         rows.append({"state": "fail", "start": at, "end": stop, "count": fails, "lead": lead})
         at = stop
-    for row in rows:
-        row.update(target_id=target_id, first_observed=row["start"], last_observed=row["end"])
-    return rows
+    return [segment_row(target_id, last_observed=row["end"], **row) for row in rows]
 
 
 def _quarter_bounds(quarter: int) -> tuple[datetime, datetime]:

@@ -99,10 +99,13 @@ def _configure_database(app: Flask) -> None:
 
     from slatrack import audit, data_version
     from slatrack.extensions import db, migrate
+    from slatrack.models.compact_types import compact_json
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    # JSON columns (the audit log's before/after above all) as UTF-8 text without spaces, not \u escapes.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("json_serializer", compact_json)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     audit.install(FlaskSession)

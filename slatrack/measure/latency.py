@@ -15,15 +15,23 @@ A host check's hour also keeps its resource use (CPU, memory and disk, percent: 
 quarterly report: the form byte then has bit 4 set, and after the latency figures follow the number of
 results with metrics and six values (cpu mean, cpu peak, memory mean, memory peak, disk mean, disk peak),
 each 0 when unknown or 1 + the value in units of 0.01 %.
+
+Format 2 (issue 18; a day is written in whichever of formats 1 and 2 is shorter): the same version byte
+and three bytes of hours, then the same integers of each hour (checks, failures, form, figures, resource
+use) packed by column with ``measure.columns.pack_columns``: each figure as its difference from the
+previous hour's, the whole compressed with raw DEFLATE. On bench_ingest's simulated year of minute checks
+a day takes ~259 bytes instead of ~337 (23 % less).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-FORMAT_VERSION = 1
+from slatrack.measure.columns import pack_columns, unpack_columns
+
+FORMAT_VERSION = 2  # the newest format; a day is written in the shorter of formats 1 and 2
 HOURS = 24
 # Stored latencies are integers of this many milliseconds.
 UNIT_MS = 0.01
@@ -141,47 +149,91 @@ def _varint(value: int, out: bytearray) -> None:
     out.append(value)
 
 
-def pack_day(hours: Iterable[HourLatency]) -> bytes:
-    """One day's hours (at most one per hour 0-23) as the stored bytes."""
+def _hour_values(item: HourLatency) -> list[int]:
+    """An hour's stored integers, in the order of format 1: checks, failures, form, then the form's figures."""
+    flag = _HOST if item.host is not None else 0
+    values = [item.checks, item.failures]
+    if item.measured and None not in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms):
+        low, mean, p50, p95, high = (
+            _units(value)  # type: ignore[arg-type]
+            for value in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms)
+        )
+        values += [_FULL | flag, item.measured, low, mean - low, p50 - low, p95 - p50, high - p95]
+    elif item.avg_ms is not None and item.max_ms is not None:
+        mean, high = _units(item.avg_ms), _units(item.max_ms)
+        values += [_MEAN_MAX | flag, mean, high - mean]
+    else:
+        values.append(_NONE | flag)
+    if item.host is not None:
+        values.append(item.host.samples)
+        values += [0 if figure is None else 1 + max(0, round(figure / PERCENT_UNIT)) for figure in item.host.values()]
+    if any(value < 0 for value in values):
+        raise ValueError(f"a stored latency figure is negative: {values}")
+    return values
+
+
+def pack_day(hours: Iterable[HourLatency], version: int | None = None) -> bytes:
+    """One day's hours (at most one per hour 0-23) as the stored bytes: in format 2, or 1 when that is shorter
+    (a day of a few hours; ``version`` forces one, e.g. 1 for the code before format 2)."""
     by_hour: dict[int, HourLatency] = {}
     for item in hours:
         if not 0 <= item.hour < HOURS or item.hour in by_hour:
             raise ValueError(f"hour {item.hour} is out of range or given twice")
         by_hour[item.hour] = item
     present = sum(1 << hour for hour in by_hour)
-    out = bytearray([FORMAT_VERSION, *present.to_bytes(3, "little")])
-    for hour in sorted(by_hour):
-        item = by_hour[hour]
-        flag = _HOST if item.host is not None else 0
-        _varint(item.checks, out)
-        _varint(item.failures, out)
-        if item.measured and None not in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms):
-            low, mean, p50, p95, high = (
-                _units(value)  # type: ignore[arg-type]
-                for value in (item.min_ms, item.avg_ms, item.p50_ms, item.p95_ms, item.max_ms)
-            )
-            out.append(_FULL | flag)
-            for value in (item.measured, low, mean - low, p50 - low, p95 - p50, high - p95):
-                _varint(value, out)
-        elif item.avg_ms is not None and item.max_ms is not None:
-            mean, high = _units(item.avg_ms), _units(item.max_ms)
-            out.append(_MEAN_MAX | flag)
-            _varint(mean, out)
-            _varint(high - mean, out)
-        else:
-            out.append(_NONE | flag)
-        if item.host is not None:
-            _varint(item.host.samples, out)
-            for figure in item.host.values():
-                _varint(0 if figure is None else 1 + max(0, round(figure / PERCENT_UNIT)), out)
-    return bytes(out)
+    records = [_hour_values(by_hour[hour]) for hour in sorted(by_hour)]
+    mask = present.to_bytes(3, "little")
+    if version not in (None, 1, 2):
+        raise ValueError(f"unknown latency summary format {version}")
+    columns = b"" if version == 1 else bytes([2, *mask]) + pack_columns(records)
+    if version == 2:
+        return columns
+    out = bytearray([1, *mask])
+    for record in records:
+        for value in record:
+            _varint(value, out)
+    return bytes(out) if version == 1 or len(out) <= len(columns) else columns
+
+
+def _read_hour(hour: int, read: Callable[[], int]) -> HourLatency:
+    checks, failures, form = read(), read(), read()
+    flag, form = form & _HOST, form & ~_HOST
+    if form == _FULL:
+        measured, low = read(), read()
+        mean, p50 = low + read(), low + read()
+        p95 = p50 + read()
+        high = p95 + read()
+        item = HourLatency(hour, checks, failures, measured, _ms(low), _ms(mean), _ms(p50), _ms(p95), _ms(high))
+    elif form == _MEAN_MAX:
+        mean = read()
+        item = HourLatency(hour, checks, failures, None, avg_ms=_ms(mean), max_ms=_ms(mean + read()))
+    else:
+        item = HourLatency(hour, checks, failures, 0)
+    if flag:
+        samples = read()
+        figures = [read() for _ in range(6)]
+        host = HostHour(samples, *(None if v == 0 else round((v - 1) * PERCENT_UNIT, 2) for v in figures))
+        item = replace(item, host=host)
+    return item
 
 
 def unpack_day(data: bytes) -> list[HourLatency]:
-    """The hours stored in ``pack_day``'s bytes, in hour order."""
-    if not data or data[0] != FORMAT_VERSION:
+    """The hours stored in ``pack_day``'s bytes (either format), in hour order."""
+    if not data or data[0] not in (1, 2):
         raise ValueError("unknown latency summary format")
     present = int.from_bytes(data[1:4], "little")
+    hours_present = [hour for hour in range(HOURS) if present >> hour & 1]
+    if data[0] == 2:
+        hours: list[HourLatency] = []
+        for hour, record in zip(hours_present, unpack_columns(data[4:], len(hours_present)), strict=True):
+            values = iter(record)
+            try:
+                hours.append(_read_hour(hour, values.__next__))
+            except StopIteration:
+                raise ValueError("latency summary is truncated") from None
+            if next(values, None) is not None:
+                raise ValueError("latency summary has trailing bytes")
+        return hours
     position = 4
 
     def read() -> int:
@@ -195,29 +247,7 @@ def unpack_day(data: bytes) -> list[HourLatency]:
                 return value
             shift += 7
 
-    hours: list[HourLatency] = []
-    for hour in range(HOURS):
-        if not present >> hour & 1:
-            continue
-        checks, failures, form = read(), read(), read()
-        flag, form = form & _HOST, form & ~_HOST
-        if form == _FULL:
-            measured, low = read(), read()
-            mean, p50 = low + read(), low + read()
-            p95 = p50 + read()
-            high = p95 + read()
-            item = HourLatency(hour, checks, failures, measured, _ms(low), _ms(mean), _ms(p50), _ms(p95), _ms(high))
-        elif form == _MEAN_MAX:
-            mean = read()
-            item = HourLatency(hour, checks, failures, None, avg_ms=_ms(mean), max_ms=_ms(mean + read()))
-        else:
-            item = HourLatency(hour, checks, failures, 0)
-        if flag:
-            samples = read()
-            figures = [read() for _ in range(6)]
-            host = HostHour(samples, *(None if v == 0 else round((v - 1) * PERCENT_UNIT, 2) for v in figures))
-            item = replace(item, host=host)
-        hours.append(item)
+    hours = [_read_hour(hour, read) for hour in hours_present]
     if position != len(data):
         raise ValueError("latency summary has trailing bytes")
     return hours

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    type_coerce,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slatrack.models.base import Base, utcnow
+from slatrack.models.compact_types import EpochDay, EpochMicros, SegmentState, to_micros
 from slatrack.models.enums import TARGET_KINDS, check_in
 
 
@@ -74,29 +88,60 @@ class EvidenceSegment(Base):
     """A run of one state for one target: 'up' (successes) or 'fail' (one run of consecutive failures).
 
     Time between segments is unknown. Segments outlive the raw results, so a whole contract can be
-    measured after pruning.
+    measured after pruning. Stored compactly (issue 18): keyed by (target, start), a target's segments never
+    overlapping; ``start`` as integer microseconds since the epoch (``EpochMicros``), the end and the last
+    member's time as microsecond offsets (``span``, ``gap``), the state as 0/1; on SQLite without rowid.
+    ``end`` and ``last_observed`` read, compare and set as instants (hybrid attributes).
     """
 
     __tablename__ = "evidence_segments"
     __audited__ = False  # derived from probe results, recomputed at will
-    id: Mapped[int] = mapped_column(primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(8))
-    start: Mapped[datetime]
-    end: Mapped[datetime]
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[datetime] = mapped_column(EpochMicros(), primary_key=True)
+    # end - start, in microseconds.
+    span: Mapped[int] = mapped_column(BigInteger)
+    # end - the last member's observed time (an upper bound of it when imported without raw results), µs.
+    gap: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(SegmentState())
     count: Mapped[int]
-    first_observed: Mapped[datetime]
-    last_observed: Mapped[datetime]
     # A fail segment's first min(count, 10) observed times, as microseconds after ``start`` separated by
     # commas (measure.segments.Segment.lead); empty for 'up'. Decides confirmation at an as_of inside a run.
     lead: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index("ix_evidence_segments_target_start", "target_id", "start"),
-        CheckConstraint("state IN ('up', 'fail')", name="state_known"),
-        CheckConstraint('"end" >= start', name="ordered"),
+        CheckConstraint("state IN (0, 1)", name="state_known"),
+        CheckConstraint("span >= 0", name="ordered"),
+        CheckConstraint("gap >= 0 AND gap <= span", name="gap_inside"),
         CheckConstraint("count >= 1", name="count_positive"),
+        # SQLite: the primary key is the table itself (no rowid and no second copy of the key in an index).
+        {"sqlite_with_rowid": False},
     )
+
+    @hybrid_property
+    def end(self) -> datetime:
+        return self.start + timedelta(microseconds=self.span)
+
+    @end.inplace.setter
+    def _end_setter(self, value: datetime) -> None:  # set ``start`` first
+        self.span = to_micros(value) - to_micros(self.start)
+
+    @end.inplace.expression
+    @classmethod
+    def _end_expression(cls) -> ColumnElement[datetime]:
+        return type_coerce(type_coerce(cls.start, BigInteger) + cls.span, EpochMicros())
+
+    @hybrid_property
+    def last_observed(self) -> datetime:
+        return self.start + timedelta(microseconds=self.span - self.gap)
+
+    @last_observed.inplace.setter
+    def _last_observed_setter(self, value: datetime) -> None:  # set ``start`` and ``end`` first
+        self.gap = to_micros(self.start) + self.span - to_micros(value)
+
+    @last_observed.inplace.expression
+    @classmethod
+    def _last_observed_expression(cls) -> ColumnElement[datetime]:
+        return type_coerce(type_coerce(cls.start, BigInteger) + cls.span - cls.gap, EpochMicros())
 
 
 class LatencyDaily(Base):
@@ -108,7 +153,7 @@ class LatencyDaily(Base):
     __tablename__ = "latency_daily"
     __audited__ = False  # derived from probe results, recomputed at will
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(EpochDay(), primary_key=True)  # the UTC day, as days since 1970-01-01
     hours: Mapped[bytes] = mapped_column(LargeBinary)
 
     # SQLite: the primary key is the table itself (no rowid and no second copy of the key in an index).

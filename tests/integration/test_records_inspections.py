@@ -338,7 +338,6 @@ def segment(target: Target, state: str, start: datetime, end: datetime, count: i
             start=start,
             end=end,
             count=count,
-            first_observed=start,
             last_observed=end - timedelta(hours=1),
         )
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, select, type_coerce, update
+from sqlalchemy import Table, bindparam, select, update
 
 from slatrack.extensions import db
 from slatrack.measure.intervals import Interval
@@ -41,7 +41,6 @@ _SEGMENTS = cast(Table, EvidenceSegment.__table__)
 _RESULTS = cast(Table, ProbeResult.__table__)
 _MICRO = timedelta(microseconds=1)
 _SEGMENT_COLUMNS = (
-    EvidenceSegment.id,
     EvidenceSegment.state,
     EvidenceSegment.start,
     EvidenceSegment.end,
@@ -53,7 +52,8 @@ _SEGMENT_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class _StoredRow:
-    id: int
+    """A stored segment (its row's key: the target and the segment's start) and its last member's time."""
+
     segment: Segment
     last_observed: datetime
 
@@ -66,17 +66,25 @@ def decode_segment(state: str, start: datetime, end: datetime, count: int, lead_
     return Segment(state, start, end, count, lead)  # type: ignore[arg-type]
 
 
-def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
+def segment_row(
+    target_id: int, state: str, start: datetime, end: datetime, count: int, lead: str, last_observed: datetime
+) -> dict[str, Any]:
+    """The column values of one stored segment (end and last member's time as offsets, see EvidenceSegment)."""
     return {
         "target_id": target_id,
-        "state": segment.state,
-        "start": segment.start,
-        "end": segment.end,
-        "count": segment.count,
-        "first_observed": segment.start,
-        "last_observed": last_observed,
-        "lead": _encode_lead(segment),
+        "state": state,
+        "start": start,
+        "span": (end - start) // _MICRO,
+        "gap": (end - last_observed) // _MICRO,
+        "count": count,
+        "lead": lead,
     }
+
+
+def _segment_row(target_id: int, segment: Segment, last_observed: datetime) -> dict[str, Any]:
+    return segment_row(
+        target_id, segment.state, segment.start, segment.end, segment.count, _encode_lead(segment), last_observed
+    )
 
 
 def load_segments(target_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Segment]:
@@ -88,16 +96,11 @@ def load_segments_of(
     target_ids: Sequence[int], since: datetime | None = None, until: datetime | None = None
 ) -> dict[int, list[Segment]]:
     """The stored segments of several targets in one query (plain rows, no ORM objects: years of them)."""
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    # SQLite stores instants as naive UTC text: parsing it with fromisoformat is several times faster than
-    # the generic DateTime result processor, which matters for a contract's years of segments.
-    start_column = type_coerce(EvidenceSegment.start, String) if sqlite else EvidenceSegment.start
-    end_column = type_coerce(EvidenceSegment.end, String) if sqlite else EvidenceSegment.end
     query = select(
         EvidenceSegment.target_id,
         EvidenceSegment.state,
-        start_column,
-        end_column,
+        EvidenceSegment.start,
+        EvidenceSegment.end,
         EvidenceSegment.count,
         EvidenceSegment.lead,
     ).where(EvidenceSegment.target_id.in_(list(target_ids)))
@@ -106,11 +109,8 @@ def load_segments_of(
     if until is not None:
         query = query.where(EvidenceSegment.start < until)
     found: dict[int, list[Segment]] = defaultdict(list)
-    parse = datetime.fromisoformat
     rows = db.session.execute(query.order_by(EvidenceSegment.target_id, EvidenceSegment.start)).all()
-    for target_id, state, first, last, count, lead in rows:
-        start = parse(f"{first}+00:00") if sqlite else cast(datetime, first)
-        end = parse(f"{last}+00:00") if sqlite else cast(datetime, last)
+    for target_id, state, start, end, count, lead in rows:
         found[target_id].append(decode_segment(state, start, end, count, lead))
     return found
 
@@ -130,13 +130,13 @@ def _rows_around(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, li
         )
         .order_by(EvidenceSegment.target_id, EvidenceSegment.start)
     )
-    for target_id, row_id, state, start, end, count, lead, last in db.session.execute(query):
+    for target_id, state, start, end, count, lead, last in db.session.execute(query):
         earliest, latest = spans[target_id]
         if end < earliest or after[target_id] >= 2:
             continue
         if start > latest:
             after[target_id] += 1
-        rows[target_id].append(_StoredRow(row_id, decode_segment(state, start, end, count, lead), last))
+        rows[target_id].append(_StoredRow(decode_segment(state, start, end, count, lead), last))
     return rows
 
 
@@ -178,14 +178,16 @@ def lock_targets(target_ids: Iterable[int]) -> None:
         db.session.execute(update(Target).where(Target.id == ids[0]).values(paused=Target.paused))
 
 
+_KEY = (_SEGMENTS.c.target_id == bindparam("key_target"), _SEGMENTS.c.start == bindparam("key_start"))
+_DELETE = _SEGMENTS.delete().where(*_KEY)
 _EXTEND = (
     _SEGMENTS.update()
-    .where(_SEGMENTS.c.id == bindparam("row_id"))
+    .where(*_KEY)
     .values(
-        end=bindparam("new_end"),
+        span=bindparam("new_span"),
+        gap=bindparam("new_gap"),
         count=bindparam("new_count"),
         lead=bindparam("new_lead"),
-        last_observed=bindparam("new_last"),
     )
 )
 
@@ -197,13 +199,13 @@ class _Writes:
     A rebuilt segment that starts where a replaced one started, in the same state, is that row extended (the
     append path of results arriving in order: the last segment of each target grows by an UPDATE)."""
 
-    deletes: list[int] = field(default_factory=list)
+    deletes: list[dict[str, Any]] = field(default_factory=list)
     inserts: list[dict[str, Any]] = field(default_factory=list)
     extends: list[dict[str, Any]] = field(default_factory=list)
 
     def flush(self) -> None:
         if self.deletes:
-            db.session.execute(_SEGMENTS.delete().where(_SEGMENTS.c.id.in_(self.deletes)))
+            db.session.execute(_DELETE, self.deletes)
         if self.extends:
             db.session.execute(_EXTEND, self.extends)
         if self.inserts:
@@ -241,14 +243,15 @@ def _apply_batch(
         else:
             writes.extends.append(
                 {
-                    "row_id": row.id,
-                    "new_end": segment.end,
+                    "key_target": target.id,
+                    "key_start": row.segment.start,
+                    "new_span": (segment.end - segment.start) // _MICRO,
+                    "new_gap": (segment.end - last) // _MICRO,
                     "new_count": segment.count,
                     "new_lead": _encode_lead(segment),
-                    "new_last": last,
                 }
             )
-    writes.deletes.extend(row.id for row in replaced.values())
+    writes.deletes.extend({"key_target": target.id, "key_start": row.segment.start} for row in replaced.values())
     starts = [row.segment.start for row in removed] + [segment.start for segment in added]
     ends = [row.segment.end for row in removed] + [segment.end for segment in added]
     failures = any(row.segment.state == FAIL for row in removed) or any(s.state == FAIL for s in added)
