@@ -26,6 +26,7 @@ from slatrack.extensions import db
 from slatrack.measure.periods import Period
 from slatrack.measure.sla import SlaFigures
 from slatrack.measure.sla_inputs import SlaInputs
+from slatrack.measure.sums import FigureSums
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.operations.figures import snapshot
 from slatrack.operations.figures.loading import load_inputs
@@ -41,6 +42,8 @@ class Entry:
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
     persisted: bool = False
+    # The settled parts' tallies (measure/sums.py), for these inputs only; not kept on disk.
+    sums: FigureSums = field(default_factory=FigureSums)
     # The figures already measured from these inputs, by as_of (the same question within a request, a
     # report or an API call with a fixed as_of is answered once). Dropped with the entry.
     # A document also measures parts of the entry's period (a quarter and its months from the year's

@@ -39,7 +39,7 @@ def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
 
     def measure() -> SlaFigures:
         with paused_gc():
-            return compute_sla(entry.inputs, period, moment, entry.memo)
+            return compute_sla(entry.inputs, period, moment, entry.memo, entry.sums)
 
     figures = entry.measured(moment, measure)
     CACHE.keep(period, entry)
