@@ -62,7 +62,8 @@ class Tally:
     by_durations: dict[str, dict[str, list[float]]]
     cancelled: int
     consultations: int
-    notices: tuple[list[tuple[int, TicketNotice]], ...]  # response breaches, resolution breaches, pending
+    # The outcomes listed as response breaches, resolution breaches and pending responses, by input position.
+    notices: tuple[list[tuple[int, TicketOutcome]], ...]
 
 
 def _notice(
@@ -110,21 +111,18 @@ def tally(outcomes: Iterable[TicketOutcome], positions: dict[str, int], base: Ta
             by[dimension][(value, signature)] += 1
             if minutes is not None:
                 by_durations[dimension].setdefault(value, []).append(minutes)
-        position = positions[record.key]
         if sla.response_status is Status.BREACHED:
-            notice = _notice(outcome, sla.response_deadline, timeline.first_response_at, sla.response_overdue_minutes)
-            notices[0].append((position, notice))
+            notices[0].append((positions[record.key], outcome))
         elif sla.response_status is Status.PENDING:
-            notices[2].append((position, _notice(outcome, sla.response_deadline, None, sla.response_time_left)))
+            notices[2].append((positions[record.key], outcome))
         if sla.resolution_status is Status.BREACHED:
-            notice = _notice(outcome, sla.resolution_deadline, timeline.resolved_at, sla.resolution_overdue_minutes)
-            notices[1].append((position, notice))
+            notices[1].append((positions[record.key], outcome))
     for kept in notices:
         kept.sort(key=_position)
     return Tally(members, signatures, durations, by, by_durations, cancelled, consultations, notices)
 
 
-def _position(item: tuple[int, TicketNotice]) -> int:
+def _position(item: tuple[int, TicketOutcome]) -> int:
     return item[0]
 
 
@@ -190,14 +188,41 @@ def figures(parts: Sequence[Tally]) -> TicketFigures:
 
 
 def _notices(parts: Sequence[Tally], which: int) -> tuple[TicketNotice, ...]:
-    return tuple(notice for _, notice in heapq.merge(*(part.notices[which] for part in parts), key=_position))
+    listed = heapq.merge(*(part.notices[which] for part in parts), key=_position)
+    if which == 0:
+        return tuple(
+            _notice(o, o.sla.response_deadline, o.timeline.first_response_at, o.sla.response_overdue_minutes)
+            for _, o in listed
+        )
+    if which == 1:
+        return tuple(
+            _notice(o, o.sla.resolution_deadline, o.timeline.resolved_at, o.sla.resolution_overdue_minutes)
+            for _, o in listed
+        )
+    return tuple(_notice(o, o.sla.response_deadline, None, o.sla.response_time_left) for _, o in listed)
 
 
-@dataclass(frozen=True)
 class _Settled:
-    tally: Tally
-    figures: TicketFigures
-    ids: frozenset[int]  # of the tallied outcomes (kept alive by ``tally.members``)
+    """A scope's settled tally, the identities of its outcomes, and its figures (made when first asked)."""
+
+    def __init__(self, tally: Tally, made: TicketFigures | None = None) -> None:
+        self.tally = tally
+        self.ids = frozenset(map(id, tally.members.values()))  # the outcomes are kept alive by ``tally.members``
+        self._figures = made
+
+    @property
+    def made(self) -> TicketFigures | None:
+        return self._figures
+
+    @property
+    def figures(self) -> TicketFigures:
+        if self._figures is None:
+            self._figures = figures([self.tally])  # two threads may both make them: the same figures
+        return self._figures
+
+
+# What a FigureSums keeps of its inputs' settled parts, as plain containers (a snapshot stores it).
+SumsState = tuple[dict[Hashable, tuple[Tally, TicketFigures | None]], dict[Hashable, Any]]
 
 
 class FigureSums:
@@ -224,6 +249,21 @@ class FigureSums:
             self._monitoring = OrderedDict()
             self._inputs = inputs
 
+    def state(self) -> SumsState:
+        """The kept tallies and monitoring parts (their own objects are never changed once kept)."""
+        with self._lock:
+            return {k: (v.tally, v.made) for k, v in self._tallies.items()}, dict(self._monitoring)
+
+    @classmethod
+    def restored(cls, inputs: SlaInputs, state: SumsState) -> FigureSums:
+        """Sums of ``inputs`` with the parts ``state()`` gave for the same inputs (from a snapshot)."""
+        sums = cls()
+        sums._bind(inputs)
+        tallies, monitoring = state
+        sums._tallies = OrderedDict((k, _Settled(*v)) for k, v in tallies.items())
+        sums._monitoring = OrderedDict(monitoring)
+        return sums
+
     def ticket_figures(
         self, inputs: SlaInputs, scope: Hashable, outcomes: Sequence[TicketOutcome], memo: OutcomeMemo | None
     ) -> TicketFigures:
@@ -247,11 +287,9 @@ class FigureSums:
             new = [o for o in outcomes if id(o) in ids or ((k := memo.get(o.record.key)) is not None and k[2] is o)]
             kept = None
         elif kept is not None and new:
-            part = tally(new, positions, kept.tally)
-            kept = _Settled(part, figures([part]), frozenset(map(id, part.members.values())))
+            kept = _Settled(tally(new, positions, kept.tally))
         if kept is None:
-            part = tally(new, positions)
-            kept = _Settled(part, figures([part]), frozenset(map(id, part.members.values())))
+            kept = _Settled(tally(new, positions))
         with self._lock:
             if self._inputs is inputs:
                 self._tallies[scope] = kept

@@ -42,7 +42,7 @@ class Entry:
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
     persisted: bool = False
-    # The settled parts' tallies (measure/sums.py), for these inputs only; not kept on disk.
+    # The settled parts' tallies (measure/sums.py), for these inputs only; kept on disk with them.
     sums: FigureSums = field(default_factory=FigureSums)
     # The figures already measured from these inputs, by as_of (the same question within a request, a
     # report or an API call with a fixed as_of is answered once). Dropped with the entry.
@@ -100,7 +100,9 @@ class InputCache:
         if entry is None:
             stored = snapshot.read(key)
             if stored is not None:
-                entry = Entry(stored[0], stored[1], stored[2], persisted=True)  # no figures: measured again
+                versions_read, inputs, memo, sums = stored
+                # No figures: measured again (the settled parts' tallies make that quick).
+                entry = Entry(versions_read, inputs, memo, persisted=True, sums=FigureSums.restored(inputs, sums))
                 self.written[key] = time.monotonic()
         if entry is not None and entry.versions == versions:
             self._store(key, entry)
@@ -118,7 +120,7 @@ class InputCache:
             return
         entry.persisted = True
         self.written[key] = time.monotonic()
-        snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo))
+        snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo), entry.sums.state())
 
     def _store(self, key: tuple[Any, ...], entry: Entry) -> None:
         with self.lock:
