@@ -379,7 +379,8 @@ def compute_sla(
     scopes: dict[str, ScopeFigures] = {}
     for contract in contracts:
         window = engine.window(contract)
-        mine = [o for o in outcomes if contract.span.contains(o.record.reported_at)]
+        start, end = contract.span.start, contract.span.end
+        mine = [o for o in outcomes if start <= o.record.reported_at < end]  # contract.span.contains, inlined
         scopes[contract.code] = engine.scope(
             contract.code,
             window,

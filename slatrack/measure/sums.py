@@ -202,6 +202,68 @@ def _notices(parts: Sequence[Tally], which: int) -> tuple[TicketNotice, ...]:
     return tuple(_notice(o, o.sla.response_deadline, None, o.sla.response_time_left) for _, o in listed)
 
 
+def added(base: Tally, made: TicketFigures, extra: Tally) -> TicketFigures:
+    """``figures([base, extra])`` where ``made`` is ``figures([base])``: only what ``extra`` touches is redone.
+
+    A year's settled tickets plus the few still open: the counts of every category, unit, ... that no open
+    ticket has, and the notice lists no open ticket joins, are those already made.
+    """
+    overall = made.overall
+    if extra.signatures:
+        overall = counts(base.signatures + extra.signatures, base.durations + extra.durations)
+    by = [
+        _added_breakdown(base, extra, dimension, known)
+        for dimension, known in zip(
+            DIMENSIONS, (made.by_category, made.by_unit, made.by_channel, made.by_mode, made.by_priority), strict=True
+        )
+    ]
+    lists = (made.response_breaches, made.resolution_breaches, made.pending_responses)
+    notices = [_added_notices(base, extra, which, known) for which, known in enumerate(lists)]
+    return TicketFigures(
+        overall=overall,
+        cancelled=base.cancelled + extra.cancelled,
+        consultations=base.consultations + extra.consultations,
+        by_category=by[0],
+        by_unit=by[1],
+        by_channel=by[2],
+        by_mode=by[3],
+        by_priority=by[4],
+        response_breaches=notices[0],
+        resolution_breaches=notices[1],
+        pending_responses=notices[2],
+    )
+
+
+def _added_breakdown(
+    base: Tally, extra: Tally, dimension: str, known: dict[str, TicketCounts]
+) -> dict[str, TicketCounts]:
+    touched = {value for value, _ in extra.by[dimension]}
+    if not touched:
+        return known
+    result = dict(known)
+    for value in touched:
+        signatures: Counter[Signature] = Counter()
+        for part in (base, extra):
+            for (each, signature), count in part.by[dimension].items():
+                if each == value:
+                    signatures[signature] += count
+        minutes = [*base.by_durations[dimension].get(value, ()), *extra.by_durations[dimension].get(value, ())]
+        result[value] = counts(signatures, minutes)
+    return {value: result[value] for value in sorted(result)}
+
+
+def _added_notices(base: Tally, extra: Tally, which: int, known: tuple[TicketNotice, ...]) -> tuple[TicketNotice, ...]:
+    if not extra.notices[which]:
+        return known
+    made = zip((position for position, _ in base.notices[which]), known, strict=True)
+    more = zip((position for position, _ in extra.notices[which]), _notices([extra], which), strict=True)
+    return tuple(notice for _, notice in heapq.merge(made, more, key=_first))
+
+
+def _first(item: tuple[int, TicketNotice]) -> int:
+    return item[0]
+
+
 class _Settled:
     """A scope's settled tally, the identities of its outcomes, and its figures (made when first asked)."""
 
@@ -298,7 +360,7 @@ class FigureSums:
                     self._tallies.popitem(last=False)
         if not live:
             return kept.figures
-        return figures([kept.tally, tally(live, positions)])
+        return added(kept.tally, kept.figures, tally(live, positions))
 
     def monitoring(self, inputs: SlaInputs, key: Hashable, as_of: datetime, measure: Callable[[], T]) -> T:
         """The monitoring part of a scope: kept by window once ``as_of`` is past the evidence horizon."""
