@@ -23,6 +23,7 @@ order of the notice lists) and the medians are taken over the same resolution mi
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import statistics
 import threading
@@ -324,6 +325,28 @@ class FigureSums:
         tallies, monitoring = state
         sums._tallies = OrderedDict((k, _Settled(*v)) for k, v in tallies.items())
         sums._monitoring = OrderedDict(monitoring)
+        return sums
+
+    def carried(self, inputs: SlaInputs) -> FigureSums:
+        """Sums for re-read ``inputs`` of the same terms, keeping the tallies (their notices placed anew).
+
+        A tally stays valid for as long as its outcomes are the ones a measurement finds settled (checked
+        there, by identity): the caller's memo keeps the outcome of every unchanged ticket. The monitoring
+        parts are not carried (the evidence or the outage records may have moved).
+        """
+        sums = FigureSums()
+        sums._bind(inputs)
+        positions = sums._positions
+        with self._lock:
+            kept = list(self._tallies.items())
+        for scope, settled in kept:
+            part = settled.tally
+            if any(key not in positions for key in part.members):
+                continue  # a ticket is gone: tallied again when next asked
+            notices = tuple(sorted(((positions[o.record.key], o) for _, o in n), key=_position) for n in part.notices)
+            moved = notices != part.notices
+            placed = dataclasses.replace(part, notices=notices) if moved else part
+            sums._tallies[scope] = _Settled(placed, None if moved else settled.made)
         return sums
 
     def ticket_figures(

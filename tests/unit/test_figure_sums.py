@@ -152,3 +152,29 @@ def test_tally_of_any_outcomes_equals_summarize() -> None:
     outcomes = evaluate_tickets(tickets, year_period(2025), as_of, SlaTerms())
     inputs = SlaInputs(contracts=[], tickets=tickets)
     assert FigureSums().ticket_figures(inputs, "all", outcomes, None) == summarize(outcomes)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_tallies_carried_to_reread_records_equal_a_full_replay(seed: int) -> None:
+    """Records read again after a change (as the figures cache does): one ticket changed, one inserted early."""
+    rng = random.Random(seed)
+    inputs = _inputs(rng, open_record=False)
+    memo: OutcomeMemo = {}
+    sums = FigureSums()
+    period = year_period(2025)
+    as_of = START + timedelta(days=rng.uniform(30, DAYS + 60))
+    compute_sla(inputs, period, as_of, memo, sums)
+    compute_sla(inputs, quarter_period("2025Q2"), as_of, memo, sums)
+    tickets = [dataclasses.replace(t) for t in inputs.tickets]  # new record objects, equal to the old ones
+    changed = rng.randrange(len(tickets))
+    tickets[changed] = dataclasses.replace(tickets[changed], events=(), category="patch")
+    tickets.insert(rng.randrange(len(tickets)), dataclasses.replace(_tickets(rng, 1)[0], key="new"))
+    reread = dataclasses.replace(inputs, tickets=tickets)
+    carried: OutcomeMemo = {
+        t.key: (t, memo[t.key][1], memo[t.key][2]) for t in tickets if t.key in memo and memo[t.key][0] == t
+    }
+    carried_sums = sums.carried(reread)
+    for moment in (as_of, as_of + timedelta(days=rng.uniform(0, 90))):
+        for part in (period, quarter_period("2025Q2")):
+            assert compute_sla(reread, part, moment, carried, carried_sums) == compute_sla(reread, part, moment)

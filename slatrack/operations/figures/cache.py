@@ -6,7 +6,8 @@ holds the engine's inputs for one period of one database, with the data version 
 writes included). When a domain's version moved, that domain is read again: the tickets (with their
 events, late entries and units), or the evidence (targets and segments); the small inputs (contracts,
 outages, inspections, ...) are read again whenever anything moved. The settled-ticket memo outlives a
-reload of the tickets for every ticket whose record is unchanged, and is dropped when the terms change.
+reload of the tickets for every ticket whose record is unchanged, and is dropped when the terms change;
+so are the settled parts' tallies (measure/sums.py), kept while their tickets' outcomes are.
 
 Entries are also kept on disk (``snapshot.py``), so that a new process (a restart, a ``slatrack sla``
 command) starts from the last entry and reads again only the domains that moved since.
@@ -32,7 +33,7 @@ from slatrack.operations.figures import snapshot
 from slatrack.operations.figures.loading import load_inputs
 
 # An entry is written to disk after its first measurement, then at most this often while data moves.
-SNAPSHOT_SECONDS = 600.0
+SNAPSHOT_SECONDS = 60.0
 FIGURES_PER_ENTRY = 8
 
 
@@ -138,12 +139,9 @@ class InputCache:
         targets = None if data_version.EVIDENCE in moved else list(entry.inputs.targets)
         inputs = load_inputs(period, tickets=tickets, targets=targets)
         if data_version.TERMS in moved:
-            memo: OutcomeMemo = {}
-        elif tickets_moved:
-            memo = carried_memo(entry.memo, list(inputs.tickets))
-        else:
-            memo = entry.memo
-        return Entry(versions, inputs, memo)
+            return Entry(versions, inputs)
+        memo = carried_memo(entry.memo, list(inputs.tickets)) if tickets_moved else entry.memo
+        return Entry(versions, inputs, memo, sums=entry.sums.carried(inputs))
 
 
 CACHE = InputCache()
