@@ -327,6 +327,11 @@ class FigureSums:
         sums._monitoring = OrderedDict(monitoring)
         return sums
 
+    def size(self) -> int:
+        """The number of settled outcomes tallied, over every kept tally."""
+        with self._lock:
+            return sum(len(settled.tally.members) for settled in self._tallies.values())
+
     def carried(self, inputs: SlaInputs) -> FigureSums:
         """Sums for re-read ``inputs`` of the same terms, keeping the tallies (their notices placed anew).
 

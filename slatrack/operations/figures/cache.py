@@ -43,6 +43,7 @@ class Entry:
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
     persisted: bool = False
+    written: int = -1  # ``grown()`` when last written to disk or read from it
     # The settled parts' tallies (measure/sums.py), for these inputs only; kept on disk with them.
     sums: FigureSums = field(default_factory=FigureSums)
     # The figures already measured from these inputs, by as_of (the same question within a request, a
@@ -50,6 +51,10 @@ class Entry:
     # A document also measures parts of the entry's period (a quarter and its months from the year's
     # records): those are kept under (start, end, as_of).
     figures: OrderedDict[Hashable, SlaFigures] = field(default_factory=OrderedDict)
+
+    def grown(self) -> int:
+        """How much settled work the entry holds (settled outcomes and tallies): more is worth writing."""
+        return len(self.memo) + self.sums.size()
 
     def measured(self, key: Hashable, measure: Callable[[], SlaFigures]) -> SlaFigures:
         known = self.figures.get(key)
@@ -104,6 +109,7 @@ class InputCache:
                 versions_read, inputs, memo, sums = stored
                 # No figures: measured again (the settled parts' tallies make that quick).
                 entry = Entry(versions_read, inputs, memo, persisted=True, sums=FigureSums.restored(inputs, sums))
+                entry.written = entry.grown()
                 self.written[key] = time.monotonic()
         if entry is not None and entry.versions == versions:
             self._store(key, entry)
@@ -114,12 +120,29 @@ class InputCache:
         return entry
 
     def keep(self, period: Period, entry: Entry) -> None:
-        """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due."""
+        """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due.
+
+        Due: nothing written for this period yet, or the entry grown (or new) and the last write at least
+        SNAPSHOT_SECONDS ago. ``flush`` writes at the end of a batch of measurements regardless.
+        """
         key = self.key(period)
         last = self.written.get(key)
-        if entry.persisted or (last is not None and time.monotonic() - last < SNAPSHOT_SECONDS):
+        if last is not None and time.monotonic() - last < SNAPSHOT_SECONDS:
             return
-        entry.persisted = True
+        self._write(key, entry)
+
+    def flush(self) -> None:
+        """Write now every entry grown since it was last written (after a batch of measurements)."""
+        with self.lock:
+            entries = list(self.entries.items())
+        for key, entry in entries:
+            self._write(key, entry)
+
+    def _write(self, key: tuple[Any, ...], entry: Entry) -> None:
+        grown = entry.grown()
+        if entry.persisted and entry.written == grown:
+            return
+        entry.persisted, entry.written = True, grown
         self.written[key] = time.monotonic()
         snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo), entry.sums.state())
 

@@ -34,6 +34,7 @@ from slatrack.measure.sla import ScopeFigures
 from slatrack.models import utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import OperationError
+from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.live import MonthAvailability, quarter_months
 from slatrack.operations.figures.report_status import status_json
@@ -207,6 +208,7 @@ def _measure_in_background(app: Flask, key: tuple[str, int, str], entry: _Cached
                 part = measure_part(year, label, utcnow())
                 with _PARTS_LOCK:
                     _PARTS[key] = _Cached(audit_id, part)
+                CACHE.flush()  # what was measured is on disk for the next start
             except Exception:  # keep what was shown; the next request tries again
                 app.logger.exception("dashboard figures could not be measured")
                 with _PARTS_LOCK:

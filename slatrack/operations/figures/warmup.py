@@ -17,6 +17,7 @@ from flask import Flask
 
 from slatrack.extensions import db
 from slatrack.models import utcnow
+from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.dashboard_figures import measure_and_keep, warming
 from slatrack.operations.reference.years import default_year, quarter_of
 
@@ -32,6 +33,7 @@ def warm(app: Flask, year: int | None = None, done: threading.Event | None = Non
             label = quarter_of(year, now)
             done = done or warming(year, label)
             measure_and_keep(year, label, now)
+            CACHE.flush()  # on disk with every settled outcome and tally it now holds, for the next start
         except Exception:  # the first request measures instead
             log.exception("启动时预先统计仪表盘数字失败")
         finally:
