@@ -123,7 +123,7 @@ class InputCache:
         """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due.
 
         Due: nothing written for this period yet, or the entry grown (or new) and the last write at least
-        SNAPSHOT_SECONDS ago. ``flush`` writes at the end of a batch of measurements regardless.
+        SNAPSHOT_SECONDS ago.
         """
         key = self.key(period)
         last = self.written.get(key)
@@ -131,12 +131,20 @@ class InputCache:
             return
         self._write(key, entry)
 
-    def flush(self) -> None:
-        """Write now every entry grown since it was last written (after a batch of measurements)."""
+    def flush(self, spaced: bool = True) -> None:
+        """Write every entry grown since it was last written (after a batch of measurements).
+
+        ``spaced``: only those last written at least SNAPSHOT_SECONDS ago. Writing a year holds the
+        interpreter for a few tenths of a second (pickling), which requests served meanwhile wait for; the
+        server's warm-up at start flushes unspaced, once.
+        """
         with self.lock:
             entries = list(self.entries.items())
+        now = time.monotonic()
         for key, entry in entries:
-            self._write(key, entry)
+            last = self.written.get(key)
+            if not spaced or last is None or now - last >= SNAPSHOT_SECONDS:
+                self._write(key, entry)
 
     def _write(self, key: tuple[Any, ...], entry: Entry) -> None:
         grown = entry.grown()

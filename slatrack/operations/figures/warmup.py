@@ -33,7 +33,7 @@ def warm(app: Flask, year: int | None = None, done: threading.Event | None = Non
             label = quarter_of(year, now)
             done = done or warming(year, label)
             measure_and_keep(year, label, now)
-            CACHE.flush()  # on disk with every settled outcome and tally it now holds, for the next start
+            CACHE.flush(spaced=False)  # on disk with every settled outcome and tally it now holds, for the next start
         except Exception:  # the first request measures instead
             log.exception("启动时预先统计仪表盘数字失败")
         finally:
