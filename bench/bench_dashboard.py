@@ -10,7 +10,12 @@ quarterly reports — then times ``GET /`` as an administrator (every section) a
 - after a change: one ticket event recorded before each request (the data version moves; the tickets are
   read again, the settled outcomes of unchanged tickets kept);
 - after a restart: nothing in memory, the input cache's snapshot on disk, the server's warm-up at start
-  (operations/figures/warmup.py) run to its end, then the first request (it must find every figure there).
+  (operations/figures/warmup.py) started as the server starts it, and the first request sent at once,
+  without waiting for the warm-up to end (it must come back with every figure: it waits for the warm-up);
+  then the same once the warm-up has ended.
+
+The data is 2025's (the year the reference data covers): every request asks for ``/?year=2025`` and the
+warm-up measures 2025, as the server's warm-up measures the year it is.
 
     python bench/bench_dashboard.py [--targets 50] [--tickets 20000] [--runs 5]
 """
@@ -41,9 +46,11 @@ from slatrack.extensions import db
 from slatrack.models import ProbeResult, Report, Target, Ticket, TicketEvent, utcnow
 from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.dashboard_figures import clear_cache
-from slatrack.operations.figures.warmup import warm as warm_at_start
+from slatrack.operations.figures.warmup import warm_in_background
 
 TARGET_MS = 300.0
+YEAR = 2025
+HOME = f"/?year={YEAR}"
 PASSWORD = "Bench@2025x"
 
 
@@ -129,7 +136,7 @@ def main() -> int:
         admin = client_for("bench-admin")
         unit = client_for("bench-unit")
 
-        def get(client, path: str = "/") -> tuple[float, bool]:  # type: ignore[no-untyped-def]
+        def get(client, path: str = HOME) -> tuple[float, bool]:  # type: ignore[no-untyped-def]
             """Server time of one request in ms, and whether its measured figures are still to come."""
             start = time.perf_counter()
             response = client.get(path)
@@ -141,7 +148,7 @@ def main() -> int:
 
         def until_ready(started: float) -> None:
             """Poll the fragment (as the page's script does) until the figures are there."""
-            while get(admin, "/dashboard/fragment")[1]:
+            while get(admin, f"/dashboard/fragment?year={YEAR}")[1]:
                 time.sleep(0.05)
             ready_times.append(time.perf_counter() - started)
 
@@ -173,7 +180,7 @@ def main() -> int:
 
         warmups: list[float] = []
 
-        def restart() -> float:
+        def restarted() -> float:
             for thread in threading.enumerate():
                 if thread.name == "figures-snapshot":
                     thread.join()
@@ -181,10 +188,23 @@ def main() -> int:
                 CACHE.clear(snapshots=False)
                 clear_cache()
             started = time.perf_counter()
-            warm_at_start(app)
-            warmups.append(time.perf_counter() - started)
+            return started
+
+        def restart() -> float:
+            # The server starts its warm-up as it starts serving; the first visitor arrives at once.
+            started = restarted()
+            warmup = warm_in_background(app, YEAR)
             elapsed, pending = get(admin)
             assert not pending, "the first request after a restart found no figures"
+            warmup.join()
+            warmups.append(time.perf_counter() - started)
+            return elapsed
+
+        def restart_after_warmup() -> float:
+            restarted()
+            warm_in_background(app, YEAR).join()
+            elapsed, pending = get(admin)
+            assert not pending, "the first request after the warm-up found no figures"
             return elapsed
 
         def synchronous() -> float:
@@ -195,12 +215,12 @@ def main() -> int:
                 from slatrack.operations.figures.dashboard_figures import measure_part
 
                 start = time.perf_counter()
-                measure_part(2025, "2025Q4", utcnow())
+                measure_part(YEAR, f"{YEAR}Q4", utcnow())
                 return (time.perf_counter() - start) * 1000
 
-        page = admin.get("/").get_data(as_text=True)
+        page = admin.get(HOME).get_data(as_text=True)
         until_ready(time.perf_counter())
-        page = admin.get("/").get_data(as_text=True)
+        page = admin.get(HOME).get_data(as_text=True)
         print(f"page: {len(page) / 1000:.0f} kB, {page.count('<tr')} table rows, {page.count('<li class=')} targets")
         results = {
             "cold": timed("dashboard as admin, cold caches (figures measured in the background)", cold, args.runs),
@@ -209,19 +229,26 @@ def main() -> int:
         ready_times.clear()
         results["warm"] = timed("dashboard as admin, warm", warm, args.runs)
         results["fragment"] = timed(
-            "refresh fragment as admin, warm", lambda: get(admin, "/dashboard/fragment")[0], args.runs
+            "refresh fragment as admin, warm", lambda: get(admin, f"/dashboard/fragment?year={YEAR}")[0], args.runs
         )
         results["changed"] = timed("dashboard as admin after one ticket event", changed, args.runs)
         print(
             f"  updated figures after: median {statistics.median(ready_times):.2f} s (incremental reload + measuring)"
         )
-        results["restart"] = timed("dashboard as admin, the first request after a restart", restart, args.runs)
+        results["restart"] = timed(
+            "dashboard as admin, the first request after a restart, sent as the warm-up starts", restart, args.runs
+        )
         print(f"  the warm-up at start (snapshot + measuring the year): median {statistics.median(warmups):.2f} s")
+        results["restart_warm"] = timed(
+            "dashboard as admin, the first request after a restart, once the warm-up has ended",
+            restart_after_warmup,
+            args.runs,
+        )
         results["unit"] = timed("dashboard as a unit user, warm", lambda: get(unit)[0], args.runs)
         results["sync"] = timed(
             "measuring the dashboard's figures in the request, cold", synchronous, max(2, args.runs // 2)
         )
-        for name in ("cold", "warm", "changed", "restart"):
+        for name in ("cold", "warm", "changed", "restart", "restart_warm"):
             verdict = "met" if results[name] < TARGET_MS else "NOT met"
             print(f"target < {TARGET_MS:.0f} ms server time, {name}: {verdict} ({results[name] / TARGET_MS:.2f})")
     return 0

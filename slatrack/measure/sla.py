@@ -35,32 +35,14 @@ from slatrack.measure.deadlines import SlaTerms
 from slatrack.measure.evidence import TargetEvidence, evaluate
 from slatrack.measure.inspections import MonitoringFigures, monitoring_months
 from slatrack.measure.intervals import Interval, normalize, subtract
+from slatrack.measure.outage_rows import OutageRow as OutageRow  # re-exported: reports name it from here
+from slatrack.measure.outage_rows import merge_rows
 from slatrack.measure.periods import Period, period_from_label, require_aware
 from slatrack.measure.rates import percent
 from slatrack.measure.satisfaction import SatisfactionFigures, satisfaction_figures
 from slatrack.measure.sla_inputs import ContractTerms, OutageRecord, SlaInputs
-from slatrack.measure.tickets import (
-    OutcomeMemo,
-    TicketFigures,
-    TicketOutcome,
-    TicketRecord,
-    evaluate_tickets,
-    summarize,
-)
-
-
-@dataclass(frozen=True)
-class OutageRow:
-    """One outage as reports list it: its span in the window, waiting and repair, and what removed it."""
-
-    key: str
-    target: str
-    source: str
-    start: datetime
-    end: datetime | None
-    cause: str
-    measured_minutes: float
-    excluded: bool
+from slatrack.measure.sums import FigureSums
+from slatrack.measure.tickets import OutcomeMemo, TicketFigures, TicketOutcome, TicketRecord, evaluate_tickets
 
 
 @dataclass(frozen=True)
@@ -151,8 +133,12 @@ def _label_span(label: str, tz: str) -> Period | None:
 class _Engine:
     """Measures one period at one ``as_of``; evidence per target is evaluated once per window."""
 
-    def __init__(self, inputs: SlaInputs, period: Period, as_of: datetime) -> None:
+    def __init__(
+        self, inputs: SlaInputs, period: Period, as_of: datetime, memo: OutcomeMemo | None, sums: FigureSums | None
+    ) -> None:
         self.inputs = inputs
+        self.memo = memo
+        self.sums = sums if sums is not None else FigureSums()
         self.period = period
         self.as_of = require_aware(as_of, "as_of")
         self.records_by_target: dict[str, list[OutageRecord]] = {}
@@ -269,7 +255,7 @@ class _Engine:
         outcomes: Sequence[TicketOutcome],
         in_scope: Callable[[Period], bool],
     ) -> ScopeFigures:
-        tickets = summarize(outcomes)
+        tickets = self.sums.ticket_figures(self.inputs, (self.period.start, self.period.end, name), outcomes, self.memo)
         cut = self.period.cut(self.as_of)
         inspections_period = cut if window is None else Period(window.start, window.end, self.period.tz)
         monitoring = monitoring_months(self.inputs.inspections, inspections_period, self.as_of)
@@ -318,8 +304,9 @@ class _Engine:
                 satisfaction=survey,
                 ticket_outcomes=tuple(outcomes),
             )
-        result, split, unknown, transient, majors, rows, service = self.monitoring_scope(
-            window, calendar, major_fault_minutes
+        key = (name, window, major_fault_minutes)  # the calendar is the scope's, fixed with the inputs
+        result, split, unknown, transient, majors, rows, service = self.sums.monitoring(
+            self.inputs, key, self.as_of, lambda: self.monitoring_scope(window, calendar, major_fault_minutes)
         )
         waiting = [
             Interval(r.start, r.repair_start or r.end) for r in split.rows if (r.repair_start or r.end) > r.start
@@ -368,12 +355,19 @@ def _contract_of(contracts: Sequence[ContractTerms], record: TicketRecord) -> Co
     return None
 
 
-def compute_sla(inputs: SlaInputs, period: Period, as_of: datetime, memo: OutcomeMemo | None = None) -> SlaFigures:
+def compute_sla(
+    inputs: SlaInputs,
+    period: Period,
+    as_of: datetime,
+    memo: OutcomeMemo | None = None,
+    sums: FigureSums | None = None,
+) -> SlaFigures:
     """All figures of the period at ``as_of``, per contract (that the period touches) and in total.
 
-    ``memo`` is passed to ``evaluate_tickets`` (settled tickets' outcomes, kept by the caller).
+    ``memo`` is passed to ``evaluate_tickets`` (settled tickets' outcomes, kept by the caller); ``sums``
+    (sums.py, kept by the caller for these inputs) keeps the settled parts' tallies between calls.
     """
-    engine = _Engine(inputs, period, as_of)
+    engine = _Engine(inputs, period, as_of, memo, sums)
     contracts = [c for c in inputs.contracts if period.intersect(c.span) is not None]
     default_terms = inputs.contracts[0].terms if inputs.contracts else SlaTerms()
 
@@ -385,7 +379,8 @@ def compute_sla(inputs: SlaInputs, period: Period, as_of: datetime, memo: Outcom
     scopes: dict[str, ScopeFigures] = {}
     for contract in contracts:
         window = engine.window(contract)
-        mine = [o for o in outcomes if contract.span.contains(o.record.reported_at)]
+        start, end = contract.span.start, contract.span.end
+        mine = [o for o in outcomes if start <= o.record.reported_at < end]  # contract.span.contains, inlined
         scopes[contract.code] = engine.scope(
             contract.code,
             window,
@@ -422,29 +417,7 @@ def _total(engine: _Engine, scopes: dict[str, ScopeFigures], outcomes: Sequence[
         reports_submitted=base.reports_submitted,
         major_faults=tuple(sorted({m for s in parts for m in s.major_faults})),
         satisfaction=base.satisfaction,
-        outages=_merge_rows(row for s in parts for row in s.outages),
+        outages=merge_rows(row for s in parts for row in s.outages),
         downtime_rows=tuple(row for s in parts for row in s.downtime_rows),
         ticket_outcomes=tuple(outcomes),
     )
-
-
-def _merge_rows(rows: Iterable[OutageRow]) -> tuple[OutageRow, ...]:
-    """One row per outage across contract windows, its measured minutes added up."""
-    merged: dict[tuple[str, str, datetime], OutageRow] = {}
-    for row in rows:
-        key = (row.target, row.source, row.start)
-        known = merged.get(key)
-        if known is None:
-            merged[key] = row
-        else:
-            merged[key] = OutageRow(
-                key=known.key or row.key,
-                target=row.target,
-                source=row.source,
-                start=row.start,
-                end=row.end,
-                cause=known.cause or row.cause,
-                measured_minutes=known.measured_minutes + row.measured_minutes,
-                excluded=known.excluded and row.excluded,
-            )
-    return tuple(sorted(merged.values(), key=lambda row: (row.start, row.target)))

@@ -196,6 +196,8 @@ def _settled_since(record: TicketRecord, outcome: TicketOutcome) -> datetime | N
         return None
     if Status.PENDING in (outcome.sla.response_status, outcome.sla.resolution_status):
         return None
+    if outcome.timeline.first_response_at is None or outcome.timeline.resolved_at is None:
+        return None  # never answered or resolved (cancelled): its time left and overdue minutes run to as_of
     last = max((event.at for event in record.events), default=record.reported_at)
     return max(last, outcome.sla.response_deadline, outcome.sla.resolution_deadline)
 

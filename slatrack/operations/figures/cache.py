@@ -6,7 +6,8 @@ holds the engine's inputs for one period of one database, with the data version 
 writes included). When a domain's version moved, that domain is read again: the tickets (with their
 events, late entries and units), or the evidence (targets and segments); the small inputs (contracts,
 outages, inspections, ...) are read again whenever anything moved. The settled-ticket memo outlives a
-reload of the tickets for every ticket whose record is unchanged, and is dropped when the terms change.
+reload of the tickets for every ticket whose record is unchanged, and is dropped when the terms change;
+so are the settled parts' tallies (measure/sums.py), kept while their tickets' outcomes are.
 
 Entries are also kept on disk (``snapshot.py``), so that a new process (a restart, a ``slatrack sla``
 command) starts from the last entry and reads again only the domains that moved since.
@@ -26,12 +27,13 @@ from slatrack.extensions import db
 from slatrack.measure.periods import Period
 from slatrack.measure.sla import SlaFigures
 from slatrack.measure.sla_inputs import SlaInputs
+from slatrack.measure.sums import FigureSums
 from slatrack.measure.tickets import OutcomeMemo, TicketRecord
 from slatrack.operations.figures import snapshot
 from slatrack.operations.figures.loading import load_inputs
 
 # An entry is written to disk after its first measurement, then at most this often while data moves.
-SNAPSHOT_SECONDS = 600.0
+SNAPSHOT_SECONDS = 60.0
 FIGURES_PER_ENTRY = 8
 
 
@@ -41,11 +43,18 @@ class Entry:
     inputs: SlaInputs
     memo: OutcomeMemo = field(default_factory=dict)
     persisted: bool = False
+    written: int = -1  # ``grown()`` when last written to disk or read from it
+    # The settled parts' tallies (measure/sums.py), for these inputs only; kept on disk with them.
+    sums: FigureSums = field(default_factory=FigureSums)
     # The figures already measured from these inputs, by as_of (the same question within a request, a
     # report or an API call with a fixed as_of is answered once). Dropped with the entry.
     # A document also measures parts of the entry's period (a quarter and its months from the year's
     # records): those are kept under (start, end, as_of).
     figures: OrderedDict[Hashable, SlaFigures] = field(default_factory=OrderedDict)
+
+    def grown(self) -> int:
+        """How much settled work the entry holds (settled outcomes and tallies): more is worth writing."""
+        return len(self.memo) + self.sums.size()
 
     def measured(self, key: Hashable, measure: Callable[[], SlaFigures]) -> SlaFigures:
         known = self.figures.get(key)
@@ -97,7 +106,10 @@ class InputCache:
         if entry is None:
             stored = snapshot.read(key)
             if stored is not None:
-                entry = Entry(stored[0], stored[1], stored[2], persisted=True)  # no figures: measured again
+                versions_read, inputs, memo, sums = stored
+                # No figures: measured again (the settled parts' tallies make that quick).
+                entry = Entry(versions_read, inputs, memo, persisted=True, sums=FigureSums.restored(inputs, sums))
+                entry.written = entry.grown()
                 self.written[key] = time.monotonic()
         if entry is not None and entry.versions == versions:
             self._store(key, entry)
@@ -108,14 +120,39 @@ class InputCache:
         return entry
 
     def keep(self, period: Period, entry: Entry) -> None:
-        """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due."""
+        """After a measurement (the memo now holds the settled outcomes): write the entry to disk when due.
+
+        Due: nothing written for this period yet, or the entry grown (or new) and the last write at least
+        SNAPSHOT_SECONDS ago.
+        """
         key = self.key(period)
         last = self.written.get(key)
-        if entry.persisted or (last is not None and time.monotonic() - last < SNAPSHOT_SECONDS):
+        if last is not None and time.monotonic() - last < SNAPSHOT_SECONDS:
             return
-        entry.persisted = True
+        self._write(key, entry)
+
+    def flush(self, spaced: bool = True) -> None:
+        """Write every entry grown since it was last written (after a batch of measurements).
+
+        ``spaced``: only those last written at least SNAPSHOT_SECONDS ago. Writing a year holds the
+        interpreter for a few tenths of a second (pickling), which requests served meanwhile wait for; the
+        server's warm-up at start flushes unspaced, once.
+        """
+        with self.lock:
+            entries = list(self.entries.items())
+        now = time.monotonic()
+        for key, entry in entries:
+            last = self.written.get(key)
+            if not spaced or last is None or now - last >= SNAPSHOT_SECONDS:
+                self._write(key, entry)
+
+    def _write(self, key: tuple[Any, ...], entry: Entry) -> None:
+        grown = entry.grown()
+        if entry.persisted and entry.written == grown:
+            return
+        entry.persisted, entry.written = True, grown
         self.written[key] = time.monotonic()
-        snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo))
+        snapshot.write_later(key, dict(entry.versions), entry.inputs, dict(entry.memo), entry.sums.state())
 
     def _store(self, key: tuple[Any, ...], entry: Entry) -> None:
         with self.lock:
@@ -133,12 +170,9 @@ class InputCache:
         targets = None if data_version.EVIDENCE in moved else list(entry.inputs.targets)
         inputs = load_inputs(period, tickets=tickets, targets=targets)
         if data_version.TERMS in moved:
-            memo: OutcomeMemo = {}
-        elif tickets_moved:
-            memo = carried_memo(entry.memo, list(inputs.tickets))
-        else:
-            memo = entry.memo
-        return Entry(versions, inputs, memo)
+            return Entry(versions, inputs)
+        memo = carried_memo(entry.memo, list(inputs.tickets)) if tickets_moved else entry.memo
+        return Entry(versions, inputs, memo, sums=entry.sums.carried(inputs))
 
 
 CACHE = InputCache()

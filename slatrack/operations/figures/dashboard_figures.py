@@ -34,6 +34,7 @@ from slatrack.measure.sla import ScopeFigures
 from slatrack.models import utcnow
 from slatrack.models.enums import TICKET_CATEGORIES
 from slatrack.operations import OperationError
+from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.live import MonthAvailability, quarter_months
 from slatrack.operations.figures.report_status import status_json
@@ -173,6 +174,26 @@ class _Cached:
 
 _PARTS: dict[tuple[str, int, str], _Cached] = {}
 _PARTS_LOCK = threading.Lock()
+# The server's warm-up at start (warmup.py) measures the current year's part; a request that finds nothing
+# to show for that part waits for it (at most this long) instead of showing "正在统计" and measuring again.
+WARMUP_WAIT_SECONDS = 10.0
+_WARMING: dict[tuple[str, int, str], threading.Event] = {}
+
+
+def warming(year: int, label: str) -> threading.Event:
+    """Note that the warm-up measures this part now; set the event returned when it is done."""
+    done = threading.Event()
+    with _PARTS_LOCK:
+        _WARMING[(str(db.engine.url), year, label)] = done
+    return done
+
+
+def _await_warmup(key: tuple[str, int, str]) -> None:
+    with _PARTS_LOCK:
+        done = _WARMING.get(key)
+        if key in _PARTS or done is None:
+            return
+    done.wait(WARMUP_WAIT_SECONDS)
 
 
 def _audit_id() -> tuple[int, ...]:
@@ -187,6 +208,7 @@ def _measure_in_background(app: Flask, key: tuple[str, int, str], entry: _Cached
                 part = measure_part(year, label, utcnow())
                 with _PARTS_LOCK:
                     _PARTS[key] = _Cached(audit_id, part)
+                CACHE.flush()  # what was measured is on disk for the next start
             except Exception:  # keep what was shown; the next request tries again
                 app.logger.exception("dashboard figures could not be measured")
                 with _PARTS_LOCK:
@@ -216,6 +238,7 @@ def cached_part(year: int, label: str) -> tuple[MeasuredPart | None, bool]:
         with _PARTS_LOCK:
             _PARTS[key] = _Cached(audit_id, part)
         return part, False
+    _await_warmup(key)
     with _PARTS_LOCK:
         cached = _PARTS.get(key)
         fresh = (
@@ -256,3 +279,4 @@ def measure_and_keep(year: int, label: str, now: datetime) -> None:
 def clear_cache() -> None:
     with _PARTS_LOCK:
         _PARTS.clear()
+        _WARMING.clear()

@@ -57,7 +57,7 @@ def _aware_as_of(as_of: datetime | None) -> datetime:
 def _measured(entry: Entry, period: Period, moment: datetime) -> SlaFigures:
     """``compute_sla`` of a part of the entry's period (the engine cuts the inputs to it), remembered."""
     return entry.measured(
-        (period.start, period.end, moment), lambda: compute_sla(entry.inputs, period, moment, entry.memo)
+        (period.start, period.end, moment), lambda: compute_sla(entry.inputs, period, moment, entry.memo, entry.sums)
     )
 
 

@@ -6,6 +6,7 @@ Everything the API, the CLI, the pages, the jobs and the reports show of the SLA
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from slatrack.clock import zone_name
 from slatrack.extensions import db
-from slatrack.measure.periods import Period, period_from_dates
+from slatrack.measure.periods import Period, period_from_dates, year_period
 from slatrack.measure.sla import SlaFigures, compute_sla
 from slatrack.models import Contract, utcnow
 from slatrack.operations import NotFound, OperationError
@@ -30,19 +31,28 @@ def parse_period(first: str, last: str) -> Period:
 
 
 def measure_period(period: Period, as_of: datetime | None = None) -> SlaFigures:
-    """Every SLA figure of the period as known at ``as_of`` (default now)."""
+    """Every SLA figure of the period as known at ``as_of`` (default now).
+
+    A part of one calendar year (a quarter, a month, any dates inside the year) is measured on the year's
+    records as the input cache holds them, like the reports do (``document_data``): the engine cuts its
+    inputs to the period, so the figures are the same, and the year's records are read (or taken from the
+    snapshot after a restart, or read again after a change) once for the year, its quarters and its months.
+    """
     as_of = as_of or utcnow()
     if as_of.tzinfo is None:
         raise OperationError("as_of 必须带时区", fields={"as_of": "应为带时区的 ISO 8601 时间"})
-    entry = CACHE.get(period)
     moment = as_of.astimezone(UTC)
+    year = year_period(period.first_day.year, period.tz)
+    whole = year if year.start <= period.start and period.end <= year.end else period
+    entry = CACHE.get(whole)
+    key: Hashable = moment if whole == period else (period.start, period.end, moment)
 
     def measure() -> SlaFigures:
         with paused_gc():
-            return compute_sla(entry.inputs, period, moment, entry.memo)
+            return compute_sla(entry.inputs, period, moment, entry.memo, entry.sums)
 
-    figures = entry.measured(moment, measure)
-    CACHE.keep(period, entry)
+    figures = entry.measured(key, measure)
+    CACHE.keep(whole, entry)
     return figures
 
 
