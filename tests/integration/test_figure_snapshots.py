@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from slatrack.audit import acting_as
@@ -76,3 +77,34 @@ def test_a_planted_pickle_is_refused_without_running_anything(app: Flask, tmp_pa
     assert not CACHE.get(period).persisted  # refused: read from the records
     assert not marker.exists()
     assert measure_period(period, TODAY).as_json() == expected
+
+
+def test_the_loader_builds_only_the_engines_own_classes() -> None:
+    import io
+
+    from slatrack.operations.figures.snapshot import _Loader
+
+    for module, name in (("os", "system"), ("subprocess", "Popen"), ("builtins", "eval"),
+                         ("slatrack.measure.sums", "threading"), ("slatrack.measure.tickets", "Counter"),
+                         ("slatrack.measure.sla", "compute_sla"), ("pathlib", "Path")):  # fmt: skip
+        with pytest.raises(pickle.UnpicklingError):
+            _Loader(io.BytesIO(b"")).find_class(module, name)
+    assert _Loader(io.BytesIO(b"")).find_class("slatrack.measure.segments", "Segment").__name__ == "Segment"
+
+
+def test_working_hours_terms_and_their_zone_come_back() -> None:
+    from datetime import date
+
+    from slatrack.measure.calendars import HolidayTable, WorkingHours, weekday_workday
+    from slatrack.measure.deadlines import SlaTerms
+    from slatrack.operations.figures.snapshot import dumps, loads
+
+    table = HolidayTable(frozenset({2025}), frozenset({date(2025, 10, 1)}), frozenset({date(2025, 9, 28)}))
+    for calendar in (WorkingHours(tz="Asia/Shanghai", is_workday=table), WorkingHours(is_workday=weekday_workday)):
+        terms = SlaTerms(calendar=calendar)
+        start = datetime(2025, 9, 30, 1, tzinfo=UTC)
+        calendar.minutes_between(start, start + timedelta(days=3))  # fills its caches
+        restored = loads(dumps(terms))
+        assert restored == terms
+        moment = restored.calendar.add_minutes(start, 600)
+        assert moment == calendar.add_minutes(start, 600)

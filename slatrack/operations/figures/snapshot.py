@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -69,9 +70,12 @@ _ALLOWED = {
     ("datetime", "date"),
     ("datetime", "datetime"),
     ("datetime", "timedelta"),
+    ("datetime", "time"),
     ("datetime", "timezone"),
-    ("zoneinfo", "ZoneInfo"),
+    ("slatrack.measure.calendars", "china_workday"),  # a working-hours calendar's working days
+    ("slatrack.measure.calendars", "weekday_workday"),
     (__name__, "_segment"),
+    (__name__, "_zone"),
 }
 _new = object.__new__
 _set = object.__setattr__
@@ -92,6 +96,28 @@ def _reduce_segment(segment: Segment) -> tuple[Any, ...]:
     return _segment, (segment.state, segment.start, segment.end, segment.count, segment.lead)
 
 
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+def _reduce_zone(zone: ZoneInfo) -> tuple[Any, ...]:
+    return _zone, (zone.key,)
+
+
+def dumps(value: Any) -> bytes:
+    """The snapshot's bytes of ``value`` (segments and time zones in the forms ``loads`` accepts)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {Segment: _reduce_segment, ZoneInfo: _reduce_zone}
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def loads(blob: bytes) -> Any:
+    """What ``dumps`` wrote; anything else than the engine's records, dates and containers is refused."""
+    return _Loader(io.BytesIO(blob)).load()
+
+
 class _Loader(pickle.Unpickler):
     """Builds only the engine's plain records: classes of slatrack.measure, dates and times, containers."""
 
@@ -100,7 +126,8 @@ class _Loader(pickle.Unpickler):
             return super().find_class(module, name)
         if module.startswith("slatrack.measure.") and "." not in name:
             found = super().find_class(module, name)
-            if isinstance(found, type):
+            # Defined there (not a class a measure module imported): plain records, rules and enums.
+            if isinstance(found, type) and found.__module__ == module:
                 return found
         raise pickle.UnpicklingError(f"not allowed in a figures snapshot: {module}.{name}")
 
@@ -143,7 +170,7 @@ def read(key: tuple[Any, ...]) -> tuple[dict[str, int], Any, Any, Any] | None:
         return None
     try:
         with paused_gc():
-            stored = _Loader(io.BytesIO(blob)).load()
+            stored = loads(blob)
             gc.freeze()
         fmt, code, stored_key, versions, inputs, memo, sums = stored
     except Exception:  # a damaged or foreign file: measure from the records
@@ -158,11 +185,8 @@ def write(key: tuple[Any, ...], versions: dict[str, int], inputs: Any, memo: dic
     """Keep the entry for the next process (atomically: a reader sees the old file or the new one)."""
     path = _path(key)
     with _WRITE_LOCK, paused_gc():
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.dispatch_table = {Segment: _reduce_segment}
-        pickler.dump((FORMAT, code_version(), key, versions, inputs, memo, sums))
-        blob = buffer.getvalue()  # not compressed: decompressing a year costs more than reading it
+        # Not compressed: decompressing a year costs more than reading it.
+        blob = dumps((FORMAT, code_version(), key, versions, inputs, memo, sums))
         path.parent.mkdir(mode=0o700, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
