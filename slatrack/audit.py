@@ -18,11 +18,11 @@ from typing import Any
 from flask import g, has_request_context, request
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from slatrack import audit_chain
 from slatrack.models import AuditRecord
-from slatrack.models.base import utcnow
+from slatrack.models.base import Base, utcnow
 
 # Columns whose values never enter the audit log.
 SECRET_COLUMNS = {"password_hash", "token_hash", "heartbeat_token_hash", "secret", "webhook_url"}
@@ -154,6 +154,26 @@ def _refuse_change(mapper: object, connection: object, target: AuditRecord) -> N
     raise PermissionError("audit records cannot be changed or deleted")
 
 
+def _old_value_kept(target: object, value: Any, oldvalue: Any, initiator: object) -> None:
+    """Registered with ``active_history``: its presence makes the ORM load the value being replaced."""
+
+
+def _keep_old_values() -> None:
+    """An assignment to an audited column loads the value it replaces, even when it was expired.
+
+    After a commit every attribute is expired; ``unit.name = "…"`` would otherwise replace a value the
+    session never read, and the audit record would say the old name was empty.
+    """
+    configure_mappers()
+    for mapper in Base.registry.mappers:
+        if not getattr(mapper.class_, "__audited__", False):
+            continue
+        for attr in mapper.column_attrs:
+            attribute = getattr(mapper.class_, attr.key)
+            if attr.key not in IGNORED_COLUMNS and not event.contains(attribute, "set", _old_value_kept):
+                event.listen(attribute, "set", _old_value_kept, active_history=True)
+
+
 def install(session_class: type[Session]) -> None:
     """Hook auditing into every session of this class; also forbid edits to audit rows via the ORM."""
     if not event.contains(session_class, "after_flush", _after_flush):
@@ -161,6 +181,7 @@ def install(session_class: type[Session]) -> None:
         event.listen(AuditRecord, "before_insert", _seal_record)
         event.listen(AuditRecord, "before_update", _refuse_change)
         event.listen(AuditRecord, "before_delete", _refuse_change)
+    _keep_old_values()
 
 
 def record(

@@ -83,3 +83,14 @@ def test_money_is_audited_as_exact_text(app: Flask) -> None:
     db.session.add(Payment(budget_line_id=line.id, amount=Decimal("1234.50"), paid_on=date(2025, 5, 1)))
     db.session.commit()
     assert _last("payments").after["amount"] in ("1234.50", "1234.5")  # type: ignore[index]
+
+
+def test_an_assignment_right_after_a_commit_is_audited_with_the_value_it_replaced(app: Flask) -> None:
+    with acting_as("cli:tester"):
+        unit = Unit(code="522798", name="州旧名称部门")
+        db.session.add(unit)
+        db.session.commit()  # every attribute expires: the old name is no longer in the session
+        unit.name = "州新名称部门"
+        db.session.commit()
+        updated = _last("units")
+        assert updated.before == {"name": "州旧名称部门"} and updated.after == {"name": "州新名称部门"}
