@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from slatrack import input_guard
@@ -32,6 +33,8 @@ API_SETTINGS = {
 def _handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     if errors.wants_json():
         return errors.from_http_exception(error)
+    if isinstance(error, CSRFError):  # a form kept open past its token's life, or opened in another session
+        return errors.error_page(400, errors.STALE_FORM)
     return errors.error_page(error.code or 500)
 
 

@@ -21,6 +21,8 @@ MESSAGES = {
     422: "数据校验失败",
     500: "服务器内部错误",
 }
+# A page form whose CSRF token is missing, expired or from another session.
+STALE_FORM = "页面已过期或表单令牌无效，请返回并刷新页面后重新提交。"
 CODES = {
     400: "bad_request",
     401: "unauthorized",

@@ -79,6 +79,8 @@ FIELDS: dict[str, str] = {
     "from": "开始日期",
     "frozen_document": "提交时的报告文档",
     "frozen_figures": "提交时的统计数据",
+    "bytes": "字节数",
+    "sha256": "SHA-256 摘要",
     "gap": "末次检查距段末（微秒）",
     "grade": "评定等级",
     "handling": "处理情况",

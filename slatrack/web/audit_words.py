@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Flask
 
+from slatrack.extensions import db
 from slatrack.labels import ZONES, field_label
 from slatrack.measure.late_entries import STATUS_LABELS as LATE_STATUSES
+from slatrack.models import User
 from slatrack.models.enums import (
     EXCLUSION_CATEGORIES,
     INSPECTION_KINDS,
@@ -59,7 +61,9 @@ def audit_value(key: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return "、".join(audit_value(key, item) for item in value) or "（空）"
     if isinstance(value, dict):
-        return "；".join(f"{k}：{audit_value(k, v)}" for k, v in value.items()) or "（空）"
+        return "；".join(f"{field_label(k)}：{audit_value(k, v)}" for k, v in value.items()) or "（空）"
+    if key.endswith("_by_id") and isinstance(value, int):
+        return _user_name(value)
     text = str(value)
     if _INSTANT.match(text):
         return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
@@ -72,6 +76,14 @@ def audit_value(key: str, value: Any) -> str:
     if key == "source" and text in SOURCE_KINDS:
         return SOURCE_KINDS[text]
     return text
+
+
+def _user_name(user_id: int) -> str:
+    """A user column's id as the user's name (the CSV export keeps the id)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return f"已删除的用户 #{user_id}"
+    return f"{user.username}（{user.display_name}）" if user.display_name else user.username
 
 
 def actor_name(actor: str) -> str:

@@ -139,3 +139,17 @@ def test_api_writes_with_a_token_need_no_csrf_header(
         plain = create_token("robot-token", "robot")[1]
     response = app.test_client().post("/api/v1/tickets", json=BODY, headers=bearer(plain))
     assert response.status_code == 201
+
+
+def test_a_page_form_with_a_stale_token_says_so_in_chinese(
+    make_app: Callable[..., Flask], make_user: Callable[..., Any]
+) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user("clerk", "vendor")
+    client = app.test_client()
+    client.get("/login")
+    refused = client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": "stale"})
+    assert refused.status_code == 400
+    assert "页面已过期或表单令牌无效" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
