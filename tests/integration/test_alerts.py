@@ -12,7 +12,7 @@ import ipaddress
 import json
 import ssl
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -593,3 +593,47 @@ def test_failed_deliveries_show_the_answer_in_the_log_and_can_be_sent_again(
     deliver_pending(clock.advance(1))
     assert db.session.scalars(select(AlertDelivery.status)).one() == "sent"
     assert len(receivers.of("wecom")) == 1
+
+
+def test_a_budget_line_raises_one_alert_for_the_highest_threshold_and_a_closed_year_stays_quiet(app: Flask) -> None:
+    with app.app_context():
+        lines = db.session.scalars(select(BudgetLine).where(BudgetLine.fiscal_year == 2025)).all()
+        full, part = lines[0], lines[1]
+        db.session.add(
+            Payment(
+                budget_line_id=full.id,
+                amount=Decimal(full.amount),
+                paid_on=date(2025, 6, 1),
+                voucher="记-11",
+            )
+        )
+        share = Decimal(part.amount) * Decimal("0.846")
+        db.session.add(
+            Payment(
+                budget_line_id=part.id,
+                amount=share.quantize(Decimal("0.01")),
+                paid_on=date(2025, 6, 1),
+                voucher="记-12",
+            )
+        )
+        db.session.commit()
+        assert deadlines.budgets(datetime(2025, 12, 10, 9, tzinfo=CST)) == 2
+        db.session.commit()
+        events = {
+            e.key: e for e in db.session.scalars(select(AlertEvent).where(AlertEvent.event == "budget.threshold"))
+        }
+        assert set(events) == {f"budget.threshold:{full.code}:100", f"budget.threshold:{part.code}:80"}
+        assert "已支付 84.6%" in events[f"budget.threshold:{part.code}:80"].title
+        assert "84.6%" in events[f"budget.threshold:{part.code}:80"].text
+        # 2025's lines are still watched in March 2026, no longer in December 2026.
+        db.session.add(
+            Payment(
+                budget_line_id=part.id,
+                amount=Decimal(part.amount),
+                paid_on=date(2025, 6, 2),
+                voucher="记-13",
+            )
+        )
+        db.session.commit()
+        assert deadlines.budgets(datetime(2026, 12, 3, 9, tzinfo=CST)) == 0
+        assert deadlines.budgets(datetime(2026, 3, 20, 9, tzinfo=CST)) == 1

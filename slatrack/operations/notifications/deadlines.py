@@ -28,6 +28,8 @@ INSPECTION_DUE_DAY = 25
 REPORT_WARNING = timedelta(days=7)
 CONTRACT_WARNING_DAYS = 30
 BUDGET_THRESHOLDS = (80, 100)
+# Last year's budget lines are still watched until the end of this month (its last payments come in).
+LAST_YEAR_PAID_UNTIL_MONTH = 3
 DEFAULT_CERT_DAYS = 14.0
 
 
@@ -214,7 +216,12 @@ def contracts(now: datetime) -> int:
 
 
 def budgets(now: datetime) -> int:
-    year = now.astimezone(_zone()).year
+    """A budget line's payments reaching 80 % or 100 % of its amount: one alert, for the highest threshold reached.
+
+    Lines of this year, and of last year until the end of March (its last payments); a closed year stays quiet.
+    """
+    today = now.astimezone(_zone()).date()
+    first_year = today.year - 1 if today.month <= LAST_YEAR_PAID_UNTIL_MONTH else today.year
     written = 0
     paid_by_line = {
         row[0]: row[1]
@@ -222,23 +229,24 @@ def budgets(now: datetime) -> int:
             select(Payment.budget_line_id, func.sum(Payment.amount)).group_by(Payment.budget_line_id)
         )
     }
-    for line in db.session.scalars(select(BudgetLine).where(BudgetLine.fiscal_year >= year - 1)):
+    for line in db.session.scalars(select(BudgetLine).where(BudgetLine.fiscal_year >= first_year)):
         paid = Decimal(paid_by_line.get(line.id) or 0)
         if not line.amount:
             continue
         share = paid / line.amount * 100
-        for threshold in BUDGET_THRESHOLDS:
-            if share < threshold:
-                continue
-            written += emit(
-                "budget.threshold", f"budget.threshold:{line.code}:{threshold}",
-                title=f"【预算】{line.name} 已支付 {share:.0f}%",
-                text=f"预算行「{line.name}」（{line.code}，{line.fiscal_year} 年度）已支付 {paid:,.2f} 元，"
-                f"占预算 {line.amount:,.2f} 元的 {share:.1f}%，达到 {threshold}% 阈值。"
-                + ("请核对是否还有未付款项，避免超支。" if threshold >= 100 else "请核对剩余款项的支付计划。"),
-                link="/budget", at=now,
-                data={"budget_line": line.code, "paid": str(paid), "amount": str(line.amount), "threshold": threshold},
-            ) is not None  # fmt: skip
+        reached = [threshold for threshold in BUDGET_THRESHOLDS if share >= threshold]
+        if not reached:
+            continue
+        threshold = reached[-1]
+        written += emit(
+            "budget.threshold", f"budget.threshold:{line.code}:{threshold}",
+            title=f"【预算】{line.name} 已支付 {share:.1f}%",
+            text=f"预算行「{line.name}」（{line.code}，{line.fiscal_year} 年度）已支付 {paid:,.2f} 元，"
+            f"占预算 {line.amount:,.2f} 元的 {share:.1f}%，达到 {threshold}% 阈值。"
+            + ("请核对是否还有未付款项，避免超支。" if threshold >= 100 else "请核对剩余款项的支付计划。"),
+            link="/budget", at=now,
+            data={"budget_line": line.code, "paid": str(paid), "amount": str(line.amount), "threshold": threshold},
+        ) is not None  # fmt: skip
     return written
 
 
