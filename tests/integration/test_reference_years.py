@@ -195,6 +195,11 @@ def test_a_new_year_and_contract_round_through_the_api(
     )
     assert rows26["YW-2026-04"]["actual"] == 1  # consultations
     assert rows26["DK-2026-11"]["target_text"] == "2026年12月底"
+    # Years named in the names keep their distance to the fiscal year (last year's review, this year's).
+    names26 = {row["name"] for row in rows26.values()}
+    assert "开展2025年州直单位服务高质量发展绩效考核年终抽查核验" in names26
+    assert "开展2026年州直单位服务高质量发展绩效考核半年评估抽查核验" in names26
+    assert not any("2024年" in name for name in names26)
 
     after = _year_2025(client, headers)
     assert after == before

@@ -8,6 +8,7 @@ is only read. A year that already has projects is refused, and so is a copy whos
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -80,20 +81,35 @@ def _copy(source: Project, previous: int, year: int) -> Project:
         {
             "code": code,
             "fiscal_year": year,
-            "name": source.name,
+            "name": _shift_year(source.name, previous, year),
             "department": source.department,
             "implementer": source.implementer,
-            "overall_goal": source.annual_goal,
+            "overall_goal": _shift_year(source.annual_goal, previous, year),
             "budget_lines": lines,
         }
     )
     for indicator in indicators_of(source):
         values = {name: getattr(indicator, name) for name in EDITABLE}
+        values["name"] = _shift_year(indicator.name, previous, year)
         values["target_text"] = _shift_year(indicator.target_text, previous, year)
         add_indicator(project, values)
     return project
 
 
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(\d{4})(?=\s*年)")
+
+
 def _shift_year(text: str, previous: int, year: int) -> str:
-    """A date target such as 2025年12月底 moves with the year; other texts stay as they were."""
-    return text.replace(f"{previous}年", f"{year}年")
+    """Years named in a text move with the fiscal year, keeping their distance to it.
+
+    ``2025年12月底`` → ``2026年12月底``; the 2025 form's "开展2024年…年终抽查核验" (last year's review)
+    becomes "开展2025年…" in 2026. Only a four-digit number followed by 年 and within ten years of the
+    source year counts; codes and amounts stay as they were. The admin edits the copies afterwards.
+    """
+    step = year - previous
+
+    def moved(match: re.Match[str]) -> str:
+        named = int(match.group(1))
+        return str(named + step) if abs(named - previous) <= 10 else match.group(1)
+
+    return _YEAR_IN_TEXT.sub(moved, text) if text else text
