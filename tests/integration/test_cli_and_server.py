@@ -118,4 +118,4 @@ def test_login_form_requires_csrf_token(make_app: Callable[..., Flask]) -> None:
     with app.app_context():
         response = app.test_client().post("/login", data={"username": "x", "password": "y"})
     assert response.status_code == 400
-    assert "请求格式有误" in response.get_data(as_text=True)
+    assert "页面已过期或表单令牌无效" in response.get_data(as_text=True)

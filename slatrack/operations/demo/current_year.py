@@ -76,6 +76,7 @@ def load_current_year(now: datetime) -> list[str]:
         update_indicator(indicator, {"target": target})
     done = [f"演示 {YEAR} 年度：合同 OM-2026，项目 YW-2026、DK-2026（由 2025 年度复制，调整预算和 3 项指标值）"]
     done.append(_tickets(last))
+    done.append(_open_work(now))
     done.append(load_current_monitoring(now))  # before the reports: their outages need a cause and handling
     done.append(_records(last))
     return done
@@ -111,6 +112,38 @@ def _tickets(last: date) -> str:
             count += 1
         day += timedelta(days=1)
     return f"演示 {YEAR} 年服务工单 {count} 件（截至 {last.isoformat()}）"
+
+
+# Requests still being worked on when the demo is loaded, so the queue and 我的待办 have something in them:
+# (hours before now it was reported, category, priority, how far it got, title).
+OPEN_WORK = [
+    (2.0, "data", "P4", "respond", "年度考核数据批量更正"),
+    (26.0, "optimization", "P4", "resolve", "督查事项导出增加办结时限列"),
+]
+
+
+def _open_work(now: datetime) -> str:
+    """Two requests of the last day still open: one in progress, one resolved awaiting the reporter's check."""
+    vendor = db.session.scalar(select(User).where(User.role == "vendor"))
+    stages = []
+    for hours, category, priority, stage, title in OPEN_WORK:
+        reported = now - timedelta(hours=hours)
+        if reported.astimezone(CST).year != YEAR:
+            continue
+        stages.append(stage)
+        ticket = create_ticket(
+            unit_code="522701", category=category, priority=priority, channel="电话", mode="远程", title=title,
+            reported_at=reported, now=reported + timedelta(minutes=1),
+        )  # fmt: skip
+        respond = reported + timedelta(minutes=12)
+        record_event(ticket, "respond", respond, "已联系报告人", vendor, now=respond + timedelta(minutes=1))
+        if stage == "resolve":
+            resolve = respond + timedelta(hours=20)
+            record_event(ticket, "resolve", resolve, "已处理，请报告人确认", vendor, now=resolve + timedelta(minutes=1))
+    return (
+        f"演示 {YEAR} 年未关闭的工单 {len(stages)} 件（处理中 {stages.count('respond')} 件，"
+        f"待报告人确认 {stages.count('resolve')} 件）"
+    )
 
 
 def _records(last: date) -> str:
