@@ -17,7 +17,8 @@ Every indicator is marked ``met``, ``at_risk``, ``missed`` or ``unknown`` (``jud
 - no value yet: unknown.
 
 Over a quarter, the SLA metrics are measured on the quarter alone; a count's target is a quarter of the
-yearly one (``quarter_target``), a rate's stays as it is.
+yearly one (``quarter_target``), a rate's stays as it is. The year to date at a quarter's end is held against
+a pro-rated target only for counts that accumulate over the year (``year_to_date_target``, ``accumulates``).
 """
 
 from __future__ import annotations
