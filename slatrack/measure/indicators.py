@@ -17,7 +17,8 @@ Every indicator is marked ``met``, ``at_risk``, ``missed`` or ``unknown`` (``jud
 - no value yet: unknown.
 
 Over a quarter, the SLA metrics are measured on the quarter alone; a count's target is a quarter of the
-yearly one (``quarter_target``), a rate's stays as it is.
+yearly one (``quarter_target``), a rate's stays as it is. The year to date at a quarter's end is held against
+a pro-rated target only for counts that accumulate over the year (``year_to_date_target``, ``accumulates``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ SLA_METRICS = (
     "satisfaction_rate",
 )
 QUARTERS_PER_YEAR = 4
+# Units of counts that add up over the year (the approval forms' 次, 期 and 人次; 件, 份, 篇, 场 and 批 alike):
+# only their year-to-date targets are pro-rated.
+CUMULATIVE_UNITS = frozenset({"次", "人次", "期", "件", "份", "篇", "场", "批"})
 
 
 def sla_metric(name: str, sla: ScopeFigures) -> float | None:
@@ -90,10 +94,18 @@ def quarter_target(target: float | None, unit: str) -> float | None:
     return target / QUARTERS_PER_YEAR
 
 
+def accumulates(unit: str) -> bool:
+    """Whether an indicator in ``unit`` counts events that add up over the year (次, 件, 份, ...), as opposed
+    to a term (=12月, ≥1年), a whole (=1套), a rate (%) or an amount (万元), which a part of the year does not
+    reach a part of."""
+    return unit.strip() in CUMULATIVE_UNITS
+
+
 def year_to_date_target(operator: str, target: float | None, unit: str, quarters: int) -> float | None:
-    """A yearly target pro-rated to the end of quarter ``quarters`` (1-4): a ``≥`` or ``=`` count grows by a
-    quarter each quarter (≥ 100 次 → 50 by the end of Q2); a rate (%) and a ``≤`` limit stay as they are."""
-    if target is None or unit == "%" or operator not in (">=", "="):
+    """A yearly target pro-rated to the end of quarter ``quarters`` (1-4): a ``≥`` or ``=`` count that
+    accumulates over the year grows by a quarter each quarter (≥ 100 次 → 50 by the end of Q2); a term (月,
+    年), a whole (套), a rate (%), an amount and a ``≤`` limit stay as they are (=12月 stays =12月)."""
+    if target is None or not accumulates(unit) or operator not in (">=", "="):
         return target
     return target * min(max(quarters, 0), QUARTERS_PER_YEAR) / QUARTERS_PER_YEAR
 

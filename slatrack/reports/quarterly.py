@@ -159,11 +159,13 @@ class QuarterlyBuilder(OutageSections, ResourceSections, LaterSections, RecordSh
             section.text("本季度不在任何运维合同期内，无合同服务时间。")
         else:
             crossing = "本季度跨两个运维合同，以下数字按合同分列并合计。" if len(self.scopes) > 1 else ""
+            failure_target = self.target_clause("failure_rate")
+            response_target = self.target_clause("response_rate")
             section.text(
                 f"{crossing}本季度合同服务总时间 {t.service_minutes:,.2f} 分钟，"
                 f"停机时间 {t.downtime_minutes:,.2f} 分钟，"
-                f"系统故障率 {pct(t.failure_rate)}（目标 ≤5%）。共受理服务请求 {counts.tickets} 件，"
-                f"服务响应率 {pct(counts.response_rate)}（目标 ≥98%），系统咨询服务 {t.tickets.consultations} 次，"
+                f"系统故障率 {pct(t.failure_rate)}{failure_target}。共受理服务请求 {counts.tickets} 件，"
+                f"服务响应率 {pct(counts.response_rate)}{response_target}，系统咨询服务 {t.tickets.consultations} 次，"
                 f"完成例行安全检查与备份核验的月份 {t.monitoring.count} 个，重大系统故障 {len(t.major_faults)} 次。"
             )
         scopes = self.scope_columns()
@@ -185,12 +187,12 @@ class QuarterlyBuilder(OutageSections, ResourceSections, LaterSections, RecordSh
             section.text(f"{self.data.period.first_day.year} 年度没有预算项目和绩效指标。")
             return section
         projects = self.data.maintenance_projects
-        rows_in = [r for r in evaluation.rows if not projects or r["project_code"] in projects]
+        rows_in = self.maintenance_rows()
         quarters = int(self.data.label[-1])
         section.text(
             f"“本季度”一栏为本季度的实际值（数量类年度目标按季度折算为四分之一）；“累计”一栏为截至"
             f"{chinese_date(local_time(evaluation.as_of - timedelta(microseconds=1), self.tz).date())}的全年数据，"
-            f"与按进度折算的目标（数量类为年度目标的 {quarters}/4，比率和上限不折算）比较。"
+            f"与按进度折算的目标（逐次累计的数量类为年度目标的 {quarters}/4，期限、套数、比率和上限不折算）比较。"
             "年度自评得分和等级在年度结束后由绩效自评表给出，季度报告只反映进度。"
         )
         columns = [
@@ -358,7 +360,7 @@ class QuarterlyBuilder(OutageSections, ResourceSections, LaterSections, RecordSh
             f" {figures.consultations} 次"
         )
         if year_total is not None:
-            text += f"，年度累计 {year_total} 次（年度目标 ≥100 次）"
+            text += f"，年度累计 {year_total} 次{self.target_clause('consultations', '年度目标')}"
         section.text(text + "。" if figures.consultations else "本季度无咨询服务记录。")
         rows: list[list[Value]] = [
             [CATEGORIES[k], figures.by_category[k].tickets]

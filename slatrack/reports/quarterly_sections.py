@@ -55,8 +55,30 @@ class LaterSections:
         section.blocks.append(Table("报告确认", columns, rows))
         return section
 
+    def maintenance_rows(self) -> list[dict[str, Any]]:
+        """The quarter's year's indicator rows of the projects paying for the maintenance contracts."""
+        evaluation = self.data.evaluation
+        if evaluation is None:
+            return []
+        projects = self.data.maintenance_projects
+        return [r for r in evaluation.rows if not projects or r["project_code"] in projects]
+
+    def target_of(self, metric: str) -> str | None:
+        """The year's target of the ``metric:<metric>`` indicator as the indicator table prints it (≥99%),
+        or None when the year has no such indicator with a target."""
+        for row in self.maintenance_rows():
+            if row["source"] == f"metric:{metric}" and row["target"] is not None and operator_text(row["operator"]):
+                return f"{operator_text(row['operator'])}{figure_text(float(row['target']))}{row['unit'] or ''}"
+        return None
+
+    def target_clause(self, metric: str, label: str = "目标") -> str:
+        """「（目标 ≥98%）」 from the year's indicators; empty when the year has no such target."""
+        target = self.target_of(metric)
+        return "" if target is None else f"（{label} {target}）"
+
     def year_to_date(self, row: dict[str, Any], quarters: int) -> tuple[str, bool | None]:
-        """The target pro-rated to the quarter's end (measure.indicators) and whether the year so far meets it."""
+        """The target pro-rated to the quarter's end (measure.indicators: only counts that accumulate over the
+        year) and whether the year so far meets it."""
         if row["operator"] == "qualitative" or row["target"] is None:
             return str(row["target_text"]), row["met"]
         unit = row["unit"] or ""
@@ -156,9 +178,10 @@ class LaterSections:
         if survey.responses == 0:
             section.text("本季度无满意度调查答卷。")
         else:
+            target = self.target_clause("satisfaction_rate")
             section.text(
                 f"本季度收到满意度答卷 {survey.responses} 份，满意（基本满意及以上）{survey.satisfied} 份，"
-                f"满意度 {pct(survey.rate)}（目标 ≥90%），{survey.units_answered} 个单位参与，"
+                f"满意度 {pct(survey.rate)}{target}，{survey.units_answered} 个单位参与，"
                 f"覆盖率 {pct(survey.coverage)}。"
             )
         year = self.data.evaluation.sla.satisfaction if self.data.evaluation else None

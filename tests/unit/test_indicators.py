@@ -64,8 +64,11 @@ def test_year_to_date_target_is_pro_rated_for_counts_only() -> None:
     # ≥ 100 次 a year: 25 by the end of Q1, 50 by Q2, 100 by Q4; ≥ 4 reports: 2 by Q2.
     assert [year_to_date_target(">=", 100, "次", q) for q in (1, 2, 3, 4)] == [25, 50, 75, 100]
     assert year_to_date_target(">=", 4, "次", 2) == 2
-    assert year_to_date_target("=", 12, "月", 2) == 6
-    # A rate and a ≤ limit stay as they are.
+    assert year_to_date_target(">=", 4, "期", 3) == 3 and year_to_date_target(">=", 12, "人次", 1) == 3
+    # A term, a whole set, a rate and a ≤ limit stay as they are: =12月 of service is not =9月 by Q3.
+    assert [year_to_date_target("=", 12, "月", q) for q in (1, 2, 3, 4)] == [12, 12, 12, 12]
+    assert year_to_date_target("=", 1, "套", 3) == 1
+    assert year_to_date_target(">=", 1, "年", 3) == 1
     assert year_to_date_target(">=", 98, "%", 1) == 98
     assert year_to_date_target("<=", 67, "万元", 2) == 67
     assert year_to_date_target(">=", None, "次", 2) is None
