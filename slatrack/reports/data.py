@@ -76,6 +76,7 @@ class OutageRow:
     tickets: tuple[str, ...]
     exclusions: tuple[tuple[str, str], ...]  # (category, reason)
     handling: str = ""
+    critical: bool = True  # the target's: a non-critical target's probe outage is listed, never counted
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,10 @@ def test_later_record_supersedes_and_both_are_kept(client: FlaskClient, make_tok
     assert may["cells"]["security"].records == 2
     assert may["cells"]["backup"].state == "missing"
     assert grid[6]["cells"]["security"].state == "upcoming"
+    # June is under way: its checks are not due before the 25th (未到期), then missing (缺失) without a record.
+    assert grid[5]["cells"]["backup"].state == "upcoming"
+    late = inspection_grid(2025, now=local(2025, 6, 25, 9, 0))
+    assert late[5]["cells"]["backup"].state == "missing" and late[6]["cells"]["backup"].state == "upcoming"
     assert client.get("/api/v1/inspections?year=2024", headers=headers).get_json() == []
 
 

@@ -68,6 +68,18 @@ class IndicatorLine:
         return "" if self.quarter_state is None else JUDGEMENT_LABELS[self.quarter_state]
 
 
+def pending_while_open(
+    state: str, operator: str, target: float | None, unit: str, actual: float | None, share: float
+) -> str:
+    """A quarter under way is not missed on a count it can still reach by its end (待定, not 未达成): its
+    report exists only once it is over, and its last month's checks are not due yet. A count already past an
+    ``=`` target, a rate or a ``≤`` limit broken stays missed."""
+    still_open = share < 1.0 and unit != "%" and operator in (">=", "=")
+    if state == MISSED and still_open and actual is not None and target is not None and actual < target:
+        return UNKNOWN
+    return state
+
+
 def indicator_lines(
     evaluation: IndicatorEvaluation, quarter: ScopeFigures | None, year: Period, quarter_span: Period, now: datetime
 ) -> list[IndicatorLine]:
@@ -82,7 +94,9 @@ def indicator_lines(
         q_state: str | None = None
         if quarter is not None and source_kind == "metric" and metric in SLA_METRICS:
             q_actual = sla_metric(metric, quarter)
-            q_state = judge(row["operator"], quarter_target(target, unit), unit, q_actual, None, quarter_share)
+            q_target = quarter_target(target, unit)
+            q_state = judge(row["operator"], q_target, unit, q_actual, None, quarter_share)
+            q_state = pending_while_open(q_state, row["operator"], q_target, unit, q_actual, quarter_share)
         lines.append(
             IndicatorLine(
                 code=str(row["code"]),

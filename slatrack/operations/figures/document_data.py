@@ -182,7 +182,7 @@ def _tickets(start: datetime, end: datetime) -> list[TicketRow]:
 
 def _outages(start: datetime, end: datetime) -> list[OutageRow]:
     query = (
-        select(Outage, Target.name)
+        select(Outage, Target.name, Target.critical)
         .join(Target, Target.id == Outage.target_id)
         .where(Outage.start < end, or_(Outage.end.is_(None), Outage.end > start))
         .options(selectinload(Outage.tickets), selectinload(Outage.exclusions))
@@ -199,8 +199,9 @@ def _outages(start: datetime, end: datetime) -> list[OutageRow]:
             handling=outage.handling,
             tickets=tuple(t.number for t in outage.tickets),
             exclusions=tuple((e.category, e.reason) for e in outage.exclusions),
+            critical=critical,
         )
-        for outage, target in db.session.execute(query)
+        for outage, target, critical in db.session.execute(query)
     ]
 
 

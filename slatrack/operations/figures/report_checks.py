@@ -2,7 +2,7 @@
 
 A submitted report is what the bureau files, so it never carries a gap: the texts people write — 存在的问题
 and 下季度工作计划 —, the vendor (乙方) of every contract the quarter falls in, and a cause and handling for
-every outage the report lists (a critical target's probe outage, or one entered by hand). ``missing`` names
+every outage the report lists (every outage recorded in the quarter, counted toward downtime or not). ``missing`` names
 what is missing (in Chinese, for the page and the API's error); ``require_complete`` refuses the submission
 with that list and changes nothing.
 """
@@ -50,7 +50,6 @@ def outages_without_cause(start: datetime, end: datetime) -> list[str]:
         select(Outage, Target.name)
         .join(Target, Target.id == Outage.target_id)
         .where(Outage.start < end, or_(Outage.end.is_(None), Outage.end > start))
-        .where(or_(Outage.source == "manual", Target.critical.is_(True)))
         .order_by(Outage.start, Outage.id)
     )
     tz = zone_name()

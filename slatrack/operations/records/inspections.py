@@ -24,6 +24,7 @@ from slatrack.measure.periods import month_period, parse_month
 from slatrack.models import EvidenceSegment, Inspection, Target, User
 from slatrack.models.enums import INSPECTION_KINDS
 from slatrack.operations import NotFound, OperationError
+from slatrack.operations.notifications.deadlines import INSPECTION_DUE_DAY
 from slatrack.operations.records.common import text, user_label
 
 EVIDENCE_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "zip")
@@ -243,9 +244,13 @@ class GridCell:
 
 
 def inspection_grid(year: int, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The year's 12 months × 2 kinds, each with its latest record and state (passed/failed/missing/upcoming)."""
+    """The year's 12 months × 2 kinds, each with its latest record and state (passed/failed/missing/upcoming).
+
+    A month without a record is missing (缺失) only once its checks are due: from the due day of the month
+    (INSPECTION_DUE_DAY, when the reminders start) or once the month is over; before that it is upcoming."""
     now = now or utcnow()
     tz = str(local_zone())
+    today = now.astimezone(local_zone())
     latest: dict[tuple[str, str], Inspection] = {}
     counts: dict[tuple[str, str], int] = {}
     for inspection in inspections_of_year(year):
@@ -255,14 +260,16 @@ def inspection_grid(year: int, now: datetime | None = None) -> list[dict[str, An
     rows = []
     for number in range(1, 13):
         month = f"{year:04d}-{number:02d}"
-        started = month_period(month, tz).start <= now
+        span = month_period(month, tz)
+        started = span.start <= now
+        due = span.end <= now or (started and today.day >= INSPECTION_DUE_DAY)
         cells = {}
         for kind in INSPECTION_KINDS:
             record = latest.get((month, kind))
             if record is not None:
                 state = "passed" if record.passed else "failed"
             else:
-                state = "missing" if started else "upcoming"
+                state = "missing" if due else "upcoming"
             cells[kind] = GridCell(month, kind, state, record, counts.get((month, kind), 0))
         rows.append({"month": month, "started": started, "cells": cells})
     return rows
