@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-import statistics
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -34,18 +33,18 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from slatrack.measure.deadlines import Status
-from slatrack.measure.rates import percent
 from slatrack.measure.sla_inputs import SlaInputs
 from slatrack.measure.tickets import (
     CONSULTATION_CATEGORIES,
     OutcomeMemo,
+    Signature,
     TicketCounts,
     TicketFigures,
     TicketNotice,
     TicketOutcome,
+    counts,
 )
 
-Signature = tuple[Status, Status, bool]  # response status, resolution status, answered by as_of
 DIMENSIONS = ("category", "unit", "channel", "mode", "priority")
 KEPT_TALLIES = 32
 KEPT_MONITORING = 16
@@ -125,35 +124,6 @@ def tally(outcomes: Iterable[TicketOutcome], positions: dict[str, int], base: Ta
 
 def _position(item: tuple[int, TicketOutcome]) -> int:
     return item[0]
-
-
-def counts(signatures: Counter[Signature], durations: Sequence[float]) -> TicketCounts:
-    """Tallied signatures and resolution durations as ``TicketCounts`` (tickets.summarize's rules)."""
-    response = dict.fromkeys(Status, 0)
-    resolution = dict.fromkeys(Status, 0)
-    answered = 0
-    for (response_status, resolution_status, was_answered), count in signatures.items():
-        response[response_status] += count
-        resolution[resolution_status] += count
-        answered += count if was_answered else 0
-    tickets = sum(signatures.values())
-    in_time, breached = response[Status.MET], response[Status.BREACHED]
-    res_in_time, res_breached = resolution[Status.MET], resolution[Status.BREACHED]
-    return TicketCounts(
-        tickets=tickets,
-        responded_in_time=in_time,
-        breached=breached,
-        pending=response[Status.PENDING],
-        answered=answered,
-        resolved=len(durations),
-        resolved_in_time=res_in_time,
-        resolution_breached=res_breached,
-        resolution_pending=resolution[Status.PENDING],
-        response_rate=percent(in_time, in_time + breached),
-        answered_rate=percent(answered, tickets),
-        resolution_rate=percent(res_in_time, res_in_time + res_breached),
-        median_resolution_minutes=statistics.median(durations) if durations else None,
-    )
 
 
 def _breakdown(parts: Sequence[Tally], dimension: str) -> dict[str, TicketCounts]:

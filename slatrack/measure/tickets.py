@@ -134,11 +134,11 @@ class TicketFigures:
 
 
 # What the counts need from one ticket: (response status, resolution status, answered by as_of).
-_Signature = tuple[Status, Status, bool]
+Signature = tuple[Status, Status, bool]
 
 
-def _counts(signatures: Counter[_Signature], durations: list[float]) -> TicketCounts:
-    """Freeze tallied signatures and resolution durations into ``TicketCounts``."""
+def counts(signatures: Counter[Signature], durations: Sequence[float]) -> TicketCounts:
+    """Freeze tallied signatures and resolution durations into ``TicketCounts`` (also measure/sums.py's)."""
     response = dict.fromkeys(Status, 0)
     resolution = dict.fromkeys(Status, 0)
     answered = 0
@@ -166,17 +166,17 @@ def _counts(signatures: Counter[_Signature], durations: list[float]) -> TicketCo
     )
 
 
-def _breakdown(values: list[str], signatures: list[_Signature], minutes: list[float | None]) -> dict[str, TicketCounts]:
+def _breakdown(values: list[str], signatures: list[Signature], minutes: list[float | None]) -> dict[str, TicketCounts]:
     """Counts per distinct value (sorted), tallied with ``Counter`` so that 20,000 tickets stay cheap."""
-    tallies: Counter[tuple[str, _Signature]] = Counter(zip(values, signatures, strict=True))
-    by_value: dict[str, Counter[_Signature]] = {}
+    tallies: Counter[tuple[str, Signature]] = Counter(zip(values, signatures, strict=True))
+    by_value: dict[str, Counter[Signature]] = {}
     for (value, signature), count in tallies.items():
         by_value.setdefault(value, Counter())[signature] = count
     durations: dict[str, list[float]] = {value: [] for value in by_value}
     for value, duration in zip(values, minutes, strict=True):
         if duration is not None:
             durations[value].append(duration)
-    return {value: _counts(by_value[value], durations[value]) for value in sorted(by_value)}
+    return {value: counts(by_value[value], durations[value]) for value in sorted(by_value)}
 
 
 def in_period(record: TicketRecord, period: Period, as_of: datetime) -> bool:
@@ -258,7 +258,7 @@ def summarize(outcomes: Sequence[TicketOutcome]) -> TicketFigures:
     """Figures over evaluated tickets (see the module docstring)."""
     kept = [o for o in outcomes if not o.cancelled]
     records = [o.record for o in kept]
-    signatures: list[_Signature] = [
+    signatures: list[Signature] = [
         (o.sla.response_status, o.sla.resolution_status, o.timeline.first_response_at is not None) for o in kept
     ]
     minutes = [o.sla.resolution_minutes for o in kept]
@@ -278,7 +278,7 @@ def summarize(outcomes: Sequence[TicketOutcome]) -> TicketFigures:
                 _notice(outcome, sla.resolution_deadline, timeline.resolved_at, sla.resolution_overdue_minutes)
             )
     return TicketFigures(
-        overall=_counts(Counter(signatures), [m for m in minutes if m is not None]),
+        overall=counts(Counter(signatures), [m for m in minutes if m is not None]),
         cancelled=len(outcomes) - len(kept),
         consultations=sum(1 for r in records if r.category in CONSULTATION_CATEGORIES),
         by_category=_breakdown([r.category for r in records], signatures, minutes),
