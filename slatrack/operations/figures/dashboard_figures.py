@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, after_this_request, current_app, has_request_context
 
@@ -38,6 +39,7 @@ from slatrack.operations.figures.cache import CACHE
 from slatrack.operations.figures.indicators import evaluate_indicators
 from slatrack.operations.figures.live import MonthAvailability, quarter_months
 from slatrack.operations.figures.report_status import status_json
+from slatrack.operations.figures.schedule import on_schedule
 from slatrack.operations.figures.sla import measure_period
 
 JUDGEMENT_LABELS = {MET: "达成", AT_RISK: "有风险", MISSED: "未达成", UNKNOWN: "待定"}
@@ -85,6 +87,7 @@ def indicator_lines(
 ) -> list[IndicatorLine]:
     year_share = elapsed_share(year, now)
     quarter_share = elapsed_share(quarter_span, now)
+    today = now.astimezone(ZoneInfo(zone_name())).date()
     lines = []
     for row in evaluation.rows:
         source_kind, _, metric = str(row["source"]).partition(":")
@@ -107,7 +110,14 @@ def indicator_lines(
                 unit=unit,
                 year_actual=row["actual"],
                 year_grade=row["grade"],
-                year_state=judge(row["operator"], target, unit, row["actual"], row["met"], year_share),
+                year_state=on_schedule(
+                    judge(row["operator"], target, unit, row["actual"], row["met"], year_share),
+                    metric if source_kind == "metric" else "",
+                    str(row["operator"]),
+                    row["actual"],
+                    year.first_day.year,
+                    today,
+                ),
                 quarter_actual=q_actual,
                 quarter_state=q_state,
                 metric=metric if source_kind == "metric" else "",
