@@ -43,6 +43,7 @@ from slatrack.measure.tickets import (
     TicketNotice,
     TicketOutcome,
     counts,
+    notice,
 )
 
 DIMENSIONS = ("category", "unit", "channel", "mode", "priority")
@@ -64,23 +65,6 @@ class Tally:
     consultations: int
     # The outcomes listed as response breaches, resolution breaches and pending responses, by input position.
     notices: tuple[list[tuple[int, TicketOutcome]], ...]
-
-
-def _notice(
-    outcome: TicketOutcome, deadline: datetime, done_at: datetime | None, minutes: float | None
-) -> TicketNotice:
-    record = outcome.record
-    return TicketNotice(
-        key=record.key,
-        number=record.number,
-        unit=record.unit,
-        category=record.category,
-        priority=record.priority,
-        reported_at=record.reported_at,
-        deadline=deadline,
-        done_at=done_at,
-        minutes=minutes,
-    )
 
 
 def tally(outcomes: Iterable[TicketOutcome], positions: dict[str, int], base: Tally | None = None) -> Tally:
@@ -162,15 +146,15 @@ def _notices(parts: Sequence[Tally], which: int) -> tuple[TicketNotice, ...]:
     listed = heapq.merge(*(part.notices[which] for part in parts), key=_position)
     if which == 0:
         return tuple(
-            _notice(o, o.sla.response_deadline, o.timeline.first_response_at, o.sla.response_overdue_minutes)
+            notice(o, o.sla.response_deadline, o.timeline.first_response_at, o.sla.response_overdue_minutes)
             for _, o in listed
         )
     if which == 1:
         return tuple(
-            _notice(o, o.sla.resolution_deadline, o.timeline.resolved_at, o.sla.resolution_overdue_minutes)
+            notice(o, o.sla.resolution_deadline, o.timeline.resolved_at, o.sla.resolution_overdue_minutes)
             for _, o in listed
         )
-    return tuple(_notice(o, o.sla.response_deadline, None, o.sla.response_time_left) for _, o in listed)
+    return tuple(notice(o, o.sla.response_deadline, None, o.sla.response_time_left) for _, o in listed)
 
 
 def added(base: Tally, made: TicketFigures, extra: Tally) -> TicketFigures:

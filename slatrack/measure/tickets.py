@@ -237,9 +237,10 @@ def evaluate_tickets(
     return outcomes
 
 
-def _notice(
+def notice(
     outcome: TicketOutcome, deadline: datetime, done_at: datetime | None, minutes: float | None
 ) -> TicketNotice:
+    """A ticket's breach or pending-response line (also measure/sums.py's)."""
     record = outcome.record
     return TicketNotice(
         key=record.key,
@@ -269,13 +270,13 @@ def summarize(outcomes: Sequence[TicketOutcome]) -> TicketFigures:
         sla, timeline = outcome.sla, outcome.timeline
         if sla.response_status is Status.BREACHED:
             response_breaches.append(
-                _notice(outcome, sla.response_deadline, timeline.first_response_at, sla.response_overdue_minutes)
+                notice(outcome, sla.response_deadline, timeline.first_response_at, sla.response_overdue_minutes)
             )
         elif sla.response_status is Status.PENDING:
-            pending_responses.append(_notice(outcome, sla.response_deadline, None, sla.response_time_left))
+            pending_responses.append(notice(outcome, sla.response_deadline, None, sla.response_time_left))
         if sla.resolution_status is Status.BREACHED:
             resolution_breaches.append(
-                _notice(outcome, sla.resolution_deadline, timeline.resolved_at, sla.resolution_overdue_minutes)
+                notice(outcome, sla.resolution_deadline, timeline.resolved_at, sla.resolution_overdue_minutes)
             )
     return TicketFigures(
         overall=counts(Counter(signatures), [m for m in minutes if m is not None]),
